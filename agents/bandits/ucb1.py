@@ -1,0 +1,71 @@
+"""UCB1 (Auer, Cesa-Bianchi & Fischer, 2002)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rlsuite.agents.base import BanditAgent
+from rlsuite.envs.validation import check_real
+
+__all__ = ["UCB1"]
+
+
+class UCB1(BanditAgent):
+    """Pull the arm maximising ``mean + c * sqrt(log t / n)``.
+
+    Every arm is pulled once first. The bound assumes rewards in a range of
+    width about 1 (``c = sqrt(2)`` for ``[0, 1]``); scale ``c`` with the noise
+    for other ranges. With heavy tails the sample mean is not sub-Gaussian and
+    UCB1 loses its guarantee: see :class:`RobustUCB`.
+
+    Parameters
+    ----------
+    n_arms : int
+        Number of arms.
+    c : float
+        Exploration coefficient, ``> 0``.
+    seed : int or None
+        Seed of the agent's generator (unused: UCB1 is deterministic).
+    n_runs : int
+        Number of independent copies.
+    """
+
+    def __init__(
+        self, n_arms: int, c: float = 2.0**0.5, *, seed: int | None = None, n_runs: int = 1
+    ) -> None:
+        self.c = check_real("c", c, 0.0, low_open=True)
+        super().__init__(n_arms, seed=seed, n_runs=n_runs)
+
+    def _reset_state(self) -> None:
+        self.counts = np.zeros((self.n_runs, self.n_arms))
+        self.sums = np.zeros((self.n_runs, self.n_arms))
+        self._rows = np.arange(self.n_runs)
+
+    def upper_confidence_bounds(self) -> np.ndarray:
+        """UCB index of every arm, ``inf`` for arms never pulled; shape ``(R, K)``."""
+        total = np.maximum(self.counts.sum(axis=1, keepdims=True), 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            index = self.sums / self.counts + self.c * np.sqrt(np.log(total) / self.counts)
+        return np.where(self.counts > 0, index, np.inf)
+
+    def select_actions(self, obs: np.ndarray) -> np.ndarray:
+        """Arm with the highest upper confidence bound."""
+        return self.upper_confidence_bounds().argmax(axis=1)
+
+    def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
+        """Most pulled arm: UCB1's recommendation once exploration is over."""
+        return self.counts.argmax(axis=1)
+
+    def update_batch(
+        self,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        infos: dict[str, Any] | None = None,
+    ) -> None:
+        """Add each run's reward to the pulled arm's statistics."""
+        self.counts[self._rows, actions] += 1.0
+        self.sums[self._rows, actions] += rewards
+        self.t += 1

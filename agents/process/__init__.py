@@ -1,0 +1,4 @@
+"""Agents of the `process` family."""
+
+#: name -> "module:Class" (see :func:`rlsuite.agents.make_agent`)
+AGENTS: dict[str, str] = {}

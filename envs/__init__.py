@@ -1,0 +1,54 @@
+"""Gymnasium environments of rlsuite, registered under the ``rlsuite/`` namespace.
+
+Importing this module registers every environment with string entry points,
+so ``gym.make("rlsuite/MultiArmedBandit-v0")`` works and Minari can record
+the spec. Bandits also register a native numpy ``vector_entry_point``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from gymnasium.envs.registration import register, registry
+
+try:
+    __version__ = version("rlsuite")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+#: ID -> (entry point, vector entry point or None, registration kwargs)
+ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
+    "rlsuite/MultiArmedBandit-v0": (
+        "rlsuite.envs.multi_armed_bandit:MultiArmedBanditEnv",
+        "rlsuite.envs.multi_armed_bandit:MultiArmedBanditVectorEnv",
+        {},
+    ),
+    "rlsuite/LinearContextualBandit-v0": (
+        "rlsuite.envs.linear_contextual_bandit:LinearContextualBanditEnv",
+        "rlsuite.envs.linear_contextual_bandit:LinearContextualBanditVectorEnv",
+        {},
+    ),
+    "rlsuite/Inlining-v0": ("rlsuite.envs.inlining:InliningEnv", None, {}),
+    "rlsuite/PreferenceBandit-v0": (
+        "rlsuite.envs.preference_bandit:PreferenceBanditEnv",
+        None,
+        {},
+    ),
+    "rlsuite/PlantedSequence-v0": (
+        "rlsuite.envs.planted_sequence:PlantedSequenceEnv",
+        None,
+        {},
+    ),
+    "rlsuite/MultiObjectiveBandit-v0": (
+        "rlsuite.envs.multi_objective_bandit:MultiObjectiveBanditEnv",
+        None,
+        {},
+    ),
+    "rlsuite/DataMixture-v0": ("rlsuite.envs.data_mixture:DataMixtureEnv", None, {}),
+}
+
+for _env_id, (_entry, _vector_entry, _kwargs) in ENV_SPECS.items():
+    if _env_id not in registry:
+        register(id=_env_id, entry_point=_entry, vector_entry_point=_vector_entry, **_kwargs)
+
+__all__ = ["ENV_SPECS", "__version__"]

@@ -1,0 +1,293 @@
+"""Reward noise families for bandit environments.
+
+Every family is centred (mean 0) except :class:`Bernoulli`, which describes
+Bernoulli arms whose reward *is* the Bernoulli draw. Each family knows its
+``mean``, ``variance`` (``math.inf`` where it does not exist) and
+``moment_order``: the supremum of the ``p`` for which ``E|X|^p`` is finite
+(the tail index for the polynomial families, ``inf`` otherwise). For Student-t
+and Pareto the supremum itself is *not* attained.
+
+Environments accept either a :class:`NoiseModel` instance or one of the names
+in :data:`NOISE_NAMES`; :func:`make_noise` turns a name into a model with the
+defaults documented there.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "NOISE_NAMES",
+    "Bernoulli",
+    "Gaussian",
+    "LogNormal",
+    "NoiseModel",
+    "Pareto",
+    "StudentT",
+    "make_noise",
+]
+
+
+def _check_positive(name: str, value: float) -> float:
+    if not (isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value)):
+        raise ValueError(f"{name}={value!r} must be a finite number in (0, inf)")
+    if value <= 0:
+        raise ValueError(f"{name}={value!r} is out of range: must be in (0, inf)")
+    return float(value)
+
+
+class NoiseModel(ABC):
+    """A reward-noise family: ``reward = mean + noise`` unless stated otherwise."""
+
+    name: str = "noise"
+
+    @property
+    @abstractmethod
+    def mean(self) -> float:
+        """Mean of one draw of :meth:`sample`."""
+
+    @property
+    @abstractmethod
+    def variance(self) -> float:
+        """Variance of one draw (``math.inf`` if it does not exist)."""
+
+    @property
+    @abstractmethod
+    def moment_order(self) -> float:
+        """Supremum of ``p`` with ``E|X|^p < inf`` (``math.inf`` if all moments exist)."""
+
+    @abstractmethod
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] | None = None) -> Any:
+        """Draw noise of the given ``size`` from ``rng``."""
+
+    @property
+    def std(self) -> float:
+        """Standard deviation, or ``math.inf`` when the variance does not exist."""
+        return math.sqrt(self.variance)
+
+    def sample_rewards(self, rng: np.random.Generator, means: np.ndarray) -> np.ndarray:
+        """Draw one reward per entry of ``means`` (additive noise by default)."""
+        means = np.asarray(means, dtype=np.float64)
+        return means + self.sample(rng, means.shape)
+
+    def reward_std(self, means: np.ndarray) -> np.ndarray:
+        """Standard deviation of the reward for each entry of ``means``."""
+        return np.full(np.shape(means), self.std)
+
+    def validate_means(self, means: np.ndarray) -> None:
+        """Raise ``ValueError`` if ``means`` are not valid arm means for this family."""
+        if not np.all(np.isfinite(means)):
+            raise ValueError(f"means={means!r} must be finite")
+
+    def describe(self) -> dict[str, Any]:
+        """Summary used in env ``info`` and docstrings."""
+        return {
+            "family": self.name,
+            "mean": self.mean,
+            "variance": self.variance,
+            "moment_order": self.moment_order,
+        }
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({fields})"
+
+
+class Gaussian(NoiseModel):
+    """Centred Gaussian noise ``N(0, std^2)``; all moments exist."""
+
+    name = "gaussian"
+
+    def __init__(self, std: float = 1.0) -> None:
+        self._std = _check_positive("std", std)
+
+    mean = property(lambda self: 0.0)
+    std = property(lambda self: self._std)
+    variance = property(lambda self: self._std**2)
+    moment_order = property(lambda self: math.inf)
+
+    def sample(self, rng: np.random.Generator, size: Any = None) -> Any:
+        """Draw ``N(0, std^2)`` noise."""
+        return rng.normal(0.0, self._std, size)
+
+    def __repr__(self) -> str:
+        return f"Gaussian(std={self._std!r})"
+
+
+@dataclass(repr=False)
+class Bernoulli(NoiseModel):
+    """Bernoulli arms: the reward of an arm with mean ``m`` is ``Bernoulli(m)``.
+
+    ``sample`` draws the centred noise ``Bernoulli(p) - p`` for a reference
+    ``p``; environments call :meth:`sample_rewards`, which draws the arm
+    rewards directly and requires every mean to lie in ``[0, 1]``.
+    """
+
+    p: float = 0.5
+    name = "bernoulli"
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= float(self.p) <= 1.0:
+            raise ValueError(f"p={self.p!r} is out of range: must be in [0, 1]")
+        self.p = float(self.p)
+
+    mean = property(lambda self: 0.0)
+    variance = property(lambda self: self.p * (1.0 - self.p))
+    moment_order = property(lambda self: math.inf)
+
+    def sample(self, rng: np.random.Generator, size: Any = None) -> Any:
+        """Draw centred ``Bernoulli(p) - p`` noise."""
+        return (rng.random(size) < self.p).astype(np.float64) - self.p
+
+    def sample_rewards(self, rng: np.random.Generator, means: np.ndarray) -> np.ndarray:
+        """Draw ``Bernoulli(mean)`` rewards."""
+        means = np.asarray(means, dtype=np.float64)
+        return (rng.random(means.shape) < means).astype(np.float64)
+
+    def reward_std(self, means: np.ndarray) -> np.ndarray:
+        """Per-arm standard deviation ``sqrt(m (1 - m))``."""
+        means = np.asarray(means, dtype=np.float64)
+        return np.sqrt(means * (1.0 - means))
+
+    def validate_means(self, means: np.ndarray) -> None:
+        """Bernoulli means must lie in ``[0, 1]``."""
+        means = np.asarray(means, dtype=np.float64)
+        if not np.all((means >= 0.0) & (means <= 1.0)):
+            raise ValueError(f"means={means.tolist()!r} out of range: Bernoulli needs [0, 1]")
+
+
+@dataclass(repr=False)
+class StudentT(NoiseModel):
+    """Student-t noise ``scale * t(df)``; moments of order ``< df`` exist.
+
+    ``df <= 1`` has no mean and is rejected; ``1 < df <= 2`` has a mean but
+    infinite variance (the heavy-tailed regime of the Catoni and robust-UCB
+    literature).
+    """
+
+    df: float = 3.0
+    scale: float = 1.0
+    name = "student_t"
+
+    def __post_init__(self) -> None:
+        self.df = _check_positive("df", self.df)
+        if self.df <= 1.0:
+            raise ValueError(f"df={self.df!r} is out of range: must be in (1, inf) for a mean")
+        self.scale = _check_positive("scale", self.scale)
+
+    mean = property(lambda self: 0.0)
+    moment_order = property(lambda self: self.df)
+
+    @property
+    def variance(self) -> float:
+        """``scale^2 df / (df - 2)`` for ``df > 2``, else ``inf``."""
+        if self.df <= 2.0:
+            return math.inf
+        return self.scale**2 * self.df / (self.df - 2.0)
+
+    def sample(self, rng: np.random.Generator, size: Any = None) -> Any:
+        """Draw ``scale * t(df)`` noise."""
+        return self.scale * rng.standard_t(self.df, size)
+
+
+@dataclass(repr=False)
+class Pareto(NoiseModel):
+    """Centred Pareto (type I) noise: ``scale * X - E[scale * X]`` with ``X >= 1``.
+
+    ``X`` has tail ``P(X > x) = x^-alpha``; its mean ``alpha / (alpha - 1)``
+    needs ``alpha > 1`` and its variance needs ``alpha > 2``. The noise is
+    right-skewed: rare large positive rewards, frequent small negative ones.
+    """
+
+    alpha: float = 2.5
+    scale: float = 1.0
+    name = "pareto"
+
+    def __post_init__(self) -> None:
+        self.alpha = _check_positive("alpha", self.alpha)
+        if self.alpha <= 1.0:
+            raise ValueError(
+                f"alpha={self.alpha!r} is out of range: Pareto has no mean for alpha <= 1, "
+                "must be in (1, inf)"
+            )
+        self.scale = _check_positive("scale", self.scale)
+
+    mean = property(lambda self: 0.0)
+    moment_order = property(lambda self: self.alpha)
+
+    @property
+    def raw_mean(self) -> float:
+        """Mean of the uncentred ``scale * X``."""
+        return self.scale * self.alpha / (self.alpha - 1.0)
+
+    @property
+    def variance(self) -> float:
+        """``scale^2 alpha / ((alpha - 1)^2 (alpha - 2))`` for ``alpha > 2``, else ``inf``."""
+        if self.alpha <= 2.0:
+            return math.inf
+        a = self.alpha
+        return self.scale**2 * a / ((a - 1.0) ** 2 * (a - 2.0))
+
+    def sample(self, rng: np.random.Generator, size: Any = None) -> Any:
+        """Draw centred Pareto noise (numpy's ``pareto`` is Lomax, i.e. ``X - 1``)."""
+        return self.scale * (1.0 + rng.pareto(self.alpha, size)) - self.raw_mean
+
+
+@dataclass(repr=False)
+class LogNormal(NoiseModel):
+    """Centred log-normal noise ``scale * exp(sigma Z) - scale * exp(sigma^2 / 2)``.
+
+    All moments exist, but there is no moment generating function: the tail
+    is heavier than any exponential.
+    """
+
+    sigma: float = 1.0
+    scale: float = 1.0
+    name = "lognormal"
+
+    def __post_init__(self) -> None:
+        self.sigma = _check_positive("sigma", self.sigma)
+        self.scale = _check_positive("scale", self.scale)
+
+    mean = property(lambda self: 0.0)
+    moment_order = property(lambda self: math.inf)
+
+    @property
+    def variance(self) -> float:
+        """``scale^2 (exp(sigma^2) - 1) exp(sigma^2)``."""
+        s2 = self.sigma**2
+        return self.scale**2 * math.expm1(s2) * math.exp(s2)
+
+    def sample(self, rng: np.random.Generator, size: Any = None) -> Any:
+        """Draw centred log-normal noise."""
+        raw_mean = self.scale * math.exp(self.sigma**2 / 2.0)
+        return self.scale * rng.lognormal(0.0, self.sigma, size) - raw_mean
+
+
+NOISE_NAMES: dict[str, type[NoiseModel]] = {
+    "gaussian": Gaussian,
+    "bernoulli": Bernoulli,
+    "student_t": StudentT,
+    "pareto": Pareto,
+    "lognormal": LogNormal,
+}
+
+
+def make_noise(noise: str | NoiseModel) -> NoiseModel:
+    """Return ``noise`` itself, or the family named by it with default parameters.
+
+    Defaults: ``gaussian`` std 1, ``bernoulli`` (Bernoulli arms), ``student_t``
+    df 3, ``pareto`` alpha 2.5, ``lognormal`` sigma 1; all with scale 1.
+    """
+    if isinstance(noise, NoiseModel):
+        return noise
+    if isinstance(noise, str) and noise in NOISE_NAMES:
+        return NOISE_NAMES[noise]()
+    raise ValueError(
+        f"noise={noise!r} is not a NoiseModel or one of the names {sorted(NOISE_NAMES)}"
+    )

@@ -1,0 +1,1 @@
+"""Offline datasets: generation from baseline policies, Minari I/O, logged bandit feedback, OPE."""
