@@ -1,0 +1,273 @@
+"""Linear contextual bandit with K arm feature vectors per round and heavy-tailed noise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from rlsuite.envs.noise import Bernoulli, NoiseModel, make_noise
+from rlsuite.envs.validation import check_action, check_int, check_optional_int, check_real
+
+__all__ = ["LinearContextualBanditEnv", "LinearContextualBanditVectorEnv"]
+
+
+def _check_theta(theta: Any, dim: int) -> np.ndarray:
+    if theta is None:
+        return np.full(dim, 1.0 / np.sqrt(dim))
+    arr = np.asarray(theta, dtype=np.float64)
+    if arr.shape != (dim,) or not np.all(np.isfinite(arr)):
+        raise ValueError(
+            f"theta has shape {arr.shape}, must be finite with shape (dim,) = ({dim},)"
+        )
+    return arr.copy()
+
+
+def _check_sigma_range(sigma_range: Any) -> tuple[float, float]:
+    low, high = (float(v) for v in sigma_range)
+    check_real("sigma_range[0]", low, 0.0, low_open=True)
+    check_real("sigma_range[1]", high, low, np.inf)
+    return low, high
+
+
+def _draw_contexts(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Arm features ``U[0, 1]^d`` normalised to unit norm (the heavy-tail papers' default)."""
+    x = rng.uniform(0.0, 1.0, shape)
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+class _LinearBanditCore:
+    """Parameters and draws shared by the single and the vector env."""
+
+    def _init_core(
+        self,
+        n_arms: int,
+        dim: int,
+        theta: Any,
+        noise: str | NoiseModel,
+        heteroscedastic: bool,
+        sigma_range: tuple[float, float],
+        horizon: int | None,
+    ) -> None:
+        self.n_arms = check_int("n_arms", n_arms, low=2)
+        self.dim = check_int("dim", dim)
+        self.theta = _check_theta(theta, self.dim)
+        self.noise = make_noise(noise)
+        if isinstance(self.noise, Bernoulli):
+            raise ValueError(
+                "noise='bernoulli' is not supported: linear means are not probabilities"
+            )
+        self.heteroscedastic = bool(heteroscedastic)
+        self.sigma_range = _check_sigma_range(sigma_range)
+        self.horizon = check_optional_int("horizon", horizon)
+
+    def _draw_scales(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        if not self.heteroscedastic:
+            return np.ones(shape)
+        return rng.uniform(*self.sigma_range, shape)
+
+    def _scale_info(self, prefix: str, scales: Any) -> dict[str, Any]:
+        info = {f"{prefix}noise_scale": scales}
+        if np.isfinite(self.noise.std):
+            info[f"{prefix}noise_std"] = scales * self.noise.std
+        return info
+
+
+class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]):
+    """A K-armed linear contextual bandit.
+
+    ## Description
+    Every round shows ``n_arms`` feature vectors ``x_{t,a}`` in ``R^dim``;
+    pulling arm ``a`` pays ``<theta*, x_{t,a}> + sigma_t * noise``. This is
+    the setting of OFUL/LinUCB and of the heavy-tailed linear bandit
+    literature (Shao et al. 2018; Ye, Jin, Agarwal & Zhang 2025, Catoni
+    contextual bandits). Regret uses the noiseless means.
+
+    ## Action Space
+    ``Discrete(n_arms)``: the arm to pull. Anything else raises ``ValueError``.
+
+    ## Observation Space
+    | Index      | Observation                   | Min | Max |
+    |------------|-------------------------------|-----|-----|
+    | ``[a, j]`` | feature ``j`` of arm ``a``    | 0   | 1   |
+
+    A ``Box(0, 1, (n_arms, dim), float32)``; each row has unit norm.
+
+    ## Rewards
+    ``<theta*, x_{t,a}> + sigma_t * noise`` as a Python float. Step ``info``:
+    ``expected_reward``, ``expected_rewards``, ``optimal_action``, ``regret``,
+    ``noise_scale`` (``sigma_t`` of the round just played) and ``noise_std``
+    (``sigma_t`` times the family's std, where finite).
+
+    ## Reward Distribution
+    ``noise`` is any family of :mod:`rlsuite.envs.noise` except Bernoulli;
+    ``student_t`` with ``df`` in (1, 2] has infinite variance (the regime of
+    Catoni-style estimators). With ``heteroscedastic=True``, ``sigma_t`` is
+    drawn ``U[sigma_range]`` per round and revealed *before* acting: reset
+    ``info`` carries ``round_noise_scale`` / ``round_noise_std`` for the round
+    shown, and a step that continues the episode carries
+    ``next_round_noise_scale`` / ``next_round_noise_std`` for the next round
+    (the known-variance setting of Catoni-OFUL). Otherwise ``sigma_t = 1``.
+
+    ## Starting State
+    Contexts are drawn i.i.d. every round from ``self.np_random``.
+
+    ## Episode End
+    With ``horizon=None`` each round is one episode (terminated); with
+    ``horizon=T`` one continuing episode of ``T`` rounds, truncated at ``T``.
+
+    ## Arguments
+    ``gym.make("rlsuite/LinearContextualBandit-v0", n_arms=20, dim=10,
+    theta=None, noise="gaussian", heteroscedastic=False,
+    sigma_range=(0.1, 1.0), horizon=None)``; ``theta=None`` means
+    ``theta* = 1 / sqrt(dim)`` in every coordinate (unit norm).
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(
+        self,
+        n_arms: int = 20,
+        dim: int = 10,
+        theta: Any = None,
+        noise: str | NoiseModel = "gaussian",
+        heteroscedastic: bool = False,
+        sigma_range: tuple[float, float] = (0.1, 1.0),
+        horizon: int | None = None,
+    ) -> None:
+        self._init_core(n_arms, dim, theta, noise, heteroscedastic, sigma_range, horizon)
+        self.action_space = spaces.Discrete(self.n_arms)
+        self.observation_space = spaces.Box(0.0, 1.0, (self.n_arms, self.dim), dtype=np.float32)
+        self.contexts: np.ndarray | None = None
+        self._t = 0
+
+    def _new_round(self) -> None:
+        self.contexts = _draw_contexts(self.np_random, (self.n_arms, self.dim))
+        self.expected_rewards = self.contexts @ self.theta
+        self.scale = float(self._draw_scales(self.np_random, ()))
+
+    def _round_info(self) -> dict[str, Any]:
+        return {
+            "expected_rewards": self.expected_rewards.copy(),
+            "optimal_action": int(np.argmax(self.expected_rewards)),
+        }
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start a new episode and show the first round's contexts."""
+        super().reset(seed=seed)
+        self._t = 0
+        self._new_round()
+        info = {**self._round_info(), **self._scale_info("round_", self.scale)}
+        info["noise"] = self.noise.describe()
+        return self.contexts.astype(np.float32), info
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Pull ``action`` on the current contexts."""
+        if self.contexts is None:
+            raise RuntimeError("call reset() before step()")
+        a = check_action(action, self.n_arms)
+        mean = float(self.expected_rewards[a])
+        reward = mean + self.scale * float(self.noise.sample(self.np_random))
+        info = {**self._round_info(), **self._scale_info("", self.scale)}
+        info["expected_reward"] = mean
+        info["regret"] = float(self.expected_rewards.max() - mean)
+        self._t += 1
+        terminated = self.horizon is None
+        truncated = self.horizon is not None and self._t >= self.horizon
+        if not (terminated or truncated):
+            self._new_round()
+            info.update(self._scale_info("next_round_", self.scale))
+        return self.contexts.astype(np.float32), float(reward), terminated, truncated, info
+
+
+class LinearContextualBanditVectorEnv(_LinearBanditCore, VectorEnv):
+    """``R`` independent copies of :class:`LinearContextualBanditEnv` in numpy.
+
+    Each step draws all ``R x n_arms`` contexts at once and auto-resets in
+    the same step, so the returned observation is always the next round's
+    contexts and ``infos["next_round_noise_scale"]`` its ``sigma``.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        n_arms: int = 20,
+        dim: int = 10,
+        theta: Any = None,
+        noise: str | NoiseModel = "gaussian",
+        heteroscedastic: bool = False,
+        sigma_range: tuple[float, float] = (0.1, 1.0),
+        horizon: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.num_envs = check_int("num_envs", num_envs)
+        self._init_core(n_arms, dim, theta, noise, heteroscedastic, sigma_range, horizon)
+        self.single_action_space = spaces.Discrete(self.n_arms)
+        self.single_observation_space = spaces.Box(
+            0.0, 1.0, (self.n_arms, self.dim), dtype=np.float32
+        )
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self._rows = np.arange(self.num_envs)
+        self._t = np.zeros(self.num_envs, dtype=np.int64)
+        self.contexts: np.ndarray | None = None
+
+    def _new_round(self) -> None:
+        self.contexts = _draw_contexts(self.np_random, (self.num_envs, self.n_arms, self.dim))
+        self.expected_rewards = self.contexts @ self.theta
+        self.scales = self._draw_scales(self.np_random, (self.num_envs,))
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Reset every copy and show the first contexts."""
+        super().reset(seed=seed)
+        self._t[:] = 0
+        self._new_round()
+        info = {
+            "expected_rewards": self.expected_rewards,
+            "optimal_action": self.expected_rewards.argmax(axis=1),
+            **self._scale_info("round_", self.scales),
+        }
+        return self.contexts.astype(np.float32), info
+
+    def step(
+        self, actions: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Pull one arm in every copy, then show the next round."""
+        if self.contexts is None:
+            raise RuntimeError("call reset() before step()")
+        actions = np.asarray(actions)
+        if actions.shape != (self.num_envs,) or not np.issubdtype(actions.dtype, np.integer):
+            raise ValueError(f"actions must be integers of shape ({self.num_envs},)")
+        if actions.min() < 0 or actions.max() >= self.n_arms:
+            raise ValueError(f"actions out of range: must be in [0, {self.n_arms - 1}]")
+        expected = self.expected_rewards[self._rows, actions]
+        rewards = expected + self.scales * self.noise.sample(self.np_random, self.num_envs)
+        infos = {
+            "expected_reward": expected,
+            "expected_rewards": self.expected_rewards,
+            "optimal_action": self.expected_rewards.argmax(axis=1),
+            "regret": self.expected_rewards.max(axis=1) - expected,
+            **self._scale_info("", self.scales),
+        }
+        self._t += 1
+        terminated = np.full(self.num_envs, self.horizon is None)
+        truncated = np.zeros(self.num_envs, dtype=bool)
+        if self.horizon is not None:
+            truncated = self._t >= self.horizon
+            self._t[truncated] = 0
+        self._new_round()
+        infos.update(self._scale_info("next_round_", self.scales))
+        return self.contexts.astype(np.float32), rewards, terminated, truncated, infos
