@@ -1,1 +1,30 @@
-"""Offline datasets: generation from baseline policies, Minari I/O, logged bandit feedback, OPE."""
+"""Offline datasets: generation from baseline policies, Minari I/O, logged bandit feedback, OPE.
+
+Main entry points
+
+* :func:`collect` -- episodes of K policies in any Gymnasium env, one Minari dataset.
+* :func:`policy_names` -- the policy name of each ``infos[policy_key]`` index.
+* :func:`make_mix` -- D4RL-style random / medium / expert / medium-expert /
+  medium-replay datasets with reference scores.
+* :func:`baseline_policies` -- scripted CartPole-v1 / Acrobot-v1 baselines at
+  several skill levels.
+* :func:`log_bandit` / :func:`load_bandit_feedback` -- logged bandit feedback
+  in Open Bandit Pipeline's schema; estimators in :mod:`rlsuite.offline_data.ope`.
+
+Minari is an optional dependency (``pip install 'rlsuite[offline]'``); it is
+imported when a dataset is written or read.
+"""
+
+from rlsuite.offline_data.collect import Policy, as_policy, collect, evaluate, sb3_policy
+from rlsuite.offline_data.minari_io import policy_key, policy_names, write_dataset
+
+__all__ = [
+    "Policy",
+    "as_policy",
+    "collect",
+    "evaluate",
+    "policy_key",
+    "policy_names",
+    "sb3_policy",
+    "write_dataset",
+]

@@ -1,0 +1,239 @@
+"""Roll out K baseline policies in a Gymnasium env and store the episodes as one Minari dataset.
+
+A **policy** is either
+
+* a callable ``policy(obs, rng) -> action`` taking one (unbatched)
+  observation and a ``numpy.random.Generator`` it must use for any
+  randomness (so datasets are reproducible from ``seed``), or
+* an SB3 model (anything with ``predict(obs, deterministic=...)``), which is
+  queried with ``deterministic=True`` because SB3's sampling uses torch's
+  global generator, not ours. Wrap it with :func:`sb3_policy` to sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from tqdm.auto import tqdm
+
+from rlsuite.envs.validation import check_int
+from rlsuite.offline_data.minari_io import check_new_dataset, require_minari, write_dataset
+
+__all__ = ["Policy", "as_policy", "collect", "evaluate", "rollout", "sb3_policy"]
+
+#: ``policy(obs, rng) -> action``
+Policy = Callable[[Any, np.random.Generator], Any]
+
+#: episodes of the uniform random policy that estimate ``ref_min_score`` by default
+RANDOM_REFERENCE_EPISODES = 20
+
+
+def sb3_policy(model: Any, deterministic: bool = True) -> Policy:
+    """Turn an SB3 model (or any ``PolicyPredictor``) into a ``policy(obs, rng)``."""
+
+    def policy(obs: Any, rng: np.random.Generator) -> Any:
+        action, _ = model.predict(obs, deterministic=deterministic)
+        return action
+
+    policy.__name__ = f"sb3_{type(model).__name__}"
+    return policy
+
+
+def as_policy(policy: Any) -> Policy:
+    """Accept a ``policy(obs, rng)`` callable or an SB3 model; return the callable form."""
+    if hasattr(policy, "predict") and not getattr(policy, "rlsuite_policy", False):
+        return sb3_policy(policy)
+    if callable(policy):
+        return policy
+    raise ValueError(
+        f"policy={policy!r} must be a callable policy(obs, rng) -> action or an SB3 model"
+    )
+
+
+def random_policy(action_space: gym.Space) -> Policy:
+    """Uniform random actions drawn from ``rng`` (not from the space's own generator)."""
+    if isinstance(action_space, gym.spaces.Discrete):
+        n, start = int(action_space.n), int(action_space.start)
+        return lambda obs, rng: np.int64(start + rng.integers(n))
+    if isinstance(action_space, gym.spaces.Box):
+        low, high = action_space.low, action_space.high
+        return lambda obs, rng: rng.uniform(low, high).astype(action_space.dtype)
+    raise ValueError(f"no random policy for action space {action_space}")
+
+
+def rollout(
+    env: gym.Env, policy: Policy, rng: np.random.Generator, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Play one episode; return observations (T+1), actions, rewards, terminations, truncations."""
+    obs, _ = env.reset(seed=seed)
+    observations, actions, rewards, terms, truncs = [obs], [], [], [], []
+    done = False
+    while not done:
+        action = policy(obs, rng)
+        obs, reward, terminated, truncated, _ = env.step(action)
+        observations.append(obs)
+        actions.append(action)
+        rewards.append(reward)
+        terms.append(terminated)
+        truncs.append(truncated)
+        done = terminated or truncated
+    return (
+        np.asarray(observations, dtype=env.observation_space.dtype),
+        np.asarray(actions, dtype=env.action_space.dtype),
+        np.asarray(rewards, dtype=np.float64),
+        np.asarray(terms, dtype=bool),
+        np.asarray(truncs, dtype=bool),
+    )
+
+
+def evaluate(
+    env_id: str,
+    policy: Any,
+    n_episodes: int,
+    seed: int = 0,
+    env_kwargs: dict[str, Any] | None = None,
+) -> np.ndarray:
+    """Undiscounted returns of ``n_episodes`` episodes of ``policy`` (for reference scores)."""
+    n_episodes = check_int("n_episodes", n_episodes)
+    env = gym.make(env_id, disable_env_checker=True, **(env_kwargs or {}))
+    fn = as_policy(policy)
+    rng = np.random.default_rng([seed, 7919])
+    seeds = np.random.default_rng([seed, 104729]).integers(2**31 - 1, size=n_episodes)
+    returns = np.array([rollout(env, fn, rng, int(s))[2].sum() for s in seeds])
+    env.close()
+    return returns
+
+
+def collect(
+    env_id: str,
+    policies: Mapping[str, Any],
+    episodes_per_policy: int,
+    dataset_id: str,
+    seed: int = 0,
+    *,
+    policy_key: str = "policy_id",
+    env_kwargs: dict[str, Any] | None = None,
+    ref_min_score: float | None = None,
+    ref_max_score: float | None = None,
+    progress_bar: bool = False,
+    overwrite: bool = False,
+    description: str | None = None,
+    **metadata: Any,
+) -> Any:
+    """Collect ``episodes_per_policy`` episodes from every policy into one Minari dataset.
+
+    Parameters
+    ----------
+    env_id : str
+        Any registered Gymnasium id with a string entry point (``CartPole-v1``,
+        ``rlsuite/Inlining-v0``, ...).
+    policies : mapping of str to policy
+        ``name -> policy(obs, rng) -> action`` or ``name -> SB3 model``. The
+        order of the mapping fixes the policy indices.
+    episodes_per_policy : int
+        Episodes per policy (at least 1).
+    dataset_id : str
+        Minari id, e.g. ``"rlsuite/cartpole/mixed-v0"``.
+    seed : int
+        Episode ``j`` (over all policies, in order) resets the env with a seed
+        drawn from ``seed``; policy ``i`` gets ``default_rng([seed, i])``.
+    policy_key : str
+        Info key holding the policy index: every episode stores
+        ``infos[policy_key]``, an int64 array of length ``T + 1`` (one per
+        observation, as Minari stores infos) equal to the index of its policy
+        in ``list(policies)``; :func:`policy_names` maps it back to names.
+    env_kwargs : dict or None
+        Keyword arguments of ``gym.make`` (recorded in the dataset's env spec).
+    ref_min_score, ref_max_score : float or None
+        Reference returns for ``minari.get_normalized_score``. Defaults (D4RL's
+        meaning): ``ref_min_score`` is the mean return of a uniform random
+        policy over 20 seeded episodes, ``ref_max_score`` the best per-policy
+        mean return in the collected data.
+    progress_bar : bool
+        Show a tqdm bar over episodes.
+    overwrite : bool
+        Replace an existing dataset with the same id (otherwise ``ValueError``).
+    description : str or None
+        Dataset description; a default one names the policies.
+    **metadata
+        JSON-serialisable extra metadata, stored as ``rlsuite_<key>``.
+
+    Returns
+    -------
+    minari.MinariDataset
+        The dataset, loadable later with ``minari.load_dataset(dataset_id)``.
+    """
+    require_minari()
+    from minari.data_collector import EpisodeBuffer
+
+    episodes_per_policy = check_int("episodes_per_policy", episodes_per_policy)
+    if not isinstance(policies, Mapping) or len(policies) == 0:
+        raise ValueError(f"policies={policies!r} must be a non-empty mapping name -> policy")
+    if not isinstance(policy_key, str) or not policy_key:
+        raise ValueError(f"policy_key={policy_key!r} must be a non-empty string")
+    check_new_dataset(dataset_id, overwrite)
+    names = [str(name) for name in policies]
+    fns = [as_policy(policies[name]) for name in policies]
+    env = gym.make(env_id, disable_env_checker=True, **(env_kwargs or {}))
+    total = len(names) * episodes_per_policy
+    reset_seeds = np.random.default_rng(seed).integers(2**31 - 1, size=total)
+
+    buffers, returns = [], np.empty((len(names), episodes_per_policy))
+    with tqdm(total=total, disable=not progress_bar, desc=f"collect {dataset_id}") as bar:
+        for i, fn in enumerate(fns):
+            rng = np.random.default_rng([seed, i])
+            for k in range(episodes_per_policy):
+                j = i * episodes_per_policy + k
+                obs, actions, rewards, terms, truncs = rollout(env, fn, rng, int(reset_seeds[j]))
+                returns[i, k] = rewards.sum()
+                buffers.append(
+                    EpisodeBuffer(
+                        id=j,
+                        seed=int(reset_seeds[j]),
+                        observations=obs,
+                        actions=actions,
+                        rewards=rewards,
+                        terminations=terms,
+                        truncations=truncs,
+                        infos={policy_key: np.full(len(obs), i, dtype=np.int64)},
+                    )
+                )
+                bar.update()
+    mean_returns = returns.mean(axis=1)
+    if ref_min_score is None:
+        ref_min_score = float(
+            evaluate(
+                env_id, random_policy(env.action_space), RANDOM_REFERENCE_EPISODES, seed, env_kwargs
+            ).mean()
+        )
+    if ref_max_score is None:
+        ref_max_score = float(mean_returns.max())
+    if description is None:
+        description = (
+            f"{episodes_per_policy} episodes from each of {len(names)} policies on {env_id}; "
+            f"infos['{policy_key}'][t] indexes metadata['rlsuite_policy_names']."
+        )
+    extra = {f"rlsuite_{key}": value for key, value in metadata.items()}
+    extra.update(
+        rlsuite_policy_key=policy_key,
+        rlsuite_policy_names=names,
+        rlsuite_policy_mean_returns=[float(r) for r in mean_returns],
+        rlsuite_seed=int(seed),
+    )
+    dataset = write_dataset(
+        dataset_id,
+        buffers,
+        env_spec=env.spec,
+        observation_space=env.observation_space,
+        action_space=env.action_space,
+        ref_min_score=float(ref_min_score),
+        ref_max_score=float(ref_max_score),
+        description=description,
+        extra_metadata=extra,
+        overwrite=overwrite,
+    )
+    env.close()
+    return dataset
