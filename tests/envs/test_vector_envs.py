@@ -1,0 +1,109 @@
+"""Native vector envs agree with their single-env definition, run by run."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from scipy import stats
+
+import rlsuite.envs  # noqa: F401
+from rlsuite.envs.linear_contextual_bandit import (
+    LinearContextualBanditEnv,
+    LinearContextualBanditVectorEnv,
+)
+from rlsuite.envs.multi_armed_bandit import MultiArmedBanditEnv, MultiArmedBanditVectorEnv
+from rlsuite.envs.noise import StudentT
+
+# KS tests at level 1e-3: with fixed seeds they are deterministic, and a correct
+# implementation fails with probability 0.1% over the choice of seed.
+ALPHA = 1e-3
+MEANS = np.array([0.1, 0.4, 0.9, 0.2])
+
+
+def test_make_vec_uses_the_native_vector_env():
+    envs = gym.make_vec(
+        "rlsuite/MultiArmedBandit-v0", num_envs=3, vectorization_mode="vector_entry_point"
+    )
+    assert isinstance(envs, MultiArmedBanditVectorEnv)
+    envs = gym.make_vec(
+        "rlsuite/LinearContextualBandit-v0", num_envs=3, vectorization_mode="vector_entry_point"
+    )
+    assert isinstance(envs, LinearContextualBanditVectorEnv)
+
+
+def test_mab_reward_distribution_matches_single_env():
+    n = 4000
+    noise = StudentT(df=3.0)
+    single = MultiArmedBanditEnv(n_arms=4, means=MEANS, noise=noise)
+    single.reset(seed=0)
+    single_rewards = np.array([single.step(2)[1] for _ in range(n)])
+    vector = MultiArmedBanditVectorEnv(num_envs=n, n_arms=4, means=MEANS, noise=noise)
+    vector.reset(seed=1)
+    _, vector_rewards, terminated, _, infos = vector.step(np.full(n, 2))
+    assert terminated.all()
+    assert stats.ks_2samp(single_rewards, vector_rewards).pvalue > ALPHA
+    np.testing.assert_allclose(infos["expected_reward"], 0.9)
+    np.testing.assert_allclose(infos["regret"], 0.0)
+    np.testing.assert_array_equal(infos["optimal_action"], 2)
+
+
+def test_mab_drawn_means_have_the_single_env_distribution():
+    n = 2000
+    single_means = []
+    for seed in range(n):
+        _, info = MultiArmedBanditEnv(n_arms=4).reset(seed=seed)
+        single_means.append(info["expected_rewards"])
+    vector = MultiArmedBanditVectorEnv(num_envs=n, n_arms=4)
+    _, info = vector.reset(seed=0)
+    for arm in range(4):
+        pvalue = stats.ks_2samp(np.array(single_means)[:, arm], info["expected_rewards"][:, arm])
+        assert pvalue.pvalue > ALPHA
+
+
+def test_mab_regret_matches_single_env_for_the_same_actions():
+    vector = MultiArmedBanditVectorEnv(num_envs=4, n_arms=4, means=MEANS)
+    vector.reset(seed=0)
+    actions = np.array([0, 1, 2, 3])
+    _, _, _, _, infos = vector.step(actions)
+    for run, action in enumerate(actions):
+        single = MultiArmedBanditEnv(n_arms=4, means=MEANS)
+        single.reset(seed=0)
+        info = single.step(int(action))[-1]
+        assert infos["regret"][run] == pytest.approx(info["regret"])
+        assert infos["expected_reward"][run] == pytest.approx(info["expected_reward"])
+
+
+def test_horizon_truncates_every_run_at_the_same_round():
+    vector = MultiArmedBanditVectorEnv(num_envs=5, n_arms=3, horizon=3)
+    vector.reset(seed=0)
+    flags = [vector.step(np.zeros(5, dtype=np.int64))[3] for _ in range(6)]
+    assert [bool(f.all()) for f in flags] == [False, False, True, False, False, True]
+    assert not any(f.any() and not f.all() for f in flags)
+
+
+def test_linear_regret_distribution_matches_single_env():
+    n = 3000
+    single = LinearContextualBanditEnv(n_arms=5, dim=4, noise="student_t")
+    single.reset(seed=0)
+    single_regret, single_rewards = [], []
+    for _ in range(n):
+        _, reward, _, _, info = single.step(0)
+        single_regret.append(info["regret"])
+        single_rewards.append(reward)
+        single.reset()
+    vector = LinearContextualBanditVectorEnv(num_envs=n, n_arms=5, dim=4, noise="student_t")
+    vector.reset(seed=1)
+    _, rewards, _, _, infos = vector.step(np.zeros(n, dtype=np.int64))
+    assert stats.ks_2samp(single_regret, infos["regret"]).pvalue > ALPHA
+    assert stats.ks_2samp(single_rewards, rewards).pvalue > ALPHA
+
+
+def test_linear_heteroscedastic_scales_are_revealed_before_acting():
+    vector = LinearContextualBanditVectorEnv(num_envs=2000, n_arms=3, dim=2, heteroscedastic=True)
+    _, info = vector.reset(seed=0)
+    shown = info["round_noise_scale"]
+    _, rewards, _, _, infos = vector.step(np.zeros(2000, dtype=np.int64))
+    np.testing.assert_array_equal(infos["noise_scale"], shown)
+    # Gaussian noise: standardised residuals must be N(0, 1) if the revealed scale is the true one.
+    z = (rewards - infos["expected_reward"]) / infos["noise_scale"]
+    assert stats.kstest(z, "norm").pvalue > ALPHA
+    assert not np.array_equal(infos["next_round_noise_scale"], shown)
