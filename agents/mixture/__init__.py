@@ -1,4 +1,13 @@
-"""Agents of the `mixture` family."""
+"""Data-mixture optimisation with Mixtures of Data Experts (Belenki et al., ACL 2025).
+
+:mod:`~rlsuite.agents.mixture.mde` caches per-domain expert predictions and
+scores mixtures by the MDE loss; :mod:`~rlsuite.agents.mixture.regressors`
+fits loss regressors on a few observed mixtures;
+:mod:`~rlsuite.agents.mixture.regression_search` is the agent that runs the
+whole recipe against ``rlsuite/DataMixture-v0`` and proposes a mixture.
+"""
 
 #: name -> "module:Class" (see :func:`rlsuite.agents.make_agent`)
-AGENTS: dict[str, str] = {}
+AGENTS: dict[str, str] = {
+    "RegressionMixtureSearch": "rlsuite.agents.mixture.regression_search:RegressionMixtureSearch",
+}
