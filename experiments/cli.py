@@ -1,0 +1,173 @@
+"""The ``rlsuite`` command: ``list``, ``bench``, ``report`` and ``collect``.
+
+Examples
+--------
+::
+
+    rlsuite list
+    rlsuite bench --suite quick --db results.sqlite
+    rlsuite bench --suite heavy_tail_mab --seeds 20 --backend ray --ray-address auto
+    rlsuite report --db results.sqlite --out report/
+
+Exit codes: 0 success, 1 some runs failed, 2 bad arguments, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["build_parser", "main"]
+
+EXIT_FAILED_RUNS = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    import gymnasium as gym
+
+    import rlsuite.envs  # noqa: F401 - registers the rlsuite/ ids
+    from rlsuite.agents import list_agents
+    from rlsuite.experiments.base import list_experiments
+
+    envs = sorted(env_id for env_id in gym.registry if env_id.startswith("rlsuite/"))
+    sections = {
+        "envs": envs,
+        "agents": sorted(list_agents()),
+        "experiments": list_experiments(),
+    }
+    for title, names in sections.items():
+        print(f"{title} ({len(names)}):")
+        for name in names:
+            print(f"  {name}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from rlsuite.experiments.runner import SweepInterrupted, run_sweep
+    from rlsuite.experiments.store import ResultsStore
+
+    with ResultsStore(args.db) as store:
+        try:
+            summary = run_sweep(
+                args.suite,
+                store,
+                quick=True if args.quick else None,
+                seeds=args.seeds,
+                backend=args.backend,
+                workers=args.workers,
+                ray_address=args.ray_address,
+                progress=not args.no_progress,
+            )
+        except SweepInterrupted as stop:
+            s = stop.summary
+            print(
+                f"interrupted: {s.completed} runs committed to {args.db}; "
+                "run the same command again to resume",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+        total = store.count()
+    print(
+        f"{summary.planned} runs planned, {summary.skipped} already in {args.db}, "
+        f"{summary.completed} completed, {summary.failed} failed "
+        f"in {summary.wall_s:.1f} s; the database holds {total} runs"
+    )
+    for key, error in summary.errors[:3]:
+        last_line = error.strip().splitlines()[-1]
+        print(f"failed {key}: {last_line}", file=sys.stderr)
+    return EXIT_FAILED_RUNS if summary.failed else 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rlsuite.experiments.report import write_report
+
+    if not Path(args.db).exists():
+        raise ValueError(f"db={args.db!r} does not exist: run `rlsuite bench` first")
+    paths = write_report(args.db, args.out)
+    print(f"wrote {len(paths)} files to {args.out}")
+    for path in paths:
+        print(f"  {path}")
+    return 0
+
+
+def _add_collect(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``collect`` from :mod:`rlsuite.offline_data.cli` if it imports."""
+    try:
+        from rlsuite.offline_data import cli as offline_cli
+    except ImportError as error:
+        reason = f"{type(error).__name__}: {error}"
+        parser = subparsers.add_parser("collect", help="collect an offline dataset (unavailable)")
+        parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+        def unavailable(args: argparse.Namespace) -> int:
+            print(
+                "rlsuite collect needs the offline extra: pip install 'rlsuite[offline]' "
+                f"({reason})",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+
+        parser.set_defaults(handler=unavailable)
+        return
+    parser = subparsers.add_parser("collect", help="collect an offline dataset with Minari")
+    offline_cli.configure_parser(parser)
+    parser.set_defaults(handler=offline_cli.run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``rlsuite`` command."""
+    parser = argparse.ArgumentParser(prog="rlsuite", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True)
+
+    subparsers.add_parser("list", help="registered envs, agents and experiments").set_defaults(
+        handler=_cmd_list
+    )
+
+    bench = subparsers.add_parser("bench", help="run a sweep into the results database")
+    bench.add_argument(
+        "--suite",
+        required=True,
+        help="quick, full, or comma-separated experiment names (their full sweeps)",
+    )
+    bench.add_argument("--quick", action="store_true", help="use the quick sweeps of named ones")
+    bench.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default: study's)")
+    bench.add_argument("--backend", choices=("local", "ray"), default="local")
+    bench.add_argument("--ray-address", default=None, help="existing Ray cluster, e.g. auto")
+    bench.add_argument(
+        "--workers", type=int, default=None, help="processes (default: CPU count; 1: in-process)"
+    )
+    bench.add_argument("--db", default="results.sqlite", help="SQLite results database")
+    bench.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    bench.set_defaults(handler=_cmd_bench)
+
+    report = subparsers.add_parser("report", help="plots, tables and exports from a database")
+    report.add_argument("--db", default="results.sqlite")
+    report.add_argument("--out", default="report")
+    report.set_defaults(handler=_cmd_report)
+
+    _add_collect(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rlsuite`` console script; returns the exit code."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ValueError as error:
+        print(f"rlsuite {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
