@@ -1,9 +1,11 @@
 """Regression-based data-mixture search (Belenki et al., ACL 2025, Alg. overview in §3).
 
-1. Train one expert per domain (``k`` runs) and cache their validation
-   predictions (the MDE); the ``linear`` regressor skips this.
-2. Train on ``n_mixtures`` mixtures drawn from ``Dirichlet(concentration)``
+1. Train on ``n_mixtures`` mixtures drawn from ``Dirichlet(concentration)``
    and record their true validation losses (``n_mixtures`` runs).
+2. Train one expert per domain (``k`` more runs) and cache their validation
+   predictions (the MDE); the ``linear`` regressor skips this. Observing
+   first means every regressor sees the same observed losses for the same
+   env seed, so comparisons between regressors are paired.
 3. Fit the regressor on those pairs.
 4. Score ``n_candidates`` fresh Dirichlet mixtures (plus the observed
    ones) with the regressor and keep the one with the lowest predicted loss.
@@ -83,7 +85,7 @@ class RegressionMixtureSearch:
         return losses
 
     def learn(self, env: Any) -> RegressionMixtureSearch:
-        """Spend ``k`` (experts, unless ``linear``) + ``n_mixtures`` runs and pick a mixture.
+        """Spend ``n_mixtures`` + ``k`` (experts, unless ``linear``) runs and pick a mixture.
 
         ``env`` must already be reset with the task's seed; it is only ever
         reset without a seed here.
@@ -92,11 +94,11 @@ class RegressionMixtureSearch:
             raise ValueError(
                 f"env has n_domains={env.unwrapped.n_domains}, agent has {self.n_domains}"
             )
+        self.observed_mixtures = self.sample_mixtures(self.n_mixtures)
+        self.observed_losses = self.observe(env, self.observed_mixtures)
         if self.regressor_kind != "linear":
             self.mde, _ = MixtureOfDataExperts.from_env(env)
             self.training_runs += self.n_domains
-        self.observed_mixtures = self.sample_mixtures(self.n_mixtures)
-        self.observed_losses = self.observe(env, self.observed_mixtures)
         seed = int(self.rng.integers(2**31))
         self.regressor = MixtureRegressor(self.regressor_kind, self.n_domains, self.mde, seed)
         self.regressor.fit(self.observed_mixtures, self.observed_losses)
