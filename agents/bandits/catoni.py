@@ -1,0 +1,228 @@
+"""Catoni's robust estimators, shared by the heavy-tailed bandit agents.
+
+Catoni (2012) replaces the square loss's linear influence by
+
+    psi(x) = sign(x) * log(1 + |x| + x^2 / 2),
+
+which grows only logarithmically, so a single huge reward moves the estimate
+by ``O(log |x| / alpha)`` instead of ``O(|x| / n)``. This module holds
+
+* :func:`catoni_mean`: the root of ``sum_i w_i psi(alpha (x_i - mu)) = 0``
+  (a safeguarded Newton iteration, vectorised over leading axes);
+* :func:`catoni_alpha` / :func:`catoni_deviation`: the scale and the
+  high-probability deviation of Catoni's estimator for a variance bound;
+* :func:`irls_linear`: a weighted linear M-estimator
+  ``argmin_theta sum_s w_s rho(alpha z_s) / alpha^2 + lam / 2 ||theta||^2``
+  with whitened residuals ``z_s = (y_s - <x_s, theta>) / sigma_s``, solved by
+  iteratively reweighted least squares. ``rho`` is Catoni's ``int psi`` or
+  Huber's loss (:func:`catoni_irls_weights`, :func:`huber_irls_weights`).
+
+Both losses are convex and ``psi(z) / z`` is non-increasing in ``|z|``, so
+IRLS is a majorise-minimise scheme and decreases the objective every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = [
+    "catoni_alpha",
+    "catoni_deviation",
+    "catoni_irls_weights",
+    "catoni_mean",
+    "huber_irls_weights",
+    "irls_linear",
+    "psi",
+]
+
+
+def psi(x: np.ndarray) -> np.ndarray:
+    """Catoni's influence function ``sign(x) log(1 + |x| + x^2 / 2)``."""
+    x = np.asarray(x, dtype=np.float64)
+    a = np.abs(x)
+    # log1p keeps full precision near 0, where psi(x) ~ x.
+    return np.sign(x) * np.log1p(a + 0.5 * a * a)
+
+
+def _psi_prime(x: np.ndarray) -> np.ndarray:
+    a = np.abs(x)
+    return (1.0 + a) / (1.0 + a + 0.5 * a * a)
+
+
+def catoni_irls_weights(z: np.ndarray) -> np.ndarray:
+    """IRLS weights ``psi(z) / z`` (1 at ``z = 0``), in ``(0, 1]``."""
+    z = np.asarray(z, dtype=np.float64)
+    a = np.abs(z)
+    safe = np.where(a > 1e-8, a, 1.0)
+    return np.where(a > 1e-8, np.log1p(a + 0.5 * a * a) / safe, 1.0)
+
+
+def huber_irls_weights(z: np.ndarray) -> np.ndarray:
+    """IRLS weights of Huber's loss with threshold 1: ``min(1, 1 / |z|)``."""
+    a = np.abs(np.asarray(z, dtype=np.float64))
+    return 1.0 / np.maximum(a, 1.0)
+
+
+def catoni_alpha(n: np.ndarray | float, variance: float, delta: float) -> np.ndarray:
+    """Catoni's scale for ``n`` samples of variance at most ``variance``.
+
+    ``alpha = sqrt(2 L / (n (v + 2 v L / (n - 2 L))))`` with ``L = log(1/delta)``
+    (Catoni 2012; Bubeck, Cesa-Bianchi & Lugosi 2013, Lemma 13). Where
+    ``n <= 2 L`` the bound is void and ``alpha = sqrt(2 L / (n v))`` is used.
+    """
+    n = np.asarray(n, dtype=np.float64)
+    log_term = np.log(1.0 / delta)
+    denominator = np.where(n > 2 * log_term, n - 2 * log_term, np.inf)
+    return np.sqrt(2 * log_term / (n * (variance + 2 * variance * log_term / denominator)))
+
+
+def catoni_deviation(n: np.ndarray | float, variance: float, delta: float) -> np.ndarray:
+    """With probability ``>= 1 - 2 delta``, ``|mu_hat - mu|`` is at most this.
+
+    ``sqrt(2 v L / (n - 2 L))``, ``L = log(1/delta)``; ``inf`` for ``n <= 2 L``.
+    """
+    n = np.asarray(n, dtype=np.float64)
+    log_term = np.log(1.0 / delta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = np.sqrt(2 * variance * log_term / (n - 2 * log_term))
+    return np.where(n > 2 * log_term, bound, np.inf)
+
+
+def catoni_mean(
+    samples: np.ndarray,
+    alpha: np.ndarray | float,
+    weights: np.ndarray | None = None,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+) -> np.ndarray:
+    """Catoni's M-estimate of the mean along the last axis.
+
+    Solves ``sum_i w_i psi(alpha (x_i - mu)) = 0``. The left side decreases
+    strictly in ``mu`` and changes sign on ``[min x, max x]``, so a Newton
+    step is taken when it stays inside the current bracket and bisection
+    otherwise. Entries with zero weight are ignored (use them as padding);
+    a row without positive weight returns ``nan``.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Shape ``(..., n)``.
+    alpha : float or numpy.ndarray
+        Scale, broadcastable to ``samples.shape[:-1]``, ``> 0``.
+    weights : numpy.ndarray or None
+        Non-negative weights of the same shape as ``samples`` (default 1).
+    tol : float
+        Stop once every Newton/bisection step moves by less than ``tol``
+        times the sample range.
+    max_iter : int
+        Iteration cap.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``samples.shape[:-1]``.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
+    alpha = np.broadcast_to(np.asarray(alpha, dtype=np.float64), x.shape[:-1])[..., None]
+    active = w > 0
+    lo = np.where(active, x, np.inf).min(axis=-1)
+    hi = np.where(active, x, -np.inf).max(axis=-1)
+    empty = ~active.any(axis=-1)
+    lo, hi = np.where(empty, 0.0, lo), np.where(empty, 0.0, hi)
+    total = np.maximum(w.sum(axis=-1), 1e-300)
+    mu = (w * np.where(active, x, 0.0)).sum(axis=-1) / total
+    mu = np.clip(mu, lo, hi)
+    span = np.maximum(hi - lo, 1e-300)
+    x = np.where(active, x, 0.0)
+    for _ in range(max_iter):
+        z = alpha * (x - mu[..., None])
+        value = (w * psi(z)).sum(axis=-1)
+        slope = alpha[..., 0] * (w * _psi_prime(z)).sum(axis=-1)
+        lo = np.where(value > 0, mu, lo)
+        hi = np.where(value < 0, mu, hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = mu + value / slope
+        inside = (newton > lo) & (newton < hi) & np.isfinite(newton)
+        proposal = np.where(inside, newton, 0.5 * (lo + hi))
+        step = np.abs(proposal - mu)
+        mu = proposal
+        if np.all(step <= tol * span):
+            break
+    return np.where(empty, np.nan, mu)
+
+
+def irls_linear(
+    features: np.ndarray,
+    targets: np.ndarray,
+    alpha: float | np.ndarray,
+    *,
+    sigmas: np.ndarray | None = None,
+    sample_weights: np.ndarray | None = None,
+    lam: float = 1.0,
+    irls_weights: Callable[[np.ndarray], np.ndarray] = catoni_irls_weights,
+    theta0: np.ndarray | None = None,
+    tol: float = 1e-8,
+    max_iter: int = 50,
+) -> np.ndarray:
+    """Weighted robust linear regression by iteratively reweighted least squares.
+
+    Minimises ``sum_s w_s rho(alpha z_s) / alpha^2 + lam / 2 ||theta||^2`` with
+    ``z_s = (y_s - <x_s, theta>) / sigma_s``. For ``rho' = psi`` (Catoni) the
+    first-order condition is ``sum_s w_s psi(alpha z_s) x_s / (alpha sigma_s)
+    = lam theta``: Catoni's mean equation, with the linear class in place of
+    the constant.
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        ``(n, d)`` design.
+    targets : numpy.ndarray
+        ``(n,)`` responses.
+    alpha : float or numpy.ndarray
+        Scale of the whitened residuals, scalar or ``(n,)`` per sample
+        (``1 / tau_s`` for Huber with thresholds ``tau_s``).
+    sigmas : numpy.ndarray or None
+        ``(n,)`` per-sample noise levels ``sigma_s > 0`` (default 1).
+    sample_weights : numpy.ndarray or None
+        ``(n,)`` non-negative weights ``w_s`` (default 1).
+    lam : float
+        Ridge parameter, ``> 0``.
+    irls_weights : callable
+        ``rho'(z) / z`` of the loss (:func:`catoni_irls_weights` or
+        :func:`huber_irls_weights`).
+    theta0 : numpy.ndarray or None
+        Warm start (default: the ridge solution).
+    tol : float
+        Stop when ``||theta_new - theta|| <= tol (1 + ||theta||)``.
+    max_iter : int
+        Iteration cap.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(d,)`` estimate.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    y = np.asarray(targets, dtype=np.float64)
+    n, d = x.shape
+    inv_sigma = np.ones(n) if sigmas is None else 1.0 / np.asarray(sigmas, dtype=np.float64)
+    base = inv_sigma**2 * (np.ones(n) if sample_weights is None else sample_weights)
+    ridge = lam * np.eye(d)
+
+    def solve(c: np.ndarray) -> np.ndarray:
+        weighted = x * (base * c)[:, None]
+        return np.linalg.solve(x.T @ weighted + ridge, weighted.T @ y)
+
+    theta = solve(np.ones(n)) if theta0 is None else np.asarray(theta0, dtype=np.float64)
+    for _ in range(max_iter):
+        residuals = (y - x @ theta) * inv_sigma
+        new_theta = solve(irls_weights(alpha * residuals))
+        done = np.linalg.norm(new_theta - theta) <= tol * (1.0 + np.linalg.norm(theta))
+        theta = new_theta
+        if done:
+            break
+    return theta

@@ -1,0 +1,232 @@
+"""Pieces shared by the linear contextual bandit agents.
+
+Observations are ``(n_arms, dim)`` arm feature vectors (one row per arm), so
+the batched forms take ``(n_runs, n_arms, dim)``. :class:`LinearBanditAgent`
+checks that shape; :func:`sherman_morrison` keeps inverse Gram matrices and
+their log-determinants up to date in ``O(d^2)`` per round; :func:`ofu_radius`
+is the self-normalised confidence radius of Abbasi-Yadkori, Pal & Szepesvari
+(2011), Theorem 2.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from rlsuite.agents.base import BanditAgent
+from rlsuite.envs.validation import check_int, check_real
+
+__all__ = ["LinearBanditAgent", "noise_levels", "ofu_radius", "sherman_morrison"]
+
+
+def sherman_morrison(
+    v_inv: np.ndarray, logdet: np.ndarray, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse and log-determinant of ``V + x x^T`` from those of ``V``, batched.
+
+    ``v_inv`` is ``(..., d, d)``, ``logdet`` ``(...)`` and ``x`` ``(..., d)``.
+    """
+    vx = (v_inv @ x[..., None])[..., 0]
+    quad = (x * vx).sum(axis=-1)
+    v_inv = v_inv - vx[..., :, None] * vx[..., None, :] / (1.0 + quad)[..., None, None]
+    return v_inv, logdet + np.log1p(quad)
+
+
+def ofu_radius(logdet: np.ndarray, dim: int, lam: float, delta: float, norm_bound: float):
+    """``sqrt(log det V - d log lam + 2 log(1/delta)) + sqrt(lam) S`` for unit noise.
+
+    Multiply the first term by the sub-Gaussian noise level ``R`` for raw
+    rewards; the variance-weighted agents apply it to whitened rewards.
+    """
+    inner = np.maximum(logdet - dim * math.log(lam) + 2.0 * math.log(1.0 / delta), 0.0)
+    return np.sqrt(inner), math.sqrt(lam) * norm_bound
+
+
+def noise_levels(infos: dict[str, Any] | None, n_runs: int, agent: str) -> np.ndarray:
+    """Per-run noise level ``sigma_t`` of the round just played, from step ``info``.
+
+    ``noise_std`` where the env reports it (finite variance), else
+    ``noise_scale`` (the family's scale, the only known level when the
+    variance is infinite). Raises ``ValueError`` if neither is present.
+    """
+    for key in ("noise_std", "noise_scale"):
+        if infos is not None and key in infos:
+            sigma = np.broadcast_to(np.asarray(infos[key], dtype=np.float64), (n_runs,))
+            if np.any(~np.isfinite(sigma) | (sigma <= 0)):
+                raise ValueError(f"info[{key!r}]={sigma.tolist()!r} must be finite and > 0")
+            return sigma.copy()
+    raise ValueError(
+        f"{agent} needs the known noise level: pass infos with 'noise_std' or "
+        "'noise_scale' (rlsuite/LinearContextualBandit-v0 provides both)"
+    )
+
+
+class LinearBanditAgent(BanditAgent):
+    """Base for agents whose observation is one feature vector per arm.
+
+    Parameters
+    ----------
+    n_arms : int
+        Number of arms shown per round.
+    dim : int
+        Feature dimension.
+    lam : float
+        Ridge regularisation, ``> 0``.
+    theta_norm : float
+        Bound ``S`` on ``||theta*||``, ``> 0``.
+    delta : float
+        Confidence level of the radii, in ``(0, 1)``.
+    beta_scale : float
+        Multiplier of every confidence radius, ``> 0`` (1: the theory's
+        radius; smaller values explore less, as practitioners tune LinUCB's
+        ``alpha``).
+    seed : int or None
+        Seed of the agent's generator.
+    n_runs : int
+        Number of independent copies.
+    """
+
+    def __init__(
+        self,
+        n_arms: int,
+        dim: int,
+        *,
+        lam: float = 1.0,
+        theta_norm: float = 1.0,
+        delta: float = 0.01,
+        beta_scale: float = 1.0,
+        seed: int | None = None,
+        n_runs: int = 1,
+    ) -> None:
+        self.dim = check_int("dim", dim)
+        self.beta_scale = check_real("beta_scale", beta_scale, 0.0, low_open=True)
+        self.lam = check_real("lam", lam, 0.0, low_open=True)
+        self.theta_norm = check_real("theta_norm", theta_norm, 0.0, low_open=True)
+        self.delta = check_real("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
+        super().__init__(n_arms, seed=seed, n_runs=n_runs)
+
+    def _obs_ndim(self) -> int:
+        return 2
+
+    def _check_obs(self, obs: np.ndarray) -> np.ndarray:
+        obs = np.asarray(obs, dtype=np.float64)
+        expected = (self.n_runs, self.n_arms, self.dim)
+        if obs.shape != expected:
+            raise ValueError(
+                f"obs has shape {obs.shape}, must be (n_runs, n_arms, dim) = {expected}"
+            )
+        return obs
+
+    def _fresh_gram(self, *lead: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(V^-1, log det V)`` of ``lam I`` with leading axes ``lead``."""
+        v_inv = np.broadcast_to(np.eye(self.dim) / self.lam, lead + (self.dim, self.dim)).copy()
+        return v_inv, np.full(lead, self.dim * math.log(self.lam))
+
+    @staticmethod
+    def _norms(v_inv: np.ndarray, obs: np.ndarray) -> np.ndarray:
+        """``||x_a||_{V^-1}`` for every arm, ``(R, K)`` from ``(R, d, d)`` and ``(R, K, d)``."""
+        quad = ((obs @ v_inv) * obs).sum(axis=-1)
+        return np.sqrt(np.maximum(quad, 0.0))
+
+
+class WeightedRobustOFUL(LinearBanditAgent):
+    """Variance-weighted OFUL whose estimate comes from a robust regression.
+
+    Round ``t`` is whitened by a level ``sigma_bar_t >= sigma_t`` chosen by the
+    subclass (:meth:`_levels`); the Gram matrix is
+    ``V_t = lam I + sum_s x_s x_s^T / sigma_bar_s^2`` and the arm pulled is
+    ``argmax_a <theta_t, x_a> + beta_t ||x_a||_{V_t^-1}``, the optimistic
+    arm over the weighted ellipsoid. ``theta_t`` is refit from the whole
+    history by the subclass (:meth:`_fit`) on the rarely-switching schedule
+    of Abbasi-Yadkori et al. (2011, section 5): whenever ``det V`` has grown by
+    ``refit_ratio`` since the last fit (and every round while
+    ``t <= 2 dim``), which costs ``O(d log T)`` refits instead of ``T``.
+    Runs are refit one by one (a loop over runs).
+    """
+
+    def __init__(
+        self,
+        n_arms: int,
+        dim: int,
+        *,
+        sigma_min: float,
+        refit_ratio: float,
+        **kwargs: Any,
+    ) -> None:
+        self.sigma_min = check_real("sigma_min", sigma_min, 0.0, low_open=True)
+        self.refit_ratio = check_real("refit_ratio", refit_ratio, 1.0)
+        super().__init__(n_arms, dim, **kwargs)
+
+    def _reset_state(self) -> None:
+        self.v_inv, self.logdet = self._fresh_gram(self.n_runs)
+        self.theta = np.zeros((self.n_runs, self.dim))
+        self._fit_logdet = self.logdet.copy()
+        self._rows = np.arange(self.n_runs)
+        self.n_obs = np.zeros(self.n_runs, dtype=np.int64)
+        self._x = np.zeros((self.n_runs, 64, self.dim))
+        self._y = np.zeros((self.n_runs, 64))
+        self._sigma_bar = np.ones((self.n_runs, 64))
+        self._aux = np.ones((self.n_runs, 64))
+
+    def _levels(self, x: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(sigma_bar, aux)`` per run for the new samples (``aux``: per-sample extra)."""
+        raise NotImplementedError
+
+    def _fit(self, run: int) -> np.ndarray:
+        """Robust estimate of run ``run`` from its first ``n_obs[run]`` samples."""
+        raise NotImplementedError
+
+    def radius(self) -> np.ndarray:
+        """Radius ``beta_t`` of the weighted ellipsoid per run."""
+        noise_term, prior_term = ofu_radius(
+            self.logdet, self.dim, self.lam, self.delta, self.theta_norm
+        )
+        return self.beta_scale * (noise_term + prior_term)
+
+    def select_actions(self, obs: np.ndarray) -> np.ndarray:
+        """Optimistic arm over the weighted confidence ellipsoid."""
+        obs = self._check_obs(obs)
+        means = np.einsum("rkd,rd->rk", obs, self.theta)
+        return (means + self.radius()[:, None] * self._norms(self.v_inv, obs)).argmax(axis=1)
+
+    def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
+        """Arm with the largest estimated reward."""
+        return np.einsum("rkd,rd->rk", self._check_obs(obs), self.theta).argmax(axis=1)
+
+    def update_batch(
+        self,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        infos: dict[str, Any] | None = None,
+    ) -> None:
+        """Store the whitened sample, update ``V``, refit the runs that are due."""
+        x = self._check_obs(obs)[self._rows, actions]
+        sigma = noise_levels(infos, self.n_runs, type(self).__name__)
+        sigma_bar, aux = self._levels(x, sigma)
+        if self.n_obs.max() >= self._y.shape[1]:
+            self._grow()
+        slot = self.n_obs
+        self._x[self._rows, slot] = x
+        self._y[self._rows, slot] = rewards
+        self._sigma_bar[self._rows, slot] = sigma_bar
+        self._aux[self._rows, slot] = aux
+        self.n_obs = self.n_obs + 1
+        self.v_inv, self.logdet = sherman_morrison(self.v_inv, self.logdet, x / sigma_bar[:, None])
+        self.t += 1
+        due = (self.logdet - self._fit_logdet >= math.log(self.refit_ratio)) | (
+            self.n_obs <= 2 * self.dim
+        )
+        for run in np.flatnonzero(due):
+            self.theta[run] = self._fit(run)
+            self._fit_logdet[run] = self.logdet[run]
+
+    def _grow(self) -> None:
+        size = 2 * self._y.shape[1]
+        for name in ("_x", "_y", "_sigma_bar", "_aux"):
+            old = getattr(self, name)
+            new = np.ones((self.n_runs, size) + old.shape[2:])
+            new[:, : old.shape[1]] = old
+            setattr(self, name, new)

@@ -1,0 +1,120 @@
+"""Thompson sampling with conjugate Gaussian or Beta-Bernoulli posteriors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rlsuite.agents.base import BanditAgent
+from rlsuite.envs.validation import check_real
+
+__all__ = ["ThompsonSampling"]
+
+POSTERIORS = ("gaussian", "bernoulli")
+
+
+class ThompsonSampling(BanditAgent):
+    """Pull the arm whose posterior sample of the mean is largest.
+
+    ``posterior="gaussian"``: prior ``N(prior_mean, prior_std^2)`` per arm and
+    Gaussian rewards of known standard deviation ``noise_std``; after ``n``
+    pulls with sum ``S`` the posterior is Gaussian with precision
+    ``1 / prior_std^2 + n / noise_std^2`` and mean
+    ``(prior_mean / prior_std^2 + S / noise_std^2) / precision``.
+
+    ``posterior="bernoulli"``: ``Beta(1, 1)`` priors and Beta posteriors
+    (Agrawal & Goyal 2012). Rewards in ``[0, 1]`` that are not 0/1 are first
+    binarised by a Bernoulli draw with that mean, as in Agrawal & Goyal;
+    rewards outside ``[0, 1]`` raise ``ValueError``.
+
+    Sampling is vectorised: one ``(n_runs, n_arms)`` draw per round.
+
+    Parameters
+    ----------
+    n_arms : int
+        Number of arms.
+    posterior : {"gaussian", "bernoulli"}
+        Reward model.
+    noise_std : float
+        Known reward standard deviation (Gaussian model), ``> 0``.
+    prior_mean : float
+        Prior mean of every arm (Gaussian model).
+    prior_std : float
+        Prior standard deviation (Gaussian model), ``> 0``.
+    seed : int or None
+        Seed of the agent's generator.
+    n_runs : int
+        Number of independent copies.
+    """
+
+    def __init__(
+        self,
+        n_arms: int,
+        posterior: str = "gaussian",
+        noise_std: float = 1.0,
+        prior_mean: float = 0.0,
+        prior_std: float = 1.0,
+        *,
+        seed: int | None = None,
+        n_runs: int = 1,
+    ) -> None:
+        if posterior not in POSTERIORS:
+            raise ValueError(f"posterior={posterior!r} must be one of {POSTERIORS}")
+        self.posterior = posterior
+        self.noise_std = check_real("noise_std", noise_std, 0.0, low_open=True)
+        self.prior_mean = check_real("prior_mean", prior_mean)
+        self.prior_std = check_real("prior_std", prior_std, 0.0, low_open=True)
+        super().__init__(n_arms, seed=seed, n_runs=n_runs)
+
+    def _reset_state(self) -> None:
+        self.counts = np.zeros((self.n_runs, self.n_arms))
+        self.sums = np.zeros((self.n_runs, self.n_arms))
+        self._rows = np.arange(self.n_runs)
+
+    def posterior_params(self) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior ``(mean, std)`` (Gaussian) or ``(alpha, beta)`` (Beta), each ``(R, K)``."""
+        if self.posterior == "bernoulli":
+            return 1.0 + self.sums, 1.0 + self.counts - self.sums
+        precision = self.prior_std**-2 + self.counts / self.noise_std**2
+        mean = (self.prior_mean * self.prior_std**-2 + self.sums / self.noise_std**2) / precision
+        return mean, precision**-0.5
+
+    def select_actions(self, obs: np.ndarray) -> np.ndarray:
+        """Arm with the largest posterior sample, per run."""
+        first, second = self.posterior_params()
+        shape = (self.n_runs, self.n_arms)
+        if self.posterior == "bernoulli":
+            samples = self.rng.beta(first, second, size=shape)
+        else:
+            samples = first + second * self.rng.standard_normal(shape)
+        return samples.argmax(axis=1)
+
+    def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
+        """Arm with the largest posterior mean."""
+        first, second = self.posterior_params()
+        means = first / (first + second) if self.posterior == "bernoulli" else first
+        return means.argmax(axis=1)
+
+    def update_batch(
+        self,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        infos: dict[str, Any] | None = None,
+    ) -> None:
+        """Add each run's (binarised, for Beta) reward to the pulled arm."""
+        rewards = np.asarray(rewards, dtype=np.float64)
+        if self.posterior == "bernoulli":
+            if np.any((rewards < 0.0) | (rewards > 1.0)):
+                raise ValueError(
+                    f"rewards={rewards.tolist()!r} out of range: posterior='bernoulli' "
+                    "needs rewards in [0, 1]"
+                )
+            binary = np.isin(rewards, (0.0, 1.0))
+            if not binary.all():
+                draws = self.rng.random(self.n_runs)
+                rewards = np.where(binary, rewards, (draws < rewards).astype(np.float64))
+        self.counts[self._rows, actions] += 1.0
+        self.sums[self._rows, actions] += rewards
+        self.t += 1

@@ -1,0 +1,83 @@
+"""Run the whole sweep of this study, print its tables and write its plots.
+
+``python -m rlsuite.experiments.heavy_tail_catoni [--quick] [--seeds N] [--processes P]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from multiprocessing import Pool
+
+import pandas as pd
+
+from rlsuite.experiments.base import RunResult, load_experiment
+
+NAME = "heavy_tail_catoni"
+
+
+def _job(args: tuple[str, dict, str, int]) -> tuple[str, dict, str, int, RunResult]:
+    setting, params, agent, seed = args
+    return setting, params, agent, seed, load_experiment(NAME).run(params, agent, seed)
+
+
+def collect(
+    quick: bool, seeds: int | None = None, processes: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run every (setting, agent, seed) of the sweep; return ``(df, curves)``."""
+    experiment = load_experiment(NAME)
+    n_seeds = seeds if seeds is not None else experiment.num_seeds(quick)
+    jobs = [
+        (setting, params, agent, seed)
+        for setting, params in experiment.settings(quick)
+        for agent in experiment.agents(quick)
+        for seed in range(n_seeds)
+    ]
+    if processes > 1:
+        with Pool(processes) as pool:
+            results = pool.map(_job, jobs, chunksize=1)
+    else:
+        results = [_job(job) for job in jobs]
+    return to_frames(results)
+
+
+def to_frames(results: list[tuple[str, dict, str, int, RunResult]]):
+    """``(df, curves)`` in the layout of :mod:`rlsuite.experiments.base`."""
+    rows, curve_rows = [], []
+    for setting, params, agent, seed, result in results:
+        key = {"experiment": NAME, "setting": setting, "agent": agent, "seed": seed}
+        rows.append({**key, **params, **result.metrics})
+        for name, values in result.curves.items():
+            steps = result.curve_steps[name]
+            curve_rows.append(pd.DataFrame({**key, "curve": name, "step": steps, "value": values}))
+    return pd.DataFrame(rows), pd.concat(curve_rows, ignore_index=True)
+
+
+def report(df: pd.DataFrame, curves: pd.DataFrame, out: str) -> None:
+    """Print the study's table and score; write its plots under ``out``."""
+    from rlsuite.experiments.heavy_tail_catoni import analysis
+
+    with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
+        print(analysis.table(df).to_string())
+        print(analysis.score(df).to_string(index=False))
+    for path in analysis.plot(df, curves, out):
+        print(f"wrote {path}")
+
+
+def main() -> None:
+    """Parse arguments, run the sweep, report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="the small quick sweep")
+    parser.add_argument("--seeds", type=int, default=None, help="override the seed count")
+    parser.add_argument("--processes", type=int, default=1, help="worker processes")
+    parser.add_argument("--out", default=f"results/{NAME}", help="plot folder")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    df, curves = collect(args.quick, args.seeds, args.processes)
+    elapsed = time.perf_counter() - start
+    report(df, curves, args.out)
+    print(f"{len(df)} runs in {elapsed:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
