@@ -174,7 +174,7 @@ class MultiArmedBanditVectorEnv(VectorEnv):
         self.means: np.ndarray | None = None
         if self.fixed_means is not None:
             self.means = np.broadcast_to(self.fixed_means, (self.num_envs, self.n_arms)).copy()
-        self._rows = np.arange(self.num_envs)
+        self._row_offsets = np.arange(self.num_envs) * self.n_arms
         self._t = np.zeros(self.num_envs, dtype=np.int64)
         self._obs = np.zeros((self.num_envs, 1), dtype=np.float32)
 
@@ -187,7 +187,10 @@ class MultiArmedBanditVectorEnv(VectorEnv):
             self.means = _draw_means(self.np_random, (self.num_envs, self.n_arms))
         self._t[:] = 0
         assert self.means is not None
-        info = {"expected_rewards": self.means, "optimal_action": self.means.argmax(axis=1)}
+        # Means only change here, so the per-step infos reuse these.
+        self._best = self.means.max(axis=1)
+        self._optimal = self.means.argmax(axis=1)
+        info = {"expected_rewards": self.means, "optimal_action": self._optimal}
         return self._obs.copy(), info
 
     def step(
@@ -201,7 +204,7 @@ class MultiArmedBanditVectorEnv(VectorEnv):
             raise ValueError(f"actions must be integers of shape ({self.num_envs},)")
         if actions.min() < 0 or actions.max() >= self.n_arms:
             raise ValueError(f"actions out of range: must be in [0, {self.n_arms - 1}]")
-        expected = self.means[self._rows, actions]
+        expected = self.means.reshape(-1)[self._row_offsets + actions]
         rewards = self.noise.sample_rewards(self.np_random, expected)
         self._t += 1
         if self.horizon is None:
@@ -211,11 +214,10 @@ class MultiArmedBanditVectorEnv(VectorEnv):
             terminated = np.zeros(self.num_envs, dtype=bool)
             truncated = self._t >= self.horizon
             self._t[truncated] = 0
-        best = self.means.max(axis=1)
         infos = {
             "expected_reward": expected,
             "expected_rewards": self.means,
-            "optimal_action": self.means.argmax(axis=1),
-            "regret": best - expected,
+            "optimal_action": self._optimal,
+            "regret": self._best - expected,
         }
         return self._obs.copy(), rewards, terminated, truncated, infos
