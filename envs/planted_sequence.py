@@ -164,7 +164,10 @@ class PlantedSequenceEnv(gym.Env[np.ndarray, np.int64]):
             raise RuntimeError("call reset() before step()")
         if self._t >= self.length:
             raise RuntimeError("the episode has ended: call reset()")
-        token = check_action(action, self.vocab_size)
+        if type(action) is int and 0 <= action < self.vocab_size:
+            token = action  # fast path for agents that step with Python ints
+        else:
+            token = check_action(action, self.vocab_size)
         self._tokens[self._t] = token
         self._t += 1
         self._state = int(self.automaton[self._state, token])

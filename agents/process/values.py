@@ -1,0 +1,148 @@
+"""Prover policies and exact values on the planted-sequence task, by dynamic programming.
+
+A response is summarised by ``(h, k)``: ``h`` tokens written so far and ``k``
+the state of the KMP matching automaton of ``y*``
+(:func:`rlsuite.envs.planted_sequence.matching_automaton`). The outcome reward
+depends on the response only through the final ``k``, and the transitions are
+deterministic, so for any policy that acts on ``k`` (a table of shape
+``(L + 1, V)``, optionally one per step, ``(H, L + 1, V)``)
+
+* ``V(H, k) = 1[k == L]``,
+* ``Q(h, k, a) = V(h + 1, next_state[k, a])``,
+* ``V(h, k) = sum_a pi(a | k) Q(h, k, a)``,
+
+and ``A(h, k, a) = Q(h, k, a) - V(h, k)`` exactly (Setlur et al., 2025, eq. 2,
+with the step being one token). Because a step's successor is deterministic,
+``A^mu(s_h, a_h) = V^mu(s_{h+1}) - V^mu(s_h)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from rlsuite.envs.planted_sequence import matching_automaton
+from rlsuite.envs.validation import check_int, check_real
+
+__all__ = [
+    "GammaProver",
+    "Prover",
+    "ValueTables",
+    "as_prover",
+    "matching_states",
+    "policy_values",
+    "success_probability",
+]
+
+
+class Prover(Protocol):
+    """Anything that gives action probabilities over the matching states of ``y*``."""
+
+    def action_probs(self, target: np.ndarray, vocab_size: int) -> np.ndarray:
+        """Return ``pi(a | k)`` of shape ``(L + 1, vocab_size)`` (or ``(H, L + 1, V)``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class GammaProver:
+    """The prover ``mu_gamma`` of Setlur et al. (2025, §3.3).
+
+    When the last ``k`` tokens match the first ``k`` tokens of ``y*`` (matching
+    state ``k < L``), the next token of ``y*`` gets weight ``gamma`` and every
+    other token weight 1; once ``y*`` has occurred the prover is uniform.
+    ``gamma = 1`` is the uniform policy; larger ``gamma`` is a stronger prover.
+
+    Parameters
+    ----------
+    gamma : float
+        Weight of the next target token, in ``[1, inf)``.
+    """
+
+    gamma: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gamma", check_real("gamma", self.gamma, low=1.0))
+
+    def action_probs(self, target: np.ndarray, vocab_size: int) -> np.ndarray:
+        """Return ``mu_gamma(a | k)`` of shape ``(L + 1, vocab_size)``."""
+        target = np.asarray(target, dtype=np.int64)
+        weights = np.ones((len(target) + 1, vocab_size))
+        weights[np.arange(len(target)), target] = self.gamma
+        return weights / weights.sum(axis=1, keepdims=True)
+
+
+def as_prover(prover: Any) -> Prover:
+    """Accept a :class:`Prover` or a number ``gamma`` (meaning ``GammaProver(gamma)``)."""
+    if hasattr(prover, "action_probs"):
+        return prover
+    if isinstance(prover, (int, float)) and not isinstance(prover, bool):
+        return GammaProver(float(prover))
+    raise ValueError(
+        f"prover={prover!r} must be a GammaProver, an object with action_probs(target, "
+        "vocab_size), or a number gamma >= 1"
+    )
+
+
+@dataclass(frozen=True)
+class ValueTables:
+    """Exact ``Q`` and ``V`` of one policy, indexed by step ``h`` and matching state ``k``.
+
+    Attributes
+    ----------
+    q : numpy.ndarray
+        ``Q(h, k, a)``, shape ``(H, L + 1, V)``.
+    v : numpy.ndarray
+        ``V(h, k)``, shape ``(H + 1, L + 1)``; ``v[0, 0]`` is the success probability.
+    """
+
+    q: np.ndarray
+    v: np.ndarray
+
+    @property
+    def advantage(self) -> np.ndarray:
+        """``A(h, k, a) = Q(h, k, a) - V(h, k)``, shape ``(H, L + 1, V)``."""
+        return self.q - self.v[:-1, :, None]
+
+
+def policy_values(automaton: np.ndarray, probs: np.ndarray, horizon: int) -> ValueTables:
+    """Exact values of a policy on matching states, by backward induction.
+
+    Parameters
+    ----------
+    automaton : numpy.ndarray
+        ``next_state[k, a]`` of shape ``(L + 1, V)``; state ``L`` is success.
+    probs : numpy.ndarray
+        ``pi(a | k)``, shape ``(L + 1, V)``, or ``(H, L + 1, V)`` for a
+        step-dependent policy.
+    horizon : int
+        Response length ``H``.
+    """
+    horizon = check_int("horizon", horizon)
+    n_states, vocab_size = automaton.shape
+    probs = np.broadcast_to(probs, (horizon, n_states, vocab_size))
+    v = np.zeros((horizon + 1, n_states))
+    v[horizon, n_states - 1] = 1.0
+    q = np.empty((horizon, n_states, vocab_size))
+    for h in range(horizon - 1, -1, -1):
+        q[h] = v[h + 1][automaton]
+        v[h] = (probs[h] * q[h]).sum(axis=1)
+    return ValueTables(q=q, v=v)
+
+
+def success_probability(target: Any, vocab_size: int, horizon: int, probs: np.ndarray) -> float:
+    """Probability that a policy on matching states writes ``y*`` within ``horizon`` tokens."""
+    automaton = matching_automaton(target, vocab_size)
+    return float(policy_values(automaton, probs, horizon).v[0, 0])
+
+
+def matching_states(automaton: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """Matching state after each prefix of ``tokens``; ``out[i]`` is the state before token i.
+
+    Returns an array of ``len(tokens) + 1`` states starting with 0.
+    """
+    states = np.zeros(len(tokens) + 1, dtype=np.int64)
+    for i, token in enumerate(tokens):
+        states[i + 1] = automaton[states[i], token]
+    return states

@@ -1,0 +1,121 @@
+"""Scores and figures of the process-rewards study."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+__all__ = ["plot", "score", "summary"]
+
+
+def score(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean per-run ``score`` per agent, in ``[0, 1]``.
+
+    A run's score is its final success probability (``rl``: exact, ``ppo``:
+    500 sampled responses) or its pass rate at the largest beam width (``beam``).
+    """
+    return df.groupby("agent", as_index=False)["score"].mean()
+
+
+def summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard error over seeds of the headline metric of every setting and agent."""
+    metric_columns = [c for c in df.columns if c.startswith(("final_", "mean_", "pass_at_"))]
+    keys = ["study", "gamma", "alpha", "agent"]
+    extra = [c for c in ("n_rollouts",) if c in df.columns]
+    grouped = df.groupby(keys + extra, dropna=False)[metric_columns]
+    table = grouped.mean().round(3)
+    table["seeds"] = grouped.size()
+    return table.dropna(axis=1, how="all").reset_index()
+
+
+def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    """Write the study's PNG figures into ``out_dir`` and return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = df.drop_duplicates("setting").set_index("setting")
+    curves = curves.join(settings[["study", "gamma", "alpha"]], on="setting")
+    written = []
+    rl = curves[(curves["study"] == "rl") & (curves["curve"] == "success")]
+    if not rl.empty:
+        written.append(_plot_rl_curves(rl, out / "process_rewards_rl_curves.png"))
+        written.append(_plot_gamma(df[df["study"] == "rl"], out / "process_rewards_gamma.png"))
+    beam = curves[(curves["study"] == "beam") & (curves["curve"] == "pass_at_width")]
+    if not beam.empty:
+        beam = beam.join(settings[["n_rollouts"]], on="setting")
+        written.append(_plot_beam(beam, out / "process_rewards_beam.png"))
+    ppo = curves[(curves["study"] == "ppo") & (curves["curve"] == "train_success")]
+    if not ppo.empty:
+        written.append(_plot_ppo(ppo, out / "process_rewards_ppo.png"))
+    return written
+
+
+def _plot_rl_curves(curves: pd.DataFrame, path: Path) -> Path:
+    alphas = sorted(curves["alpha"].unique())
+    fig, axes = plt.subplots(1, len(alphas), figsize=(5 * len(alphas), 3.6), squeeze=False)
+    for ax, alpha in zip(axes[0], alphas):
+        part = curves[curves["alpha"] == alpha]
+        for (agent, gamma), group in part.groupby(["agent", "gamma"]):
+            if agent == "outcome" and gamma != part["gamma"].min():
+                continue  # the outcome-only learner ignores gamma: draw it once
+            mean = group.groupby("step")["value"].mean()
+            label = "outcome only (mu = pi)" if agent == "outcome" else f"PAV, gamma={gamma:g}"
+            style = {"color": "black", "ls": "--"} if agent == "outcome" else {}
+            ax.plot(mean.index, mean.values, label=label, **style)
+        ax.set(title=f"alpha = {alpha:g}", xlabel="iteration", ylabel="success probability")
+        ax.set_ylim(-0.02, 1.02)
+    axes[0][-1].legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _plot_gamma(df: pd.DataFrame, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    for (agent, alpha), group in df.groupby(["agent", "alpha"]):
+        stats = group.groupby("gamma")["mean_success"].agg(["mean", "sem"])
+        label = f"{'PAV' if agent == 'pav' else 'outcome only'}, alpha={alpha:g}"
+        ax.errorbar(
+            stats.index, stats["mean"], yerr=stats["sem"].fillna(0), marker="o", label=label
+        )
+    ax.set(xscale="log", xlabel="prover gamma", ylabel="success (mean over iterations)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _plot_beam(curves: pd.DataFrame, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    keys = ["agent", "gamma", "n_rollouts"]
+    for (agent, gamma, n_rollouts), group in curves.groupby(keys, dropna=False):
+        exact = n_rollouts is None or (isinstance(n_rollouts, float) and np.isnan(n_rollouts))
+        source = "exact" if exact else f"{int(n_rollouts)} rollouts"
+        if agent == "outcome" and gamma != 10.0:
+            continue  # outcome-only ranking ignores gamma
+        mean = group.groupby("step")["value"].mean()
+        label = ("outcome only" if agent == "outcome" else f"PAV gamma={gamma:g}") + f" ({source})"
+        ax.plot(mean.index, mean.values, marker="o", ls=":" if exact else "-", label=label)
+    ax.set(xscale="log", xlabel="beam width B (C = 3)", ylabel="pass@B")
+    ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
+def _plot_ppo(curves: pd.DataFrame, path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    for agent, group in curves.groupby("agent"):
+        mean = group.groupby("step")["value"].mean()
+        ax.plot(mean.index, mean.values, label="PPO + process reward" if agent == "pav" else "PPO")
+    ax.set(xlabel="environment steps", ylabel="training success rate")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    fig.tight_layout()
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
