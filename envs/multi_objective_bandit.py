@@ -242,7 +242,7 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
 
 
 class LinearScalarization(gym.Wrapper, gym.utils.RecordConstructorArgs):
-    """Scalarise a vector reward as ``w · r`` (a Python float), like MO-Gymnasium's ``LinearReward``.
+    """Scalarise a vector reward as ``w · r`` (a float), like MO-Gymnasium's ``LinearReward``.
 
     The wrapped env must have a ``reward_space`` of shape ``(m,)``; ``weights``
     must lie on the simplex. ``info`` gains ``vector_reward`` and, where the
