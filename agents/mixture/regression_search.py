@@ -1,4 +1,4 @@
-"""Regression-based data-mixture search (Belenki et al., ACL 2025, Alg. overview in §3).
+"""Regression-based data-mixture search (Belenki et al., ACL 2025, arXiv 2502.15950).
 
 1. Train on ``n_mixtures`` mixtures drawn from ``Dirichlet(concentration)``
    and record their true validation losses (``n_mixtures`` runs).
@@ -10,8 +10,10 @@
 4. Score ``n_candidates`` fresh Dirichlet mixtures (plus the observed
    ones) with the regressor and keep the one with the lowest predicted loss.
 
-The paper optimises the fitted regressor over the simplex the same way, by
-scoring many sampled candidate mixtures.
+The paper minimises the fitted regressor over the simplex; its exact search
+procedure was not recovered here, so step 4 is our choice (random search,
+which needs no gradients and works for the tree regressor too). Dirichlet(1)
+observed mixtures are also our choice.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ def _step(env: gym.Env, action) -> tuple[float, dict]:
     return reward, info
 
 
+# SB3 recommends a [-1, 1] action box; mixture weights are naturally [0, 1].
+@pytest.mark.filterwarnings("ignore:We recommend you to use a symmetric")
 def test_passes_gymnasium_and_sb3_checkers() -> None:
     from gymnasium.utils.env_checker import check_env
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
