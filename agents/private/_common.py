@@ -1,0 +1,245 @@
+"""What the private learners share: the expert dataset view, the policy MLP, BC, ``predict``.
+
+Every learner's ``fit`` accepts a :class:`minari.MinariDataset` whose
+episodes store ``infos["expert_id"]`` (as written by
+:func:`rlsuite.offline_data.collect` with ``policy_key="expert_id"``) or an
+in-memory sequence of episodes (objects or dicts with ``observations``,
+``actions`` and ``expert_id``, e.g. from
+:func:`rlsuite.offline_data.experts.generate_expert_episodes`).
+:func:`as_expert_data` turns either into one :class:`ExpertData`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rlsuite.agents.callbacks import BanditCallback, CallbackList
+from rlsuite.envs.validation import check_int, check_real
+
+__all__ = [
+    "ExpertData",
+    "PrivateLearner",
+    "as_expert_data",
+    "check_privacy",
+    "make_policy_net",
+    "require_privacy_extra",
+    "train_bc",
+]
+
+
+def require_privacy_extra(module: str) -> Any:
+    """Import ``module`` (``opacus`` or ``dp_accounting``) or say which extra installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise ImportError(
+            f"{module} is needed by the private learners; install it with "
+            "`pip install rlsuite[privacy]`"
+        ) from error
+
+
+def check_privacy(epsilon: Any, delta: Any) -> tuple[float, float]:
+    """Validate a privacy target: ``epsilon > 0`` and ``delta`` in ``(0, 1)``."""
+    epsilon = check_real("epsilon", epsilon, 0.0, low_open=True)
+    delta = check_real("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
+    return epsilon, delta
+
+
+@dataclass
+class ExpertData:
+    """All transitions of a dataset, each tagged with its expert (the privacy unit).
+
+    ``expert_index`` maps the original ids to ``0..n_experts-1``.
+    """
+
+    observations: np.ndarray
+    actions: np.ndarray
+    expert_index: np.ndarray
+    expert_ids: np.ndarray
+    n_actions: int
+    env_id: str | None
+
+    @property
+    def n_experts(self) -> int:
+        """Number of distinct experts."""
+        return len(self.expert_ids)
+
+    @property
+    def obs_dim(self) -> int:
+        """Length of one observation."""
+        return int(self.observations.shape[1])
+
+    def per_expert(self, max_transitions: int, rng: np.random.Generator):
+        """Pad every expert's transitions to ``(n_experts, k, ...)`` tensors plus a mask.
+
+        Experts with more than ``max_transitions`` transitions keep a random
+        subset; the choice depends on that expert's data only, so it does not
+        change the expert-level sensitivity.
+        """
+        order = np.argsort(self.expert_index, kind="stable")
+        bounds = np.searchsorted(self.expert_index[order], np.arange(self.n_experts + 1))
+        k = int(min(max_transitions, np.diff(bounds).max()))
+        obs = np.zeros((self.n_experts, k, self.obs_dim), dtype=np.float32)
+        actions = np.zeros((self.n_experts, k), dtype=np.int64)
+        mask = np.zeros((self.n_experts, k), dtype=np.float32)
+        for e in range(self.n_experts):
+            rows = order[bounds[e] : bounds[e + 1]]
+            if len(rows) > k:
+                rows = rng.choice(rows, size=k, replace=False)
+            obs[e, : len(rows)] = self.observations[rows]
+            actions[e, : len(rows)] = self.actions[rows]
+            mask[e, : len(rows)] = 1.0
+        return torch.from_numpy(obs), torch.from_numpy(actions), torch.from_numpy(mask)
+
+
+def _episode_field(episode: Any, name: str) -> Any:
+    if isinstance(episode, Mapping):
+        return episode.get(name)
+    return getattr(episode, name, None)
+
+
+def _expert_of(episode: Any, key: str) -> int:
+    value = _episode_field(episode, key)
+    if value is None:
+        infos = _episode_field(episode, "infos") or {}
+        value = infos.get(key) if isinstance(infos, Mapping) else None
+    if value is None:
+        raise ValueError(
+            f"dataset episode has no {key!r} (neither a field nor infos[{key!r}]); "
+            "expert-level privacy needs to know which expert produced each episode"
+        )
+    ids = np.unique(np.asarray(value).reshape(-1))
+    if len(ids) != 1:
+        raise ValueError(f"episode {key!r} must be constant, got values {ids[:5]}")
+    return int(ids[0])
+
+
+def as_expert_data(dataset: Any, expert_key: str = "expert_id") -> ExpertData:
+    """Flatten a Minari dataset or a sequence of episodes into :class:`ExpertData`."""
+    env_id, n_actions = None, None
+    if hasattr(dataset, "iterate_episodes"):  # minari.MinariDataset
+        episodes = list(dataset.iterate_episodes())
+        env_id = getattr(getattr(dataset, "env_spec", None), "id", None)
+        n_actions = int(getattr(dataset.action_space, "n", 0)) or None
+    elif isinstance(dataset, Sequence) and not isinstance(dataset, (str, bytes)):
+        episodes = list(dataset)
+    else:
+        raise ValueError(
+            f"dataset={type(dataset).__name__} must be a minari.MinariDataset or a "
+            "sequence of episodes with observations, actions and expert_id"
+        )
+    if not episodes:
+        raise ValueError("dataset has no episodes")
+    obs, actions, owners = [], [], []
+    for episode in episodes:
+        expert = _expert_of(episode, expert_key)
+        ep_actions = np.asarray(_episode_field(episode, "actions")).reshape(-1).astype(np.int64)
+        ep_obs = np.asarray(_episode_field(episode, "observations"), dtype=np.float32)
+        obs.append(ep_obs[: len(ep_actions)].reshape(len(ep_actions), -1))
+        actions.append(ep_actions)
+        owners.append(np.full(len(ep_actions), expert, dtype=np.int64))
+        env_id = env_id or _episode_field(episode, "env_id")
+    all_owners = np.concatenate(owners)
+    expert_ids, expert_index = np.unique(all_owners, return_inverse=True)
+    all_actions = np.concatenate(actions)
+    return ExpertData(
+        observations=np.concatenate(obs),
+        actions=all_actions,
+        expert_index=expert_index.astype(np.int64),
+        expert_ids=expert_ids,
+        n_actions=n_actions or int(all_actions.max()) + 1,
+        env_id=env_id,
+    )
+
+
+def make_policy_net(obs_dim: int, n_actions: int, hidden: int) -> nn.Module:
+    """The small MLP every learner uses (logits over discrete actions)."""
+    return nn.Sequential(
+        nn.Linear(obs_dim, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
+        nn.Linear(hidden, n_actions),
+    )  # fmt: skip
+
+
+def train_bc(
+    net: nn.Module,
+    observations: np.ndarray,
+    actions: np.ndarray,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    generator: torch.Generator,
+) -> None:
+    """Non-private behaviour cloning (cross-entropy, Adam, uniform minibatches)."""
+    if len(actions) == 0:
+        return
+    obs_t = torch.as_tensor(observations, dtype=torch.float32)
+    act_t = torch.as_tensor(actions, dtype=torch.int64)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    for _ in range(steps):
+        rows = torch.randint(len(act_t), (min(batch_size, len(act_t)),), generator=generator)
+        loss = nn.functional.cross_entropy(net(obs_t[rows]), act_t[rows])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+class PrivateLearner:
+    """Base of the learners: seeding, ``predict`` (SB3 ``PolicyPredictor``), privacy report.
+
+    Subclasses implement :meth:`fit` and set ``self.net``, ``self.epsilon``,
+    ``self.delta`` (``epsilon = inf`` for a non-private learner).
+    """
+
+    def __init__(self, *, hidden: int = 64, seed: int | None = None) -> None:
+        self.hidden = check_int("hidden", hidden)
+        self.seed = seed
+        self.net: nn.Module | None = None
+        self.epsilon = 0.0
+        self.delta = 0.0
+        self.epsilon_history: list[tuple[int, float]] = []
+
+    def planned_privacy(self) -> tuple[float, float]:
+        """The ``(epsilon, delta)`` one call of :meth:`fit` will spend at most."""
+        return self.target_epsilon, self.target_delta  # type: ignore[attr-defined]
+
+    def _generators(self) -> tuple[np.random.Generator, torch.Generator]:
+        torch.set_num_threads(1)
+        seed = 0 if self.seed is None else int(self.seed)
+        return np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+
+    def _callbacks(self, callback: BanditCallback | list[BanditCallback] | None) -> CallbackList:
+        callbacks = CallbackList(callback)
+        callbacks.init_callback(self)
+        return callbacks
+
+    def fit(self, dataset: Any, callback: Any = None) -> PrivateLearner:  # pragma: no cover
+        """Train on ``dataset``; see the subclasses."""
+        raise NotImplementedError
+
+    def predict(
+        self,
+        observation: np.ndarray,
+        state: Any = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, Any]:
+        """Greedy (or sampled) actions for one observation or a batch ``(n_envs, obs_dim)``."""
+        if self.net is None:
+            raise RuntimeError(f"{type(self).__name__} must be fit before predict")
+        obs = np.asarray(observation, dtype=np.float32)
+        single = obs.ndim == 1
+        with torch.no_grad():
+            logits = self.net(torch.from_numpy(obs[None] if single else obs))
+        if deterministic:
+            actions = logits.argmax(dim=-1).numpy()
+        else:
+            actions = torch.distributions.Categorical(logits=logits).sample().numpy()
+        return (actions[0] if single else actions), state

@@ -1,0 +1,228 @@
+"""PATE-style consensus of expert teachers with Confident-GNMax (Papernot et al. 2018).
+
+The experts are split at random into ``n_teachers`` disjoint groups; one
+behaviour-cloning teacher is trained per group, so adding or removing one
+expert changes one teacher and moves at most one vote. A student labels
+*public* query states by asking the ensemble:
+
+* **Confident-GNMax**: answer a query only if the top vote count plus
+  ``N(0, sigma1^2)`` reaches ``threshold``; then return
+  ``argmax(votes + N(0, sigma2^2))`` (GNMax).
+* Query states come from rollouts in the env's own simulator: the first
+  round from a uniformly random policy, later rounds from the current
+  student (post-processing of released labels, like PATE's adaptive
+  queries).
+
+Accounting (dp_accounting RDP, data-independent): every query is a Gaussian
+threshold check of sensitivity 1, every answer a GNMax Gaussian on a
+histogram of L2 sensitivity ``sqrt(2)`` (see
+:func:`~rlsuite.agents.private.accounting.pate_epsilon`). ``sigma2`` is
+calibrated so that the worst case (every query answered) meets the target;
+:attr:`epsilon` reports the realised events, as PATE 2018 does. The
+data-dependent (smooth-sensitivity) bound of PATE 2018 is not implemented.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from rlsuite.agents.private._common import (
+    PrivateLearner,
+    as_expert_data,
+    check_privacy,
+    make_policy_net,
+    train_bc,
+)
+from rlsuite.agents.private.accounting import bisect_decreasing, pate_epsilon
+from rlsuite.envs.validation import check_int, check_real
+from rlsuite.offline_data.experts import BatchSimulator, sample_actions
+
+__all__ = ["PATEConsensus", "train_teachers"]
+
+
+def train_teachers(
+    observations: np.ndarray,
+    actions: np.ndarray,
+    teacher_of: np.ndarray,
+    n_teachers: int,
+    n_actions: int,
+    *,
+    hidden: int = 32,
+    steps: int = 300,
+    batch: int = 64,
+    generator: torch.Generator,
+) -> list[torch.Tensor]:
+    """Train ``n_teachers`` one-hidden-layer BC policies at once (stacked weights)."""
+    d = observations.shape[1]
+    params = [
+        torch.randn(n_teachers, d, hidden, generator=generator) / np.sqrt(d),
+        torch.zeros(n_teachers, 1, hidden),
+        torch.randn(n_teachers, hidden, n_actions, generator=generator) / np.sqrt(hidden),
+        torch.zeros(n_teachers, 1, n_actions),
+    ]
+    for p in params:
+        p.requires_grad_(True)
+    groups = [np.flatnonzero(teacher_of == j) for j in range(n_teachers)]
+    sizes = torch.tensor([max(len(g), 1) for g in groups], dtype=torch.float32)
+    offsets = np.cumsum([0] + [len(g) for g in groups])
+    flat = torch.from_numpy(np.concatenate(groups))
+    obs_t, act_t = torch.as_tensor(observations), torch.as_tensor(actions)
+    optimizer = torch.optim.Adam(params, lr=1e-2)
+    for _ in range(steps):
+        picks = (torch.rand(n_teachers, batch, generator=generator) * sizes[:, None]).long()
+        rows = flat[torch.from_numpy(offsets[:-1])[:, None] + picks]
+        logits = teacher_logits(params, obs_t[rows])
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, n_actions), act_t[rows].reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return [p.detach() for p in params]
+
+
+def teacher_logits(params: list[torch.Tensor], obs: torch.Tensor) -> torch.Tensor:
+    """Logits ``(n_teachers, batch, n_actions)`` of every teacher on its batch ``obs``."""
+    w1, b1, w2, b2 = params
+    return torch.tanh(obs @ w1 + b1) @ w2 + b2
+
+
+class PATEConsensus(PrivateLearner):
+    """Student trained on Confident-GNMax labels of expert-group teachers.
+
+    Parameters
+    ----------
+    epsilon, delta : float
+        Target expert-level privacy (worst case: every query answered).
+    n_teachers : int
+        Number of disjoint teacher groups (at most the number of experts).
+    threshold : float or None
+        Confident-GNMax threshold ``T`` on the top vote count; default
+        ``0.6 * n_teachers``.
+    sigma_ratio : float
+        ``sigma1 / sigma2``; 3.75 as in PATE 2018's MNIST setting (150 / 40).
+    n_queries : int
+        Query states the student asks about (split over ``n_rounds``).
+    n_rounds : int
+        Query rounds; round ``r > 0`` queries states visited by the student.
+    student_steps : int
+        BC steps of the student after each round.
+    hidden, seed
+        Student width and seed.
+    """
+
+    def __init__(
+        self,
+        epsilon: float = 5.0,
+        delta: float = 1e-5,
+        *,
+        n_teachers: int = 100,
+        threshold: float | None = None,
+        sigma_ratio: float = 3.75,
+        n_queries: int = 200,
+        n_rounds: int = 2,
+        student_steps: int = 300,
+        hidden: int = 64,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(hidden=hidden, seed=seed)
+        self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
+        self.n_teachers = check_int("n_teachers", n_teachers, low=2)
+        self.threshold = (
+            0.6 * self.n_teachers if threshold is None else check_real("threshold", threshold, 0.0)
+        )
+        self.sigma_ratio = check_real("sigma_ratio", sigma_ratio, 0.0, low_open=True)
+        self.n_queries = check_int("n_queries", n_queries)
+        self.n_rounds = check_int("n_rounds", n_rounds, high=self.n_queries)
+        self.student_steps = check_int("student_steps", student_steps)
+
+    def calibrate(self) -> tuple[float, float]:
+        """``(sigma1, sigma2)`` meeting the target when every query is answered."""
+
+        def worst_case(sigma2: float) -> float:
+            return pate_epsilon(
+                self.sigma_ratio * sigma2, sigma2, self.n_queries, self.n_queries, self.target_delta
+            )
+
+        sigma2 = bisect_decreasing(worst_case, self.target_epsilon, 1e-2, 1e5, iters=50)
+        return self.sigma_ratio * sigma2, sigma2
+
+    def fit(self, dataset: Any, callback: Any = None) -> PATEConsensus:
+        """Train teachers, answer the student's queries privately, train the student."""
+        data = as_expert_data(dataset)
+        if data.env_id is None:
+            raise ValueError("dataset must name its env: query states are simulated from it")
+        if self.n_teachers > data.n_experts:
+            raise ValueError(
+                f"n_teachers={self.n_teachers} is out of range: must be in [2, {data.n_experts}] "
+                "(at most one teacher per expert)"
+            )
+        rng, generator = self._generators()
+        torch.manual_seed(int(rng.integers(2**31)))
+        group_of_expert = rng.permutation(data.n_experts) % self.n_teachers
+        teachers = train_teachers(
+            data.observations, data.actions, group_of_expert[data.expert_index],
+            self.n_teachers, data.n_actions, generator=generator,
+        )  # fmt: skip
+        self.sigma_threshold, self.sigma_gnmax = self.calibrate()
+        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
+        callbacks = self._callbacks(callback)
+        sim = BatchSimulator(data.env_id)
+        states, labels, self.n_answered = [], [], 0
+        per_round = np.diff(np.linspace(0, self.n_queries, self.n_rounds + 1).astype(int))
+        for round_index, n_round in enumerate(per_round):
+            queries = self._query_states(sim, n_round, round_index > 0, rng)
+            answered, noisy_labels = self._ask(teachers, queries, data.n_actions, rng)
+            states.append(queries[answered])
+            labels.append(noisy_labels[answered])
+            self.n_answered += int(answered.sum())
+            train_bc(
+                self.net, np.concatenate(states), np.concatenate(labels),
+                steps=self.student_steps, batch_size=128, lr=1e-2, generator=generator,
+            )  # fmt: skip
+            self.epsilon = self._spent(int(per_round[: round_index + 1].sum()))
+            callbacks.update_locals({"step": round_index + 1, "epsilon_fn": lambda: self.epsilon})
+            if not callbacks.on_step():
+                break
+        self.delta = self.target_delta
+        return self
+
+    def _spent(self, n_checks: int) -> float:
+        return pate_epsilon(
+            self.sigma_threshold, self.sigma_gnmax, n_checks, self.n_answered, self.target_delta
+        )
+
+    def _query_states(self, sim, n, use_student: bool, rng) -> np.ndarray:
+        """Visited states of 8 public rollouts (random policy, or the student)."""
+        state = sim.reset(8, rng)
+        visited = []
+        alive = np.ones(8, dtype=bool)
+        for _ in range(500):
+            obs = sim.observe(state)
+            visited.append(obs[alive])
+            if use_student:
+                actions, _ = self.predict(obs, deterministic=True)
+            else:
+                actions = sample_actions(np.full((8, sim.n_actions), 1.0 / sim.n_actions), rng)
+            state, _, terminated = sim.step(state, np.asarray(actions))
+            alive &= ~terminated
+            if not alive.any():
+                break
+        pool = np.concatenate(visited)
+        return pool[rng.choice(len(pool), size=n, replace=len(pool) < n)]
+
+    def _ask(self, teachers, queries: np.ndarray, n_actions: int, rng):
+        """Confident-GNMax on the teachers' votes: (answered mask, noisy labels)."""
+        with torch.no_grad():
+            obs = torch.from_numpy(queries).expand(self.n_teachers, -1, -1)
+            votes_each = teacher_logits(teachers, obs).argmax(-1).numpy()  # (teachers, queries)
+        votes = np.stack([(votes_each == a).sum(0) for a in range(n_actions)], axis=1)
+        noisy_top = votes.max(axis=1) + rng.normal(0.0, self.sigma_threshold, len(votes))
+        answered = noisy_top >= self.threshold
+        labels = (votes + rng.normal(0.0, self.sigma_gnmax, votes.shape)).argmax(axis=1)
+        return answered, labels.astype(np.int64)
+
+    def planned_privacy(self) -> tuple[float, float]:
+        """Worst-case ``(epsilon, delta)`` of :meth:`fit` (every query answered)."""
+        return self.target_epsilon, self.target_delta
