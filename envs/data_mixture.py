@@ -102,7 +102,7 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
     (the closed-form posterior-mean fit under a symmetric Dirichlet prior).
     Counting was chosen over a few SGD steps on a torch bigram model because
     it is exact (no optimiser noise on top of the data noise) and one run
-    takes a few milliseconds (about 5-15 ms at the defaults on one core).
+    takes a few milliseconds (about 3 ms of CPU at the defaults).
 
     The domains share structure, as real sources do: every domain's
     transition rows are ``(1 - specificity) * shared + specificity *
