@@ -24,13 +24,16 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm.auto import tqdm
-
-from rlsuite.envs.validation import check_int
 from rlsuite.experiments.base import Experiment, RunResult, list_experiments, load_experiment
-from rlsuite.experiments.store import ResultsStore, RunKey, RunRecord
+
+# Pool workers import this module to run specs: keep its imports light (no
+# pandas, gymnasium or tqdm), so a spawned worker starts fast.
+if TYPE_CHECKING:
+    from rlsuite.experiments.store import ResultsStore
+
+RunKey = tuple[str, str, str, int]
 
 __all__ = [
     "BACKENDS",
@@ -92,6 +95,12 @@ class SweepSummary:
 
 
 # ---------------------------------------------------------------- experiments
+def _check_positive_int(name: str, value: Any) -> int:
+    from rlsuite.envs.validation import check_int
+
+    return check_int(name, value)
+
+
 def resolve_experiment(experiment: str | Experiment) -> Experiment:
     """An :class:`Experiment` from itself, an in-tree name, or an importable package path.
 
@@ -144,7 +153,7 @@ def plan_runs(
 ) -> list[RunSpec]:
     """Every run of the sweep, in experiment, setting, agent, seed order."""
     if seeds is not None:
-        seeds = check_int("seeds", seeds)
+        seeds = _check_positive_int("seeds", seeds)
     specs = []
     for exp in experiments:
         n_seeds = exp.num_seeds(quick) if seeds is None else seeds
@@ -159,7 +168,8 @@ def plan_runs(
 
 
 # -------------------------------------------------------------------- workers
-Outcome = tuple[RunKey, dict[str, Any], "RunResult | None", float, "str | None"]
+#: What a worker sends back: key, result (None on error), wall seconds, error text.
+Outcome = tuple[RunKey, "RunResult | None", float, "str | None"]
 
 
 def _execute(spec: RunSpec) -> Outcome:
@@ -169,9 +179,9 @@ def _execute(spec: RunSpec) -> Outcome:
         result = spec.run(dict(spec.params), spec.agent, spec.seed)
         if not isinstance(result, RunResult):
             raise TypeError(f"run() returned {type(result).__name__}, not RunResult")
-        return spec.key, spec.params, result, time.perf_counter() - start, None
+        return spec.key, result, time.perf_counter() - start, None
     except Exception:  # noqa: BLE001 - reported per run, the sweep goes on
-        return spec.key, spec.params, None, time.perf_counter() - start, traceback.format_exc()
+        return spec.key, None, time.perf_counter() - start, traceback.format_exc()
 
 
 def _execute_batch(specs: list[RunSpec]) -> list[Outcome]:
@@ -284,7 +294,7 @@ def run_sweep(
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend={backend!r} is not one of {BACKENDS}")
-    workers = check_int("workers", (os.cpu_count() or 1) if workers is None else workers)
+    workers = _check_positive_int("workers", (os.cpu_count() or 1) if workers is None else workers)
     experiments, suite_quick = resolve_suite(suite)
     specs = plan_runs(experiments, quick=suite_quick if quick is None else quick, seeds=seeds)
     done = store.done_keys()
@@ -297,18 +307,23 @@ def run_sweep(
         outcomes = _iter_ray(todo, workers, ray_address, state)
     else:
         outcomes = _iter_local(todo, workers, state)
-    _consume(outcomes, store, summary, len(todo), progress, state)
+    params = {spec.key: spec.params for spec in todo}
+    _consume(outcomes, params, store, summary, progress, state)
     return summary
 
 
 def _consume(
     outcomes: Iterator[Outcome],
+    params: dict[RunKey, dict[str, Any]],
     store: ResultsStore,
     summary: SweepSummary,
-    total: int,
     progress: bool,
     state: dict[str, Any],
 ) -> None:
+    from tqdm.auto import tqdm
+
+    from rlsuite.experiments.store import RunRecord
+
     start = time.perf_counter()
     buffer: list[RunRecord] = []
     last_flush = time.monotonic()
@@ -317,16 +332,17 @@ def _consume(
         summary.completed += store.write(buffer)
         buffer.clear()
 
+    total = len(params)
     bar = tqdm(total=total, desc="bench", unit="run", disable=not progress, file=sys.stderr)
     try:
-        for key, params, result, wall_s, error in outcomes:
+        for key, result, wall_s, error in outcomes:
             if error is not None:
                 summary.failed += 1
                 summary.errors.append((key, error))
                 store.record_failure(key, error)
             else:
                 assert result is not None
-                buffer.append(RunRecord(key, params, result, wall_s))
+                buffer.append(RunRecord(key, params[key], result, wall_s))
             bar.update(1)
             bar.set_postfix_str(f"{total - bar.n} left, {summary.failed} failed", refresh=False)
             if len(buffer) >= _FLUSH_RUNS or time.monotonic() - last_flush > _FLUSH_SECONDS:
