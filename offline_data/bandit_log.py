@@ -25,8 +25,9 @@ propensities are exact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import gymnasium as gym
 import numpy as np
@@ -82,7 +83,7 @@ class BanditFeedback:
 
 
 def policy_action_dist(policy: Any, contexts: np.ndarray) -> np.ndarray:
-    """``(n, n_actions)`` action probabilities of ``policy`` (protocol or callable) on ``contexts``."""
+    """``(n, n_actions)`` probabilities of ``policy`` (protocol or callable) on ``contexts``."""
     fn = _probabilities_fn(policy)
     probs = np.asarray(fn(contexts), dtype=np.float64)
     _check_probabilities(probs, len(contexts))

@@ -80,8 +80,8 @@ EXPERTS: dict[str, tuple[Any, int]] = {
 
 #: env id -> level -> epsilon, from ``python -m rlsuite.offline_data.baselines``
 EPSILONS: dict[str, dict[str, float]] = {
-    "CartPole-v1": {"random": 1.0, "weak": 0.0, "medium": 0.0, "good": 0.0, "expert": 0.0},
-    "Acrobot-v1": {"random": 1.0, "weak": 0.0, "medium": 0.0, "good": 0.0, "expert": 0.0},
+    "CartPole-v1": {"random": 1.0, "weak": 0.5936, "medium": 0.4728, "good": 0.2828, "expert": 0.0},
+    "Acrobot-v1": {"random": 1.0, "weak": 0.8749, "medium": 0.8336, "good": 0.6603, "expert": 0.0},
 }
 
 

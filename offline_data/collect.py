@@ -120,6 +120,7 @@ def collect(
     ref_max_score: float | None = None,
     progress_bar: bool = False,
     overwrite: bool = False,
+    same_seeds: bool = False,
     description: str | None = None,
     **metadata: Any,
 ) -> Any:
@@ -156,6 +157,11 @@ def collect(
         Show a tqdm bar over episodes.
     overwrite : bool
         Replace an existing dataset with the same id (otherwise ``ValueError``).
+    same_seeds : bool
+        Every policy plays the same ``episodes_per_policy`` reset seeds (the
+        same *contexts*, e.g. the same modules of ``rlsuite/Inlining-v0``), as
+        BC-Max needs; the seed of each episode is in its Minari episode
+        metadata (``dataset.storage.get_episode_metadata``).
     description : str or None
         Dataset description; a default one names the policies.
     **metadata
@@ -180,6 +186,8 @@ def collect(
     env = gym.make(env_id, disable_env_checker=True, **(env_kwargs or {}))
     total = len(names) * episodes_per_policy
     reset_seeds = np.random.default_rng(seed).integers(2**31 - 1, size=total)
+    if same_seeds:
+        reset_seeds = np.tile(reset_seeds[:episodes_per_policy], len(names))
 
     buffers, returns = [], np.empty((len(names), episodes_per_policy))
     with tqdm(total=total, disable=not progress_bar, desc=f"collect {dataset_id}") as bar:
@@ -222,6 +230,7 @@ def collect(
         rlsuite_policy_names=names,
         rlsuite_policy_mean_returns=[float(r) for r in mean_returns],
         rlsuite_seed=int(seed),
+        rlsuite_same_seeds=bool(same_seeds),
     )
     dataset = write_dataset(
         dataset_id,

@@ -1,0 +1,195 @@
+"""Pieces shared by the offline imitation learners: trajectories, a small MLP policy, rollouts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+
+from rlsuite.envs.validation import check_int, check_real
+
+__all__ = [
+    "MLPPolicy",
+    "Trajectory",
+    "play",
+    "rollout_policies",
+    "trajectories_from_minari",
+]
+
+
+@dataclass
+class Trajectory:
+    """One episode of one policy on one context (reset seed).
+
+    Attributes
+    ----------
+    seed : int
+        Reset seed: equal seeds mean the same context (e.g. the same module).
+    policy : str
+        Name of the policy that played it.
+    observations : numpy.ndarray
+        ``(T, obs_dim)`` observations the policy acted on.
+    actions : numpy.ndarray
+        ``(T,)`` discrete actions.
+    episode_return : float
+        Undiscounted return.
+    """
+
+    seed: int
+    policy: str
+    observations: np.ndarray
+    actions: np.ndarray
+    episode_return: float
+
+
+def play(
+    env: gym.Env,
+    policy: Callable[[np.ndarray, np.random.Generator], Any],
+    seed: int,
+    name: str,
+    rng: np.random.Generator | None = None,
+) -> Trajectory:
+    """Roll ``policy(obs, rng)`` out on the context of reset seed ``seed``."""
+    rng = np.random.default_rng(seed) if rng is None else rng
+    obs, _ = env.reset(seed=int(seed))
+    observations, actions, total, done = [], [], 0.0, False
+    while not done:
+        action = int(policy(obs, rng))
+        observations.append(obs)
+        actions.append(action)
+        obs, reward, terminated, truncated, _ = env.step(action)
+        total += float(reward)
+        done = terminated or truncated
+    return Trajectory(
+        int(seed), name, np.asarray(observations, np.float32), np.asarray(actions, np.int64), total
+    )
+
+
+def rollout_policies(
+    env: gym.Env, policies: dict[str, Any], seeds: Iterable[int]
+) -> list[Trajectory]:
+    """Every policy on every seed (``policy(obs, rng)`` callables or objects with ``predict``)."""
+    from rlsuite.offline_data.collect import as_policy
+
+    fns = {name: as_policy(policy) for name, policy in policies.items()}
+    return [play(env, fn, int(seed), name) for seed in seeds for name, fn in fns.items()]
+
+
+def trajectories_from_minari(dataset: Any) -> list[Trajectory]:
+    """Trajectories of a dataset from :func:`rlsuite.offline_data.collect` (seeds from metadata)."""
+    from rlsuite.offline_data.minari_io import policy_key, policy_names
+
+    names, key = policy_names(dataset), policy_key(dataset)
+    metadata = list(dataset.storage.get_episode_metadata(dataset.episode_indices))
+    trajectories = []
+    for episode, meta in zip(dataset.iterate_episodes(), metadata):
+        trajectories.append(
+            Trajectory(
+                seed=int(meta.get("seed", episode.id)),
+                policy=names[int(episode.infos[key][0])],
+                observations=np.asarray(episode.observations[:-1], np.float32),
+                actions=np.asarray(episode.actions, np.int64).reshape(-1),
+                episode_return=float(np.sum(episode.rewards)),
+            )
+        )
+    return trajectories
+
+
+class MLPPolicy:
+    """A small torch MLP classifier ``obs -> action`` with input standardisation.
+
+    It exposes SB3's ``predict`` (so ``evaluate_policy`` works) and the
+    ``policy(obs, rng)`` call of :func:`rlsuite.offline_data.collect`.
+
+    Parameters
+    ----------
+    n_actions : int
+        Number of discrete actions.
+    hidden : sequence of int
+        Hidden layer widths.
+    epochs : int
+        Passes over the data.
+    batch_size : int
+        Minibatch size.
+    lr : float
+        Adam learning rate.
+    seed : int
+        Seeds the initialisation and the minibatch order.
+    """
+
+    def __init__(
+        self,
+        n_actions: int = 2,
+        hidden: Sequence[int] = (64, 64),
+        epochs: int = 30,
+        batch_size: int = 256,
+        lr: float = 3e-3,
+        seed: int = 0,
+    ) -> None:
+        self.n_actions = check_int("n_actions", n_actions, low=2)
+        self.hidden = tuple(check_int("hidden", h) for h in hidden)
+        self.epochs = check_int("epochs", epochs)
+        self.batch_size = check_int("batch_size", batch_size)
+        self.lr = check_real("lr", lr, 0.0, low_open=True)
+        self.seed = int(seed)
+        self.net: nn.Module | None = None
+
+    def fit(self, observations: np.ndarray, actions: np.ndarray) -> MLPPolicy:
+        """Minimise the cross-entropy of ``actions`` given ``observations``."""
+        obs = np.asarray(observations, np.float32)
+        act = np.asarray(actions, np.int64).reshape(-1)
+        if len(obs) != len(act) or len(obs) == 0:
+            raise ValueError(f"got {len(obs)} observations and {len(act)} actions; need equal, > 0")
+        torch.set_num_threads(1)
+        torch.manual_seed(self.seed)
+        self.mean = obs.mean(axis=0)
+        self.std = obs.std(axis=0) + 1e-6
+        layers: list[nn.Module] = []
+        width = obs.shape[1]
+        for h in self.hidden:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        self.net = nn.Sequential(*layers, nn.Linear(width, self.n_actions))
+        optimizer = torch.optim.Adam(self.net.parameters(), lr=self.lr)
+        x = torch.as_tensor((obs - self.mean) / self.std)
+        y = torch.as_tensor(act)
+        rng = np.random.default_rng(self.seed)
+        for _ in range(self.epochs):
+            order = torch.as_tensor(rng.permutation(len(x)))
+            for start in range(0, len(x), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                loss = nn.functional.cross_entropy(self.net(x[idx]), y[idx])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        return self
+
+    def action_logits(self, observations: np.ndarray) -> np.ndarray:
+        """``(n, n_actions)`` logits of a batch of observations."""
+        if self.net is None:
+            raise RuntimeError("call fit() before predicting")
+        x = torch.as_tensor((np.asarray(observations, np.float32) - self.mean) / self.std)
+        with torch.no_grad():
+            return self.net(x).numpy()
+
+    def predict(
+        self,
+        observation: np.ndarray,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, Any]:
+        """SB3 ``PolicyPredictor``: greedy actions (the policy is used deterministically)."""
+        obs = np.asarray(observation, np.float32)
+        single = obs.ndim == 1
+        actions = self.action_logits(obs[None] if single else obs).argmax(axis=1)
+        return (actions[0] if single else actions), state
+
+    def __call__(self, obs: np.ndarray, rng: np.random.Generator) -> int:
+        """``policy(obs, rng)`` form."""
+        return int(self.predict(obs)[0])
