@@ -46,11 +46,6 @@ def psi(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(a + 0.5 * a * a)
 
 
-def _psi_prime(x: np.ndarray) -> np.ndarray:
-    a = np.abs(x)
-    return (1.0 + a) / (1.0 + a + 0.5 * a * a)
-
-
 def catoni_irls_weights(z: np.ndarray) -> np.ndarray:
     """IRLS weights ``psi(z) / z`` (1 at ``z = 0``), in ``(0, 1]``."""
     z = np.asarray(z, dtype=np.float64)
@@ -95,7 +90,8 @@ def catoni_mean(
     alpha: np.ndarray | float,
     weights: np.ndarray | None = None,
     *,
-    tol: float = 1e-10,
+    initial: np.ndarray | None = None,
+    tol: float = 1e-9,
     max_iter: int = 100,
 ) -> np.ndarray:
     """Catoni's M-estimate of the mean along the last axis.
@@ -114,6 +110,9 @@ def catoni_mean(
         Scale, broadcastable to ``samples.shape[:-1]``, ``> 0``.
     weights : numpy.ndarray or None
         Non-negative weights of the same shape as ``samples`` (default 1).
+    initial : numpy.ndarray or None
+        Starting points (e.g. a previous estimate), clipped into the sample
+        range; default the weighted sample mean.
     tol : float
         Stop once every Newton/bisection step moves by less than ``tol``
         times the sample range.
@@ -134,14 +133,19 @@ def catoni_mean(
     empty = ~active.any(axis=-1)
     lo, hi = np.where(empty, 0.0, lo), np.where(empty, 0.0, hi)
     total = np.maximum(w.sum(axis=-1), 1e-300)
-    mu = (w * np.where(active, x, 0.0)).sum(axis=-1) / total
+    if initial is None:
+        mu = (w * np.where(active, x, 0.0)).sum(axis=-1) / total
+    else:
+        mu = np.where(np.isfinite(initial), initial, 0.5 * (lo + hi))
     mu = np.clip(mu, lo, hi)
     span = np.maximum(hi - lo, 1e-300)
     x = np.where(active, x, 0.0)
     for _ in range(max_iter):
         z = alpha * (x - mu[..., None])
-        value = (w * psi(z)).sum(axis=-1)
-        slope = alpha[..., 0] * (w * _psi_prime(z)).sum(axis=-1)
+        a = np.abs(z)
+        q = 1.0 + a + 0.5 * a * a
+        value = (w * np.copysign(np.log(q), z)).sum(axis=-1)
+        slope = alpha[..., 0] * (w * (1.0 + a) / q).sum(axis=-1)
         lo = np.where(value > 0, mu, lo)
         hi = np.where(value < 0, mu, hi)
         with np.errstate(divide="ignore", invalid="ignore"):

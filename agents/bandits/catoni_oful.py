@@ -60,6 +60,9 @@ class CatoniOFUL(WeightedRobustOFUL):
         Uncertainty floor coefficient, ``>= 0`` (default ``dim^{-1/4}``).
     refit_ratio : float
         Refit when ``det V`` grew by this factor, ``>= 1`` (1: every round).
+    alpha_scale : float
+        Multiplier of Catoni's scale ``alpha_t``, ``> 0`` (1: the variance-based
+        choice; larger values damp large residuals more, an ablation knob).
     **kwargs
         ``lam``, ``theta_norm``, ``delta``, ``beta_scale``, ``seed``, ``n_runs``:
         see :class:`~rlsuite.agents.bandits.linear_base.LinearBanditAgent`.
@@ -72,9 +75,11 @@ class CatoniOFUL(WeightedRobustOFUL):
         sigma_min: float = 0.05,
         gamma: float | None = None,
         refit_ratio: float = 2.0,
+        alpha_scale: float = 1.0,
         **kwargs: Any,
     ) -> None:
         self.gamma = None if gamma is None else check_real("gamma", gamma, 0.0)
+        self.alpha_scale = check_real("alpha_scale", alpha_scale, 0.0, low_open=True)
         super().__init__(
             n_arms,
             dim,
@@ -93,7 +98,7 @@ class CatoniOFUL(WeightedRobustOFUL):
 
     def _fit(self, run: int) -> np.ndarray:
         n = int(self.n_obs[run])
-        alpha = float(catoni_alpha(n, 1.0, self.delta))
+        alpha = self.alpha_scale * float(catoni_alpha(n, 1.0, self.delta))
         return irls_linear(
             self._x[run, :n],
             self._y[run, :n],

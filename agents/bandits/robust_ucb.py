@@ -105,7 +105,8 @@ class RobustUCB(BanditAgent):
             return np.where(keep, x, 0.0).sum(axis=1) / safe_counts
         if self.estimator == "catoni":
             alpha = catoni_alpha(safe_counts, self.u, math.exp(-log_term))
-            return catoni_mean(x, alpha, weights=valid.astype(np.float64))
+            previous = self.estimates[rows, arms]
+            return catoni_mean(x, alpha, weights=valid.astype(np.float64), initial=previous)
         n_blocks = np.maximum(1, np.floor(np.minimum(1.0 + 8.0 * log_term, counts / 2.0)))
         n_blocks = n_blocks.astype(np.int64)
         block = np.maximum(counts // n_blocks, 1)
@@ -115,8 +116,12 @@ class RobustUCB(BanditAgent):
         ends = np.minimum(starts + block[:, None], width)
         take = np.arange(len(x))[:, None]
         means = (cumulative[take, ends] - cumulative[take, starts]) / block[:, None]
-        means = np.where(b[None, :] < n_blocks[:, None], means, np.nan)
-        return np.nanmedian(means, axis=1)
+        # Unused blocks sort to the end as +inf; the median of the first k
+        # sorted entries is the mean of entries (k - 1) // 2 and k // 2.
+        means = np.sort(np.where(b[None, :] < n_blocks[:, None], means, np.inf), axis=1)
+        lower = np.take_along_axis(means, ((n_blocks - 1) // 2)[:, None], axis=1)[:, 0]
+        upper = np.take_along_axis(means, (n_blocks // 2)[:, None], axis=1)[:, 0]
+        return 0.5 * (lower + upper)
 
     def _width(self, counts: np.ndarray, log_term: float) -> np.ndarray:
         p = 1.0 + self.epsilon

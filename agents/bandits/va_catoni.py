@@ -92,6 +92,7 @@ class VACatoni(LinearBanditAgent):
         self.scale = np.full(shape, self.scale_prior)
         self.n_obs = np.zeros(shape, dtype=np.int64)
         self._fit_logdet = self.logdet.copy()
+        self._last_peel: tuple[np.ndarray, int, list] | None = None
         # Per (run, layer) growable history: features, rewards, weights.
         self._data: list[list[list[np.ndarray]]] = [
             [[] for _ in range(self.n_layers)] for _ in range(self.n_runs)
@@ -130,7 +131,10 @@ class VACatoni(LinearBanditAgent):
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Peel each run's round down the layers (a loop over runs)."""
         obs = self._check_obs(obs)
-        return np.array([self._peel(run, obs[run])[0] for run in range(self.n_runs)])
+        peeled = [self._peel(run, obs[run]) for run in range(self.n_runs)]
+        # update_batch on the same round reuses the peeling instead of redoing it.
+        self._last_peel = (obs.copy(), self.t, peeled)
+        return np.array([arm for arm, _, _ in peeled])
 
     def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
         """Best arm under the deepest layer that has data."""
@@ -149,8 +153,14 @@ class VACatoni(LinearBanditAgent):
     ) -> None:
         """Record each run's round in the layer its peeling put it in, if any."""
         obs = self._check_obs(obs)
+        cached = self._last_peel
+        if cached is not None and cached[1] == self.t and np.array_equal(cached[0], obs):
+            peeled = cached[2]
+        else:
+            peeled = [self._peel(run, obs[run]) for run in range(self.n_runs)]
+        self._last_peel = None
         for run in range(self.n_runs):
-            arm, layer, width = self._peel(run, obs[run])
+            arm, layer, width = peeled[run]
             if layer < 0 or arm != int(actions[run]):
                 continue
             weight = 2.0 ** -(layer + 1) / width

@@ -10,6 +10,7 @@ from rlsuite.agents import make_agent
 from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
 from rlsuite.envs.noise import Gaussian, NoiseModel, StudentT
 from rlsuite.experiments.base import RunResult
+from rlsuite.experiments.heavy_tail_catoni.sweep import ABLATION_AGENTS
 
 __all__ = ["make_noise_model", "run"]
 
@@ -35,17 +36,23 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     the expected regret of uniform play on the same contexts, the
     normaliser of the analysis's score.
     """
-    if agent not in KNOWN_AGENTS:
-        raise ValueError(f"agent={agent!r} is not part of heavy_tail_catoni: {KNOWN_AGENTS}")
+    known = KNOWN_AGENTS + tuple(ABLATION_AGENTS)
+    if agent not in known:
+        raise ValueError(f"agent={agent!r} is not part of heavy_tail_catoni: {known}")
+    name, extra = ABLATION_AGENTS.get(agent, (agent, {}))
     horizon = int(params["horizon"])
     n_arms, dim = int(params["n_arms"]), int(params["dim"])
     env = LinearContextualBanditVectorEnv(
-        num_envs=1, n_arms=n_arms, dim=dim, noise=make_noise_model(params)
+        num_envs=1,
+        n_arms=n_arms,
+        dim=dim,
+        noise=make_noise_model(params),
+        heteroscedastic=bool(params.get("heteroscedastic", False)),
     )
-    kwargs: dict[str, Any] = {"beta_scale": float(params["beta_scale"]), "seed": seed}
-    if agent == "HeavyOFUL":
+    kwargs: dict[str, Any] = {"beta_scale": float(params["beta_scale"]), "seed": seed, **extra}
+    if name == "HeavyOFUL":
         kwargs["epsilon"] = float(params["moment_epsilon"])
-    learner = make_agent(agent, n_arms=n_arms, dim=dim, **kwargs)
+    learner = make_agent(name, n_arms=n_arms, dim=dim, **kwargs)
     obs, _ = env.reset(seed=seed)
     regret = np.empty(horizon)
     random_regret = 0.0

@@ -34,6 +34,7 @@ def _setting(label: str, family: str, df: float | None, epsilon: float, horizon:
         "dim": DIM,
         "horizon": horizon,
         "beta_scale": BETA_SCALE,
+        "heteroscedastic": False,
     }
 
 
@@ -44,3 +45,19 @@ NUM_SEEDS = 10
 QUICK_SETTINGS: tuple[dict, ...] = tuple(_setting(*noise, 300) for noise in (NOISES[0], NOISES[2]))
 QUICK_AGENTS: tuple[str, ...] = ("OFUL", "CatoniOFUL")
 QUICK_SEEDS = 2
+
+#: Ablation labels (``python -m ... --agents A,B``): registry name and extra kwargs.
+#: ``refit1.1`` refits the robust estimate whenever ``det V`` grew by 10%
+#: instead of doubling; ``alpha10`` damps residuals beyond ~1/10 of the
+#: variance-based Catoni threshold.
+ABLATION_AGENTS: dict[str, tuple[str, dict]] = {
+    "CatoniOFUL-refit1.1": ("CatoniOFUL", {"refit_ratio": 1.1}),
+    "CatoniOFUL-alpha10": ("CatoniOFUL", {"alpha_scale": 10.0}),
+    "HeavyOFUL-refit1.1": ("HeavyOFUL", {"refit_ratio": 1.1}),
+}
+
+#: Known-variance ablation (``--settings ablation``): ``sigma_t ~ U[0.1, 1]`` per
+#: round, revealed to the agents, where variance weighting has work to do.
+ABLATION_SETTINGS: tuple[dict, ...] = tuple(
+    {**_setting(*noise, HORIZON), "heteroscedastic": True} for noise in NOISES
+)

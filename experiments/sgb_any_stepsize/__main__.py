@@ -1,6 +1,7 @@
 """Run the whole sweep of this study, print its tables and write its plots.
 
-``python -m rlsuite.experiments.sgb_any_stepsize [--quick] [--seeds N] [--processes P]``
+``python -m rlsuite.experiments.sgb_any_stepsize [--quick] [--seeds N] [--processes P]
+[--agents A,B] [--settings main|<extra sweep>]``
 """
 
 from __future__ import annotations
@@ -21,18 +22,37 @@ def _job(args: tuple[str, dict, str, int]) -> tuple[str, dict, str, int, RunResu
     return setting, params, agent, seed, load_experiment(NAME).run(params, agent, seed)
 
 
-def collect(
-    quick: bool, seeds: int | None = None, processes: int = 1
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run every (setting, agent, seed) of the sweep; return ``(df, curves)``."""
+def jobs_of(
+    quick: bool = False,
+    seeds: int | None = None,
+    agents: list[str] | None = None,
+    settings: str = "main",
+) -> list[tuple[str, dict, str, int]]:
+    """``(setting, params, agent, seed)`` of the sweep (or ``sweep.<SETTINGS>_SETTINGS``)."""
     experiment = load_experiment(NAME)
     n_seeds = seeds if seeds is not None else experiment.num_seeds(quick)
-    jobs = [
+    if settings == "main":
+        pairs = experiment.settings(quick)
+    else:
+        extra = getattr(experiment.sweep, f"{settings.upper()}_SETTINGS")
+        pairs = [(f"{NAME}/{settings}{i}", dict(p)) for i, p in enumerate(extra)]
+    return [
         (setting, params, agent, seed)
-        for setting, params in experiment.settings(quick)
-        for agent in experiment.agents(quick)
+        for setting, params in pairs
+        for agent in agents or experiment.agents(quick)
         for seed in range(n_seeds)
     ]
+
+
+def collect(
+    quick: bool,
+    seeds: int | None = None,
+    processes: int = 1,
+    agents: list[str] | None = None,
+    settings: str = "main",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run every (setting, agent, seed) of the sweep; return ``(df, curves)``."""
+    jobs = jobs_of(quick, seeds, agents, settings)
     if processes > 1:
         with Pool(processes) as pool:
             results = pool.map(_job, jobs, chunksize=1)
@@ -70,10 +90,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the small quick sweep")
     parser.add_argument("--seeds", type=int, default=None, help="override the seed count")
     parser.add_argument("--processes", type=int, default=1, help="worker processes")
+    parser.add_argument("--agents", default=None, help="comma-separated agent labels")
+    parser.add_argument("--settings", default="main", help="'main' or an extra sweep name")
     parser.add_argument("--out", default=f"results/{NAME}", help="plot folder")
     args = parser.parse_args()
     start = time.perf_counter()
-    df, curves = collect(args.quick, args.seeds, args.processes)
+    agents = args.agents.split(",") if args.agents else None
+    df, curves = collect(args.quick, args.seeds, args.processes, agents, args.settings)
     elapsed = time.perf_counter() - start
     report(df, curves, args.out)
     print(f"{len(df)} runs in {elapsed:.1f} s")

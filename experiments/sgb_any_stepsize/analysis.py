@@ -26,7 +26,8 @@ def table(df: pd.DataFrame) -> pd.DataFrame:
     """Per ``eta``: fraction converged at each checkpoint, and the log-log slope.
 
     Columns ``eta, runs, conv_t<checkpoint>..., slope_mean, slope_se,
-    slope_median``; checkpoints beyond the horizon are left out.
+    slope_median, slope_median_converged`` (the last over runs converged at
+    the horizon); checkpoints beyond the horizon are left out.
     """
     rows = []
     for eta, group in df.groupby("eta"):
@@ -39,6 +40,8 @@ def table(df: pd.DataFrame) -> pd.DataFrame:
         row["slope_mean"] = slopes.mean()
         row["slope_se"] = slopes.std(ddof=1) / np.sqrt(len(slopes)) if len(slopes) > 1 else 0.0
         row["slope_median"] = slopes.median()
+        converged = group.loc[group["converged_final"] > 0, "slope"].dropna()
+        row["slope_median_converged"] = converged.median() if len(converged) else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
