@@ -144,6 +144,9 @@ class InliningEnv(gym.Env[np.ndarray, np.int64]):
     A module drawn from ``self.np_random``: the family uniformly among
     ``families``, then sizes, linkage, calls and arguments.
 
+    ``reset(options={"module": Module(...)})`` plays a given module instead
+    (see :class:`Module`; function ``i`` may only call ``j > i``).
+
     ## Episode End
     Terminates after the module's last call site (every module has at least one).
 
@@ -233,10 +236,14 @@ class InliningEnv(gym.Env[np.ndarray, np.int64]):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Draw a new module and show its first call site."""
         super().reset(seed=seed)
-        family = self.families[int(self.np_random.integers(len(self.families)))]
-        self._start(draw_module(self.np_random, family, self.n_functions))
-        assert self.module is not None
-        return self._obs(), {"module_family": family, "n_callsites": len(self.module.sites)}
+        module = (options or {}).get("module")
+        if module is None:
+            family = self.families[int(self.np_random.integers(len(self.families)))]
+            module = draw_module(self.np_random, family, self.n_functions)
+        elif not isinstance(module, Module) or not module.sites:
+            raise ValueError(f"options['module']={module!r} must be a Module with call sites")
+        self._start(module)
+        return self._obs(), {"module_family": module.family, "n_callsites": len(module.sites)}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Inline (1) or keep (0) the current call site."""

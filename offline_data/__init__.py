@@ -15,10 +15,29 @@ Minari is an optional dependency (``pip install 'rlsuite[offline]'``); it is
 imported when a dataset is written or read.
 """
 
+from rlsuite.offline_data.bandit_log import (
+    BanditFeedback,
+    LoggingPolicy,
+    load_bandit_feedback,
+    log_bandit,
+    policy_action_dist,
+)
+from rlsuite.offline_data.baselines import baseline_policies, sb3_expert
 from rlsuite.offline_data.collect import Policy, as_policy, collect, evaluate, sb3_policy
 from rlsuite.offline_data.minari_io import policy_key, policy_names, write_dataset
+from rlsuite.offline_data.mixes import MIX_KINDS, make_d4rl_datasets, make_mix
 
 __all__ = [
+    "MIX_KINDS",
+    "BanditFeedback",
+    "LoggingPolicy",
+    "baseline_policies",
+    "load_bandit_feedback",
+    "log_bandit",
+    "make_d4rl_datasets",
+    "make_mix",
+    "policy_action_dist",
+    "sb3_expert",
     "Policy",
     "as_policy",
     "collect",
