@@ -153,3 +153,10 @@ def test_collect_subcommand_is_registered():
     parser = build_parser()
     subcommands = parser._subparsers._group_actions[0].choices
     assert {"list", "bench", "report", "collect"} <= set(subcommands)
+
+
+def test_collect_without_the_offline_module_names_the_extra(monkeypatch, capsys):
+    # sys.modules[name] = None makes `import name` raise ImportError.
+    monkeypatch.setitem(sys.modules, "rlsuite.offline_data.cli", None)
+    assert main(["collect", "--anything"]) == 2
+    assert "rlsuite[offline]" in capsys.readouterr().err
