@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -59,7 +61,15 @@ def main() -> None:
     pd.set_option("display.width", 200)
     print(exp.analysis.summary(df).round(4).to_string(index=False))
     print(exp.analysis.score(df).round(4).to_string(index=False))
+    paired = df.pivot_table(index=["setting", "seed"], columns="agent", values="hypervolume_ratio")
+    print(paired.round(4).to_string())
     print(df.groupby("agent")["cpu_seconds"].mean().round(1).to_string())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for frame, name in ((df, "runs.csv"), (curves, "curves.csv")):
+        tmp = out / f".{name}.tmp"
+        frame.to_csv(tmp, index=False)
+        os.replace(tmp, out / name)
     for path in exp.analysis.plot(df, curves, args.out):
         print("wrote", path)
     print(f"{len(jobs)} runs, wall {wall:.1f} s with {args.workers} worker(s)")

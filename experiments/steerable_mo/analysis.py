@@ -72,9 +72,11 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
             label=agent,
             color=METHOD_COLOURS.get(agent),
         )
-    ax.set_xticks(x + width * (len(agents) - 1) / 2, settings, fontsize=8)
-    ax.set(ylabel="hypervolume / exact front", ylim=(0.8, 1.01))
-    ax.legend(fontsize=8)
+    betas = [df.loc[df["setting"] == s, "kl_coef"].iloc[0] for s in settings]
+    ax.set_xticks(x + width * (len(agents) - 1) / 2, [f"beta={b}" for b in betas], fontsize=8)
+    low = max(0.0, float(table["hypervolume_ratio"].min()) - 0.05)
+    ax.set(ylabel="hypervolume / exact optimum (11 weights)", ylim=(low, 1.01))
+    ax.legend(fontsize=8, loc="upper center", ncol=len(agents), bbox_to_anchor=(0.5, -0.08))
     bars = _save(fig, out / "steerable_mo_hypervolume.png")
     return [fronts, bars]
 

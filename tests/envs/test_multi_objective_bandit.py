@@ -195,3 +195,14 @@ def test_more_than_two_objectives():
     _, reward, *_ = env.step(1)
     assert reward.shape == (3,)
     assert env.objective_values(env.optimal_policy([0.2, 0.3, 0.5])).shape == (3,)
+
+
+def test_logit_mixing_of_tabular_experts_is_exactly_optimal():
+    # CLP Section 6: log pi*_w = sum_i w_i log pi*_{e_i} + const, which is why
+    # the study uses an MLP rather than tabular logits.
+    env = MultiObjectiveBanditEnv()
+    experts = [np.log(env.optimal_policy(e)) for e in np.eye(2)]
+    for w in ([0.3, 0.7], [0.9, 0.1]):
+        mixed = w[0] * experts[0] + w[1] * experts[1]
+        mixed = np.exp(mixed - np.logaddexp.reduce(mixed, axis=1, keepdims=True))
+        np.testing.assert_allclose(mixed, env.optimal_policy(w), atol=1e-10)
