@@ -1,0 +1,375 @@
+"""Contextual preference bandit with a Bradley-Terry labeller, and offline preference data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from rlsuite.envs.validation import check_action, check_int, check_optional_int, check_real
+
+__all__ = [
+    "SAMPLING_POLICIES",
+    "PreferenceBanditEnv",
+    "PreferenceDataset",
+    "make_preference_dataset",
+    "sampling_probs",
+]
+
+#: Names accepted by :func:`sampling_probs` / :func:`make_preference_dataset`.
+SAMPLING_POLICIES = ("uniform", "skewed", "censored")
+
+
+def _check_probs(name: str, probs: Any, shape: tuple[int, int]) -> np.ndarray:
+    arr = np.asarray(probs, dtype=np.float64)
+    if arr.shape != shape:
+        raise ValueError(f"{name} has shape {arr.shape}, must be {shape}")
+    if not np.all(np.isfinite(arr)) or arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1.0):
+        raise ValueError(f"{name} must hold non-negative rows that sum to 1")
+    return arr.copy()
+
+
+def _kl_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``KL(p_x || q_x)`` per row; ``inf`` where ``p`` puts mass outside ``q``'s support."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * (np.log(p) - np.log(q)), 0.0)
+    return terms.sum(axis=1)
+
+
+class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
+    """Contexts x responses with a true reward and a Bradley-Terry preference labeller.
+
+    ## Description
+    A prompt (context) ``x`` out of ``n_contexts`` is shown; the agent answers
+    with a response ``a`` out of ``n_responses`` and receives the true reward
+    ``r*(x, a)``. Offline preference learners never see rewards: they get
+    pairs labelled by the Bradley-Terry model
+    ``P(a > b | x) = sigmoid((r*(x, a) - r*(x, b)) / temperature)`` from
+    :func:`make_preference_dataset`, and are then evaluated here, e.g. by
+    SB3's ``evaluate_policy``. This is the bandit of Agarwal, Dann & Marinov
+    (ICML 2025) and Fisch et al. (TMLR 2025) with the language model replaced
+    by a table of responses.
+
+    ## Action Space
+    ``Discrete(n_responses)``. Anything else raises ``ValueError``.
+
+    ## Observation Space
+    | Index | Observation                 | Min | Max |
+    |-------|-----------------------------|-----|-----|
+    | x     | 1 if the context is ``x``   | 0   | 1   |
+
+    A one-hot ``Box(0, 1, (n_contexts,), float32)`` of the context.
+
+    ## Rewards
+    ``r*(x, a)`` as a Python float (noiseless). ``info`` carries
+    ``expected_reward``, ``expected_rewards`` (``r*(x, .)``), ``optimal_action``,
+    ``regret``, ``context``; with a reference policy ``reference_probs``
+    (``pi_ref(. | x)``) and, after a step, ``log_reference_prob``; when a policy
+    was registered with :meth:`set_policy` as well, ``kl_to_reference`` =
+    ``KL(pi(. | x) || pi_ref(. | x))`` of the shown context.
+
+    ## Reward Distribution
+    Deterministic given ``(x, a)``: no noise, all moments exist. The
+    randomness of the problem is in the preference labels (logistic noise of
+    scale ``temperature`` on reward differences; ``temperature=0`` gives
+    deterministic labels, ties split by a fair coin).
+
+    ## Starting State
+    The context is drawn uniformly. Unless ``rewards`` is given, ``r*(x, .)``
+    is drawn i.i.d. ``U[0, 1]`` per context and rescaled affinely so that its
+    minimum is 0 and its maximum ``reward_range`` (the ``R`` of Agarwal et
+    al.); it is drawn on the first reset and redrawn whenever ``reset`` gets a
+    seed, as in :class:`MultiArmedBanditEnv`. ``reference_policy="random"``
+    draws ``pi_ref(. | x) = softmax(N(0, 1))`` at the same time (a stand-in for
+    an SFT model that is neither uniform nor the sampling policy).
+
+    ## Episode End
+    One step per episode (terminated) by default; ``horizon=T`` gives one
+    episode of ``T`` rounds, truncated at ``T``, with a fresh context each round.
+
+    ## Arguments
+    ``gym.make("rlsuite/PreferenceBandit-v0", n_contexts=20, n_responses=16,
+    reward_range=1.0, temperature=1.0, rewards=None, reference_policy=None,
+    horizon=None)``. ``rewards`` is an ``(n_contexts, n_responses)`` array;
+    ``reference_policy`` is ``None``, ``"uniform"``, ``"random"`` or an array
+    of row-stochastic probabilities.
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(
+        self,
+        n_contexts: int = 20,
+        n_responses: int = 16,
+        reward_range: float = 1.0,
+        temperature: float = 1.0,
+        rewards: Any = None,
+        reference_policy: Any = None,
+        horizon: int | None = None,
+    ) -> None:
+        self.n_contexts = check_int("n_contexts", n_contexts)
+        self.n_responses = check_int("n_responses", n_responses, low=2)
+        self.reward_range = check_real("reward_range", reward_range, 0.0, low_open=True)
+        self.temperature = check_real("temperature", temperature, 0.0)
+        self.horizon = check_optional_int("horizon", horizon)
+        shape = (self.n_contexts, self.n_responses)
+        self.fixed_rewards: np.ndarray | None = None
+        if rewards is not None:
+            self.fixed_rewards = np.asarray(rewards, dtype=np.float64).copy()
+            if self.fixed_rewards.shape != shape or not np.all(np.isfinite(self.fixed_rewards)):
+                raise ValueError(f"rewards must be a finite array of shape {shape}")
+        self._reference_kind: str | None = None
+        self.reference_probs: np.ndarray | None = None
+        if isinstance(reference_policy, str):
+            if reference_policy not in ("uniform", "random"):
+                raise ValueError(
+                    f"reference_policy={reference_policy!r} must be None, 'uniform', "
+                    "'random' or an array of probabilities"
+                )
+            self._reference_kind = reference_policy
+            if reference_policy == "uniform":
+                self.reference_probs = np.full(shape, 1.0 / self.n_responses)
+        elif reference_policy is not None:
+            self.reference_probs = _check_probs("reference_policy", reference_policy, shape)
+        self.action_space = spaces.Discrete(self.n_responses)
+        self.observation_space = spaces.Box(0.0, 1.0, shape=(self.n_contexts,), dtype=np.float32)
+        self.rewards: np.ndarray | None = self.fixed_rewards
+        self.policy_probs: np.ndarray | None = None
+        self.context = 0
+        self._t = 0
+
+    # ---------------------------------------------------------------- ground truth
+    def set_policy(self, probs: Any | None) -> None:
+        """Register the evaluated policy ``pi(a | x)`` so ``info`` reports its KL to ``pi_ref``."""
+        shape = (self.n_contexts, self.n_responses)
+        self.policy_probs = None if probs is None else _check_probs("probs", probs, shape)
+
+    def expected_return(self, probs: Any) -> float:
+        """``E_x E_{a ~ pi(. | x)} r*(x, a)`` under the uniform context distribution."""
+        self._require_reset()
+        probs = _check_probs("probs", probs, (self.n_contexts, self.n_responses))
+        return float((probs * self.rewards).sum(axis=1).mean())
+
+    def kl_to_reference(self, probs: Any) -> float:
+        """``E_x KL(pi(. | x) || pi_ref(. | x))``; raises if no reference is set."""
+        self._require_reset()
+        if self.reference_probs is None:
+            raise RuntimeError("no reference policy: pass reference_policy to the constructor")
+        probs = _check_probs("probs", probs, (self.n_contexts, self.n_responses))
+        return float(_kl_rows(probs, self.reference_probs).mean())
+
+    def _require_reset(self) -> None:
+        if self.rewards is None:
+            raise RuntimeError("call reset() before using the reward table")
+
+    # -------------------------------------------------------------------- gym API
+    def _obs(self) -> np.ndarray:
+        obs = np.zeros(self.n_contexts, dtype=np.float32)
+        obs[self.context] = 1.0
+        return obs
+
+    def _draw(self) -> None:
+        shape = (self.n_contexts, self.n_responses)
+        if self.fixed_rewards is None:
+            raw = self.np_random.uniform(0.0, 1.0, shape)
+            span = raw.max(axis=1, keepdims=True) - raw.min(axis=1, keepdims=True)
+            self.rewards = self.reward_range * (raw - raw.min(axis=1, keepdims=True)) / span
+        if self._reference_kind == "random":
+            logits = self.np_random.normal(0.0, 1.0, shape)
+            probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+            self.reference_probs = probs / probs.sum(axis=1, keepdims=True)
+
+    def _round_info(self) -> dict[str, Any]:
+        assert self.rewards is not None
+        row = self.rewards[self.context]
+        info: dict[str, Any] = {
+            "context": self.context,
+            "expected_rewards": row.copy(),
+            "optimal_action": int(np.argmax(row)),
+        }
+        if self.reference_probs is not None:
+            info["reference_probs"] = self.reference_probs[self.context].copy()
+            if self.policy_probs is not None:
+                rows = (self.policy_probs[self.context][None], info["reference_probs"][None])
+                info["kl_to_reference"] = float(_kl_rows(*rows)[0])
+        return info
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Draw a context; a seed (or the first reset) redraws the problem."""
+        super().reset(seed=seed)
+        if (
+            seed is not None
+            or self.rewards is None
+            or (self._reference_kind == "random" and self.reference_probs is None)
+        ):
+            self._draw()
+        self.context = int(self.np_random.integers(self.n_contexts))
+        self._t = 0
+        return self._obs(), self._round_info()
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Answer the shown context with response ``action``; the reward is ``r*(x, a)``."""
+        if self.rewards is None:
+            raise RuntimeError("call reset() before step()")
+        a = check_action(action, self.n_responses)
+        info = self._round_info()
+        row = self.rewards[self.context]
+        info["expected_reward"] = float(row[a])
+        info["regret"] = float(row.max() - row[a])
+        if self.reference_probs is not None:
+            info["log_reference_prob"] = float(np.log(self.reference_probs[self.context, a]))
+        reward = float(row[a])
+        self._t += 1
+        terminated = self.horizon is None
+        truncated = self.horizon is not None and self._t >= self.horizon
+        if not terminated:
+            self.context = int(self.np_random.integers(self.n_contexts))
+        return self._obs(), reward, terminated, truncated, info
+
+
+# ------------------------------------------------------------------ offline data
+@dataclass(frozen=True)
+class PreferenceDataset:
+    """Offline preference pairs ``(x, y_w, y_l)`` with the sampling policy that drew them.
+
+    Attributes
+    ----------
+    contexts, chosen, rejected : numpy.ndarray
+        Integer arrays of length ``n_pairs``: context, preferred and
+        dispreferred response of each pair.
+    sampling_probs : numpy.ndarray
+        ``mu(a | x)``, shape ``(n_contexts, n_responses)``.
+    n_responses : int
+        Number of responses per context.
+    """
+
+    contexts: np.ndarray
+    chosen: np.ndarray
+    rejected: np.ndarray
+    sampling_probs: np.ndarray
+    n_responses: int
+
+    def __len__(self) -> int:
+        return len(self.contexts)
+
+    @property
+    def n_contexts(self) -> int:
+        """Number of contexts (rows of ``sampling_probs``)."""
+        return int(self.sampling_probs.shape[0])
+
+    def unique_triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct ``(x, y_w, y_l)`` and their counts.
+
+        Every loss here depends on a pair only through ``(x, y_w, y_l)``, so
+        learners sum over the distinct triples weighted by counts: the cost of
+        a gradient step no longer grows with ``n_pairs``.
+        """
+        keys = np.stack([self.contexts, self.chosen, self.rejected], axis=1)
+        unique, counts = np.unique(keys, axis=0, return_counts=True)
+        return unique[:, 0], unique[:, 1], unique[:, 2], counts.astype(np.float64)
+
+    def seen_mask(self) -> np.ndarray:
+        """``(n_contexts, n_responses)`` boolean: the response occurs in some pair of ``x``."""
+        mask = np.zeros((self.n_contexts, self.n_responses), dtype=bool)
+        mask[self.contexts, self.chosen] = True
+        mask[self.contexts, self.rejected] = True
+        return mask
+
+
+def sampling_probs(
+    rewards: np.ndarray, policy: str | np.ndarray = "uniform", strength: float = 2.0
+) -> np.ndarray:
+    """The data-sampling policy ``mu(a | x)`` for a reward table.
+
+    ``"uniform"``: every response equally. ``"skewed"``: away from the best
+    responses, ``mu(a | x) ~ exp(-strength * r*(x, a) / range_x)`` (full
+    support). ``"censored"``: uniform over all but the ``n_responses // 4``
+    best responses of each context, which ``mu`` never samples. An array is
+    checked and returned as is.
+    """
+    rewards = np.asarray(rewards, dtype=np.float64)
+    n_contexts, n_responses = rewards.shape
+    if not isinstance(policy, str):
+        return _check_probs("sampling_policy", policy, rewards.shape)
+    if policy not in SAMPLING_POLICIES:
+        raise ValueError(
+            f"sampling_policy={policy!r} must be one of {SAMPLING_POLICIES} or an array"
+        )
+    strength = check_real("strength", strength, 0.0)
+    if policy == "uniform":
+        return np.full(rewards.shape, 1.0 / n_responses)
+    if policy == "skewed":
+        span = np.ptp(rewards, axis=1, keepdims=True)
+        logits = (
+            -strength
+            * (rewards - rewards.min(axis=1, keepdims=True))
+            / np.where(span > 0, span, 1.0)
+        )
+        probs = np.exp(logits)
+        return probs / probs.sum(axis=1, keepdims=True)
+    n_hidden = max(1, n_responses // 4)
+    best = np.argsort(-rewards, axis=1, kind="stable")[:, :n_hidden]
+    probs = np.ones(rewards.shape)
+    np.put_along_axis(probs, best, 0.0, axis=1)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def make_preference_dataset(
+    env: gym.Env,
+    sampling_policy: str | np.ndarray = "uniform",
+    n_pairs: int = 1000,
+    seed: int | None = None,
+) -> PreferenceDataset:
+    """Draw ``n_pairs`` Bradley-Terry-labelled pairs from a sampling policy ``mu``.
+
+    For each pair: ``x`` uniform, ``y, y'`` i.i.d. from ``mu(. | x)`` (as in
+    Agarwal et al.; identical pairs are kept, they carry no gradient), and
+    ``y`` wins with probability ``sigmoid((r*(x, y) - r*(x, y')) / temperature)``.
+    The env must have been reset (its reward table is used, not redrawn), so
+    datasets with different ``seed`` share one problem.
+
+    Parameters
+    ----------
+    env : gymnasium.Env
+        A (possibly wrapped) :class:`PreferenceBanditEnv`.
+    sampling_policy : str or numpy.ndarray
+        See :func:`sampling_probs`.
+    n_pairs : int
+        Number of labelled pairs, ``>= 1``.
+    seed : int or None
+        Seed of the draw.
+    """
+    base = env.unwrapped
+    if not isinstance(base, PreferenceBanditEnv):
+        raise ValueError(f"env must be a PreferenceBanditEnv, got {type(base).__name__}")
+    if base.rewards is None:
+        raise RuntimeError("reset the env before drawing a dataset")
+    n_pairs = check_int("n_pairs", n_pairs)
+    mu = sampling_probs(base.rewards, sampling_policy)
+    rng = np.random.default_rng(seed)
+    contexts = rng.integers(base.n_contexts, size=n_pairs)
+    cdf = np.cumsum(mu[contexts], axis=1)
+    cdf[:, -1] = 1.0  # guards against rounding leaving the last bin short
+    first = (rng.random((n_pairs, 1)) > cdf).sum(axis=1)
+    second = (rng.random((n_pairs, 1)) > cdf).sum(axis=1)
+    diff = base.rewards[contexts, first] - base.rewards[contexts, second]
+    if base.temperature > 0:
+        p_first = 1.0 / (1.0 + np.exp(-diff / base.temperature))
+    else:
+        p_first = np.where(diff > 0, 1.0, np.where(diff < 0, 0.0, 0.5))
+    first_wins = rng.random(n_pairs) < p_first
+    return PreferenceDataset(
+        contexts=contexts,
+        chosen=np.where(first_wins, first, second),
+        rejected=np.where(first_wins, second, first),
+        sampling_probs=mu,
+        n_responses=base.n_responses,
+    )
