@@ -102,7 +102,6 @@ def _add_collect(subparsers: argparse._SubParsersAction) -> None:
     except ImportError as error:
         reason = f"{type(error).__name__}: {error}"
         parser = subparsers.add_parser("collect", help="collect an offline dataset (unavailable)")
-        parser.add_argument("rest", nargs=argparse.REMAINDER)
 
         def unavailable(args: argparse.Namespace) -> int:
             print(
@@ -112,7 +111,8 @@ def _add_collect(subparsers: argparse._SubParsersAction) -> None:
             )
             return EXIT_USAGE
 
-        parser.set_defaults(handler=unavailable)
+        # Whatever options follow are accepted, so the message below is what users see.
+        parser.set_defaults(handler=unavailable, accepts_unknown=True)
         return
     parser = subparsers.add_parser("collect", help="collect an offline dataset with Minari")
     offline_cli.configure_parser(parser)
@@ -121,7 +121,9 @@ def _add_collect(subparsers: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rlsuite`` command."""
-    parser = argparse.ArgumentParser(prog="rlsuite", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="rlsuite", description="rlsuite benchmarks: list, bench, report and collect."
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
 
     subparsers.add_parser("list", help="registered envs, agents and experiments").set_defaults(
@@ -158,7 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rlsuite`` console script; returns the exit code."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "accepts_unknown", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.handler(args))
     except ValueError as error:
