@@ -15,6 +15,7 @@ Exit codes: 0 success, 1 some runs failed, 2 bad arguments, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _add_collect(subparsers: argparse._SubParsersAction) -> None:
     """Register ``collect`` from :mod:`rlsuite.offline_data.cli` if it imports."""
     try:
-        from rlsuite.offline_data import cli as offline_cli
+        offline_cli = importlib.import_module("rlsuite.offline_data.cli")
     except ImportError as error:
         reason = f"{type(error).__name__}: {error}"
         parser = subparsers.add_parser("collect", help="collect an offline dataset (unavailable)")
