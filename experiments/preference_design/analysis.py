@@ -91,8 +91,10 @@ def _frontier_figure(df: pd.DataFrame, sampling: str, out: Path) -> Path:
 
 
 def _gap_figure(df: pd.DataFrame, out: Path) -> Path:
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
-    for ax, sampling in zip(axes, ("uniform", "censored")):
+    samplings = [s for s in ("uniform", "skewed", "censored") if (df["sampling"] == s).any()]
+    fig, axes = plt.subplots(1, len(samplings), figsize=(4.5 * len(samplings), 3.4), squeeze=False)
+    axes = axes[0]
+    for ax, sampling in zip(axes, samplings):
         gap = dpo_ipo_gap(df[df["sampling"] == sampling])
         for n, rows in gap.groupby("n_pairs"):
             ax.plot(rows["reward_range"], rows["gap_best"], marker="o", label=f"n={n} best beta")
