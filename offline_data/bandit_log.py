@@ -117,7 +117,7 @@ def log_bandit(
     *,
     num_envs: int = 1000,
     env_kwargs: dict[str, Any] | None = None,
-    rounds_per_episode: int = 100_000,
+    rounds_per_episode: int = 1_000_000,
     overwrite: bool = False,
 ) -> BanditFeedback:
     """Log ``n_rounds`` rounds of ``logging_policy`` in a bandit env (OBP schema).
@@ -203,7 +203,7 @@ def write_bandit_feedback(
     feedback: BanditFeedback,
     dataset_id: str,
     env: Any = None,
-    rounds_per_episode: int = 100_000,
+    rounds_per_episode: int = 1_000_000,
     overwrite: bool = False,
 ) -> Any:
     """Store ``feedback`` as a Minari dataset of long episodes; return the dataset."""
@@ -273,5 +273,6 @@ def load_bandit_feedback(dataset: Any) -> BanditFeedback:
         parts["reward"].append(episode.rewards)
         for key in ("pscore", "action_dist", "expected_reward"):
             parts[key].append(episode.infos[key])
-    arrays = {k: np.concatenate(v) for k, v in parts.items() if v}
+    # A single episode (the default up to 10^6 rounds) needs no concatenation copy.
+    arrays = {k: v[0] if len(v) == 1 else np.concatenate(v) for k, v in parts.items() if v}
     return BanditFeedback(**arrays, dataset_id=dataset.spec.dataset_id)
