@@ -132,7 +132,8 @@ class SteerablePolicy:
     pretrain_steps : int
         Adam steps distilling ``pi_ref`` into the network before fine-tuning.
     seed : int
-        Seeds the network initialisation, weight sampling and action sampling.
+        Seeds the network initialisation, weight sampling and action sampling,
+        and the env's first reset (its context stream, not its instance).
     """
 
     input_conditioning = True
@@ -160,9 +161,11 @@ class SteerablePolicy:
         default_kl = getattr(unwrapped, "kl_coef", None)
         if kl_coef is None and default_kl is None:
             raise ValueError("kl_coef=None needs an env with a kl_coef attribute")
-        self.kl_coef = check_real("kl_coef", default_kl if kl_coef is None else kl_coef, 0.0,
-                                  low_open=True)  # fmt: skip
+        kl_coef = default_kl if kl_coef is None else kl_coef
+        self.kl_coef = check_real("kl_coef", kl_coef, 0.0, low_open=True)
         self.hidden_sizes = tuple(check_int("hidden_sizes", h) for h in hidden_sizes)
+        if not self.hidden_sizes:
+            raise ValueError("hidden_sizes=() must name at least one hidden layer")
         self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
         self.batch_size = check_int("batch_size", batch_size)
         self.pretrain_steps = check_int("pretrain_steps", pretrain_steps, low=0)

@@ -112,6 +112,7 @@ def test_same_seed_same_policy():
         ({"learning_rate": -1.0}, "learning_rate"),
         ({"kl_coef": 0.0}, "kl_coef"),
         ({"hidden_sizes": (0,)}, "hidden_sizes"),
+        ({"hidden_sizes": ()}, "hidden_sizes"),
         ({"seed": -1}, "seed"),
     ],
 )
