@@ -2,8 +2,8 @@
 
 :class:`PrivacyBudget` wraps any private learner (``fit``, ``predict``,
 ``planned_privacy``, ``epsilon``, ``delta``). Before each ``fit`` it adds
-the learner's planned ``(epsilon, delta)`` to what earlier fits spent (basic
-composition, which is valid for any mechanisms) and refuses with
+the learner's planned ``(epsilon, delta)`` to what earlier fits were charged
+(basic composition, valid for any mechanisms) and refuses with
 :class:`PrivacyBudgetExceeded` if the total would pass the budget; during
 training its :class:`EpsilonLogger` stops the learner if the running
 epsilon ever exceeds what is left. Nothing is clamped: a learner is never
@@ -95,8 +95,10 @@ class PrivacyBudget:
         guard = EpsilonLogger(log_every=25, max_epsilon=left_epsilon)
         callbacks = [guard] + ([] if callback is None else list(np.atleast_1d(callback)))
         self.learner.fit(dataset, callback=callbacks)
-        self.spent_epsilon += float(self.learner.epsilon)
-        self.spent_delta += float(self.learner.delta)
+        # Charge the planned (worst-case) guarantee: a realised epsilon that depends on
+        # the run (PATE's answered count) is not a valid charge under basic composition.
+        self.spent_epsilon += max(planned_epsilon, float(self.learner.epsilon))
+        self.spent_delta += max(planned_delta, float(self.learner.delta))
         if guard.stopped or self.spent_epsilon > self.epsilon_budget * (1 + 1e-9):
             raise PrivacyBudgetExceeded(
                 f"training reached epsilon={self.spent_epsilon:g} > budget {self.epsilon_budget:g}"

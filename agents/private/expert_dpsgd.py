@@ -168,7 +168,7 @@ class ExpertDPSGD(PrivateLearner):
         sample_rate: float = 0.1,
         steps: int = 300,
         max_grad_norm: float = 1.0,
-        lr: float = 3e-3,
+        lr: float = 1e-2,
         max_transitions: int = 128,
         hidden: int = 64,
         seed: int | None = None,

@@ -73,6 +73,17 @@ def _events(lengths_a: np.ndarray, lengths_b: np.ndarray, agree: int, horizon: i
     return events
 
 
+def _hits(samples: dict, event, name: str, part: slice) -> np.ndarray:
+    lengths = samples[name][part]
+    return event(lengths, np.full(len(lengths), name == "a"))
+
+
+def _log_ratio(samples: dict, event, first: str, second: str, part: slice) -> float:
+    p1 = _hits(samples, event, first, part).mean()
+    p2 = _hits(samples, event, second, part).mean()
+    return math.log((p1 + 1e-12) / (p2 + 1e-12))
+
+
 def audit_release(
     stability_a: np.ndarray,
     stability_b: np.ndarray,
@@ -102,20 +113,11 @@ def audit_release(
     alpha = 1.0 - confidence
     best = 0.0
     for first, second in (("a", "b"), ("b", "a")):
-
-        def rate(name: str, event, part: slice) -> np.ndarray:
-            return event(samples[name][part], np.full(len(samples[name][part]), name == "a"))
-
-        # Select the most distinguishing event on the first half ...
-        def empirical(event) -> float:
-            p1 = rate(first, event, slice(0, half)).mean()
-            p2 = rate(second, event, slice(0, half)).mean()
-            return math.log((p1 + 1e-12) / (p2 + 1e-12))
-
-        event = max(events, key=empirical)
+        # Select the most distinguishing event on the first half of the runs ...
+        event = max(events, key=lambda e: _log_ratio(samples, e, first, second, slice(0, half)))
         # ... and bound it on the held-out second half.
-        k1 = int(rate(first, event, slice(half, None)).sum())
-        k2 = int(rate(second, event, slice(half, None)).sum())
+        k1 = int(_hits(samples, event, first, slice(half, None)).sum())
+        k2 = int(_hits(samples, event, second, slice(half, None)).sum())
         p1_low, _ = _clopper_pearson(k1, n_runs - half, alpha)
         _, p2_high = _clopper_pearson(k2, n_runs - half, alpha)
         if p1_low - delta_prime > 0 and p2_high > 0:

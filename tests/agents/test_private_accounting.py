@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 pytest.importorskip("dp_accounting")
-from dp_accounting import dp_event  # noqa: E402
 from dp_accounting.pld import common, privacy_loss_distribution  # noqa: E402
 from dp_accounting.rdp import rdp_privacy_accountant  # noqa: E402
 
@@ -70,7 +69,7 @@ def test_release_is_skipped_when_threshold_exceeds_expert_count():
 @pytest.mark.parametrize("sigma1,sigma2,checks,answered", [(150, 40, 640, 286), (20, 5, 50, 10)])
 def test_pate_epsilon_matches_closed_form_rdp(sigma1, sigma2, checks, answered):
     orders = np.concatenate([np.linspace(1.1, 10.9, 99), np.arange(11, 257)])
-    # Closed-form RDP of the two Gaussian mechanisms (PATE 2018, Prop. 8), converted by dp_accounting.
+    # Closed-form RDP of both Gaussian mechanisms (PATE 2018, Prop. 8), dp_accounting conversion.
     rdp = checks * orders / (2 * sigma1**2) + answered * orders / sigma2**2
     independent, _ = rdp_privacy_accountant.compute_epsilon(orders, rdp, 1e-5)
     ours = pate_epsilon(sigma1, sigma2, checks, answered, 1e-5, orders=list(orders))
