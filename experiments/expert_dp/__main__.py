@@ -1,7 +1,8 @@
 """Run the expert-level DP study sequentially or on a small process pool and print the table.
 
 ``python -m rlsuite.experiments.expert_dp [--experts 3000] [--seeds 5] [--workers 2]
-[--out report/expert_dp]`` writes ``runs.csv`` and the plot into ``--out``.
+[--agents ...] [--envs ...] [--out report/expert_dp]`` writes ``runs.csv`` and the plot
+into ``--out``.
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--seeds", type=int, default=sweep.NUM_SEEDS)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--agents", nargs="*", default=list(sweep.AGENTS))
+    parser.add_argument("--envs", nargs="*", default=list(sweep.ENV_IDS))
     parser.add_argument("--out", default="report/expert_dp")
     args = parser.parse_args(argv)
     jobs = []
     for index, params in enumerate(sweep.settings(args.experts)):
+        if params["env_id"] not in args.envs:
+            continue
         for agent in args.agents:
             # BC ignores epsilon: run it once per env (at the first epsilon).
             if agent == "BehaviorCloning" and params["epsilon"] != sweep.EPSILONS[0]:
