@@ -236,7 +236,7 @@ class ConsensusDP(PrivateLearner):
         torch.manual_seed(int(rng.integers(2**31)))
         tensors = data.per_expert(self.max_transitions, rng)
         release = self.release_parameters(data.n_experts)
-        stable = self._release(data, tensors, release, rng)
+        stable = self._release(data, tensors, release)
         batch = max(1, round(self.sample_rate * data.n_experts))
         rate = 1.0 / int(np.ceil(data.n_experts / batch))
         target = self.target_epsilon * (1 - 5e-3)  # margin for the coarse discretisation
@@ -263,17 +263,21 @@ class ConsensusDP(PrivateLearner):
         self.delta = self.target_delta
         return self
 
-    def _release(self, data: ExpertData, tensors, release, rng) -> tuple[np.ndarray, np.ndarray]:
+    def _release(self, data: ExpertData, tensors, release) -> tuple[np.ndarray, np.ndarray]:
         if release is None:
             self.threshold = float("inf")
             self.released_lengths = np.zeros(self.n_candidates, dtype=np.int64)
             return np.zeros((0, data.obs_dim), np.float32), np.zeros(0, np.int64)
         epsilon_prime, _, self.threshold = release
         weights = fit_behaviour_models(tensors, data.n_actions)
-        starts = BatchSimulator(data.env_id).reset(self.n_candidates, rng)
+        # Own generators: the public starts and the SVT noise must not depend on how
+        # much randomness the data-dependent steps before them consumed.
+        seed = 0 if self.seed is None else int(self.seed)
+        starts_rng, noise_rng = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 2])
+        starts = BatchSimulator(data.env_id).reset(self.n_candidates, starts_rng)
         obs, actions, margins, lengths = consensus_paths(weights, data.env_id, starts)
         self.released_lengths = consensus_release(
-            margins, lengths, epsilon_prime, self.threshold, rng
+            margins, lengths, epsilon_prime, self.threshold, noise_rng
         )
         keep = np.arange(obs.shape[1])[None, :] < self.released_lengths[:, None]
         return obs[keep], actions[keep]

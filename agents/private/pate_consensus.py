@@ -163,7 +163,12 @@ class PATEConsensus(PrivateLearner):
             )
         rng, generator = self._generators()
         torch.manual_seed(int(rng.integers(2**31)))
-        group_of_expert = rng.permutation(data.n_experts) % self.n_teachers
+        # Each expert's teacher depends on its own id only, so removing one expert leaves
+        # every other expert in the same teacher (one vote changes, as the accounting assumes).
+        group_of_expert = np.array(
+            [np.random.default_rng([self.seed or 0, 9, int(e)]).integers(self.n_teachers)
+             for e in data.expert_ids]
+        )  # fmt: skip
         teachers = train_teachers(
             data.observations, data.actions, group_of_expert[data.expert_index],
             self.n_teachers, data.n_actions, generator=generator,
