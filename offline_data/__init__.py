@@ -3,6 +3,7 @@
 Main entry points
 
 * :func:`collect` -- episodes of K policies in any Gymnasium env, one Minari dataset.
+* :func:`save_episodes` -- the same, for episodes generated elsewhere (batched sims).
 * :func:`policy_names` -- the policy name of each ``infos[policy_key]`` index.
 * :func:`make_mix` -- D4RL-style random / medium / expert / medium-expert /
   medium-replay datasets with reference scores.
@@ -23,7 +24,14 @@ from rlsuite.offline_data.bandit_log import (
     policy_action_dist,
 )
 from rlsuite.offline_data.baselines import baseline_policies, sb3_expert
-from rlsuite.offline_data.collect import Policy, as_policy, collect, evaluate, sb3_policy
+from rlsuite.offline_data.collect import (
+    Policy,
+    as_policy,
+    collect,
+    evaluate,
+    save_episodes,
+    sb3_policy,
+)
 from rlsuite.offline_data.minari_io import policy_key, policy_names, write_dataset
 from rlsuite.offline_data.mixes import MIX_KINDS, make_d4rl_datasets, make_mix
 
@@ -37,6 +45,7 @@ __all__ = [
     "make_d4rl_datasets",
     "make_mix",
     "policy_action_dist",
+    "save_episodes",
     "sb3_expert",
     "Policy",
     "as_policy",

@@ -12,7 +12,7 @@ A **policy** is either
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -22,7 +22,15 @@ from tqdm.auto import tqdm
 from rlsuite.envs.validation import check_int
 from rlsuite.offline_data.minari_io import check_new_dataset, require_minari, write_dataset
 
-__all__ = ["Policy", "as_policy", "collect", "evaluate", "rollout", "sb3_policy"]
+__all__ = [
+    "Policy",
+    "as_policy",
+    "collect",
+    "evaluate",
+    "rollout",
+    "save_episodes",
+    "sb3_policy",
+]
 
 #: ``policy(obs, rng) -> action``
 Policy = Callable[[Any, np.random.Generator], Any]
@@ -210,29 +218,69 @@ def collect(
                     )
                 )
                 bar.update()
-    mean_returns = returns.mean(axis=1)
+    extra = {**metadata, "seed": int(seed), "same_seeds": bool(same_seeds)}
+    dataset = _write_policy_dataset(
+        env,
+        env_id,
+        env_kwargs,
+        buffers,
+        np.repeat(np.arange(len(names)), episodes_per_policy),
+        returns.reshape(-1),
+        names,
+        dataset_id,
+        policy_key,
+        ref_min_score,
+        ref_max_score,
+        description,
+        overwrite,
+        seed,
+        extra,
+    )
+    env.close()
+    return dataset
+
+
+def _write_policy_dataset(
+    env: gym.Env,
+    env_id: str,
+    env_kwargs: dict[str, Any] | None,
+    buffers: list[Any],
+    policy_index: np.ndarray,
+    returns: np.ndarray,
+    names: list[str],
+    dataset_id: str,
+    policy_key: str,
+    ref_min_score: float | None,
+    ref_max_score: float | None,
+    description: str | None,
+    overwrite: bool,
+    seed: int,
+    metadata: dict[str, Any],
+) -> Any:
+    """Fill in default reference scores and rlsuite metadata, then write atomically."""
+    mean_returns = [
+        float(returns[policy_index == i].mean()) if np.any(policy_index == i) else float("nan")
+        for i in range(len(names))
+    ]
     if ref_min_score is None:
-        ref_min_score = float(
-            evaluate(
-                env_id, random_policy(env.action_space), RANDOM_REFERENCE_EPISODES, seed, env_kwargs
-            ).mean()
+        random_returns = evaluate(
+            env_id, random_policy(env.action_space), RANDOM_REFERENCE_EPISODES, seed, env_kwargs
         )
+        ref_min_score = float(random_returns.mean())
     if ref_max_score is None:
-        ref_max_score = float(mean_returns.max())
+        ref_max_score = float(np.nanmax(mean_returns))
     if description is None:
         description = (
-            f"{episodes_per_policy} episodes from each of {len(names)} policies on {env_id}; "
+            f"{len(buffers)} episodes from {len(names)} policies on {env_id}; "
             f"infos['{policy_key}'][t] indexes metadata['rlsuite_policy_names']."
         )
     extra = {f"rlsuite_{key}": value for key, value in metadata.items()}
     extra.update(
         rlsuite_policy_key=policy_key,
         rlsuite_policy_names=names,
-        rlsuite_policy_mean_returns=[float(r) for r in mean_returns],
-        rlsuite_seed=int(seed),
-        rlsuite_same_seeds=bool(same_seeds),
+        rlsuite_policy_mean_returns=mean_returns,
     )
-    dataset = write_dataset(
+    return write_dataset(
         dataset_id,
         buffers,
         env_spec=env.spec,
@@ -244,5 +292,117 @@ def collect(
         extra_metadata=extra,
         overwrite=overwrite,
     )
+
+
+def _field(episode: Any, name: str, default: Any = None) -> Any:
+    if isinstance(episode, Mapping):
+        return episode.get(name, default)
+    return getattr(episode, name, default)
+
+
+def save_episodes(
+    env_id: str,
+    episodes: Sequence[Any],
+    policy_names: Sequence[str],
+    dataset_id: str,
+    *,
+    policy_ids: Sequence[int] | None = None,
+    policy_key: str = "policy_id",
+    env_kwargs: dict[str, Any] | None = None,
+    ref_min_score: float | None = None,
+    ref_max_score: float | None = None,
+    overwrite: bool = False,
+    description: str | None = None,
+    **metadata: Any,
+) -> Any:
+    """Write episodes generated elsewhere (e.g. a batched simulator) like :func:`collect` does.
+
+    Parameters
+    ----------
+    env_id : str
+        Env the episodes come from (its spec and spaces are recorded).
+    episodes : sequence
+        Objects or mappings with ``observations`` (``T + 1`` rows), ``actions``
+        and ``rewards`` (``T``), and either ``terminations`` / ``truncations``
+        arrays or ``terminated`` / ``truncated`` flags of the last step;
+        optionally ``seed``.
+    policy_names : sequence of str
+        Names of the policies; ``policy_ids`` index them.
+    dataset_id : str
+        Minari id.
+    policy_ids : sequence of int or None
+        Policy index of every episode; ``None`` reads each episode's
+        ``policy_key`` field (e.g. ``expert_id``).
+    policy_key, env_kwargs, ref_min_score, ref_max_score, overwrite, description, **metadata
+        As in :func:`collect`.
+
+    Returns
+    -------
+    minari.MinariDataset
+        The dataset; episodes store ``infos[policy_key]`` like :func:`collect`.
+    """
+    require_minari()
+    from minari.data_collector import EpisodeBuffer
+
+    check_new_dataset(dataset_id, overwrite)
+    names = [str(name) for name in policy_names]
+    if not episodes or not names:
+        raise ValueError("episodes and policy_names must be non-empty")
+    if policy_ids is None:
+        policy_ids = [_field(ep, policy_key) for ep in episodes]
+    ids = np.asarray(policy_ids)
+    if len(ids) != len(episodes) or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"policy_ids must hold one integer per episode ({len(episodes)})")
+    if ids.min() < 0 or ids.max() >= len(names):
+        raise ValueError(f"policy_ids must be in [0, {len(names) - 1}]")
+    env = gym.make(env_id, disable_env_checker=True, **(env_kwargs or {}))
+    buffers, returns = [], np.empty(len(episodes))
+    for j, (episode, i) in enumerate(zip(episodes, ids)):
+        rewards = np.asarray(_field(episode, "rewards"), dtype=np.float64)
+        obs = np.asarray(_field(episode, "observations"), dtype=env.observation_space.dtype)
+        if len(obs) != len(rewards) + 1:
+            raise ValueError(f"episode {j}: {len(obs)} observations for {len(rewards)} rewards")
+        terms, truncs = _end_flags(episode, len(rewards))
+        seed = _field(episode, "seed")
+        returns[j] = rewards.sum()
+        buffers.append(
+            EpisodeBuffer(
+                id=j,
+                seed=None if seed is None else int(seed),
+                observations=obs,
+                actions=np.asarray(_field(episode, "actions"), dtype=env.action_space.dtype),
+                rewards=rewards,
+                terminations=terms,
+                truncations=truncs,
+                infos={policy_key: np.full(len(obs), i, dtype=np.int64)},
+            )
+        )
+    dataset = _write_policy_dataset(
+        env,
+        env_id,
+        env_kwargs,
+        buffers,
+        ids,
+        returns,
+        names,
+        dataset_id,
+        policy_key,
+        ref_min_score,
+        ref_max_score,
+        description,
+        overwrite,
+        0,
+        metadata,
+    )
     env.close()
     return dataset
+
+
+def _end_flags(episode: Any, length: int) -> tuple[np.ndarray, np.ndarray]:
+    terms, truncs = _field(episode, "terminations"), _field(episode, "truncations")
+    if terms is not None and truncs is not None:
+        return np.asarray(terms, dtype=bool), np.asarray(truncs, dtype=bool)
+    terms, truncs = np.zeros(length, dtype=bool), np.zeros(length, dtype=bool)
+    terms[-1] = bool(_field(episode, "terminated", False))
+    truncs[-1] = bool(_field(episode, "truncated", not terms[-1]))
+    return terms, truncs

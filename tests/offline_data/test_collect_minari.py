@@ -207,3 +207,36 @@ def test_sb3_expert_is_cached(tmp_path, monkeypatch):
     )
     ds = collect("CartPole-v1", {"ppo": again}, 1, "rlsuite/cartpole/ppo-v0")
     assert policy_names(ds) == ["ppo"]
+
+
+def test_save_episodes_from_a_batched_generator():
+    from rlsuite.offline_data import save_episodes
+
+    def episode(expert_id, length, terminated):
+        return {
+            "observations": np.zeros((length + 1, 4)),
+            "actions": np.ones(length, int),
+            "rewards": np.ones(length),
+            "terminated": terminated,
+            "expert_id": expert_id,
+        }
+
+    episodes = [episode(1, 5, True), episode(0, 3, False), episode(1, 7, True)]
+    ds = save_episodes(
+        "CartPole-v1",
+        episodes,
+        ["a", "b"],
+        "rlsuite/cartpole/saved-v0",
+        policy_key="expert_id",
+        ref_min_score=0.0,
+        ref_max_score=10.0,
+    )
+    loaded = [minari.load_dataset("rlsuite/cartpole/saved-v0")[i] for i in range(3)]
+    assert [int(ep.infos["expert_id"][0]) for ep in loaded] == [1, 0, 1]
+    assert [bool(ep.terminations[-1]) for ep in loaded] == [True, False, True]
+    assert bool(loaded[1].truncations[-1]) and not loaded[0].truncations.any()
+    assert ds.storage.metadata["rlsuite_policy_mean_returns"] == [3.0, 6.0]
+    with pytest.raises(ValueError, match="policy_ids"):
+        save_episodes(
+            "CartPole-v1", episodes, ["a"], "rlsuite/cartpole/bad-v0", policy_key="expert_id"
+        )
