@@ -123,7 +123,9 @@ def _bar_panel(ax: plt.Axes, summary: pd.DataFrame, title: str) -> None:
     colors = plt.get_cmap("viridis")(rows["iqm_score"].clip(0, 1).to_numpy())
     ax.barh(y, rows["iqm_score"], xerr=np.clip(err, 0, None), color=colors, capsize=3)
     ax.set_yticks(y)
-    ax.set_yticklabels(rows["agent"], fontsize="small")
+    # The value in the label keeps a zero score visible (a bar of length 0 is not).
+    labels = [f"{agent} ({value:.2f})" for agent, value in zip(rows["agent"], rows["iqm_score"])]
+    ax.set_yticklabels(labels, fontsize="small")
     ax.set_xlim(0.0, 1.0)
     ax.set_xlabel("score (IQM over seeds, 95% CI)")
     ax.set_title(title, fontsize="medium")
