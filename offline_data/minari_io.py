@@ -5,7 +5,8 @@ killed half-way leaves a directory that :func:`minari.load_dataset` finds but
 cannot read. :func:`write_dataset` instead builds the whole dataset in a
 hidden temporary directory of the same datasets root (hidden directories are
 skipped by ``minari.list_local_datasets``) and moves it into place with one
-``os.rename``: a reader sees either no dataset or a complete one.
+``os.rename``: a reader sees either no dataset or a complete one. Leftovers
+of killed writers stay hidden there and are removed after a day.
 
 rlsuite keys in the dataset metadata (``metadata.json``, plain JSON, so a
 process that imports only ``minari`` reads them through
@@ -24,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -164,6 +166,7 @@ def write_dataset(
     root = datasets_root()
     tmp_root = root / TMP_DIR_NAME
     tmp_root.mkdir(parents=True, exist_ok=True)
+    _remove_stale(tmp_root)
     tmp_path = tmp_root / uuid.uuid4().hex
     try:
         tmp_path.mkdir()
@@ -188,6 +191,17 @@ def write_dataset(
         if tmp_path.exists():
             shutil.rmtree(tmp_path, ignore_errors=True)
     return MinariDataset(final_path / "data")
+
+
+def _remove_stale(tmp_root: Path, max_age_s: float = 86_400.0) -> None:
+    """Delete leftovers of killed writers (older than a day, so never a live write)."""
+    now = time.time()
+    for entry in tmp_root.iterdir():
+        try:
+            if now - entry.stat().st_mtime > max_age_s:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:  # removed by another writer meanwhile
+            pass
 
 
 def _minari_metadata(

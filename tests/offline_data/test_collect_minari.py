@@ -13,7 +13,14 @@ import minari
 import numpy as np
 import pytest
 
-from rlsuite.offline_data import baseline_policies, collect, make_mix, policy_names
+from rlsuite.offline_data import (
+    MIX_KINDS,
+    baseline_policies,
+    collect,
+    make_d4rl_datasets,
+    make_mix,
+    policy_names,
+)
 from rlsuite.offline_data.minari_io import TMP_DIR_NAME
 
 
@@ -240,3 +247,15 @@ def test_save_episodes_from_a_batched_generator():
         save_episodes(
             "CartPole-v1", episodes, ["a"], "rlsuite/cartpole/bad-v0", policy_key="expert_id"
         )
+
+
+def test_all_d4rl_mixes_in_one_call_share_reference_scores():
+    datasets = make_d4rl_datasets("CartPole-v1", 1, "rlsuite/cartpole")
+    assert sorted(datasets) == sorted(MIX_KINDS)
+    refs = {
+        (ds.storage.metadata["ref_min_score"], ds.storage.metadata["ref_max_score"])
+        for ds in datasets.values()
+    }
+    assert len(refs) == 1
+    for kind in MIX_KINDS:
+        assert minari.load_dataset(f"rlsuite/cartpole/{kind}-v0").total_episodes >= 1
