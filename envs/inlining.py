@@ -161,7 +161,9 @@ class InliningEnv(gym.Env[np.ndarray, np.int64]):
     metadata = {"render_modes": []}
 
     def __init__(
-        self, families: tuple[str, ...] | list[str] | None = None, n_functions=(8, 16)
+        self,
+        families: tuple[str, ...] | list[str] | None = None,
+        n_functions: tuple[int, int] = (8, 16),
     ) -> None:
         families = tuple(FAMILIES) if families is None else tuple(families)
         unknown = [f for f in families if f not in FAMILIES]
@@ -170,6 +172,8 @@ class InliningEnv(gym.Env[np.ndarray, np.int64]):
                 f"families={families!r} must be a non-empty subset of {list(FAMILIES)}"
             )
         self.families = families
+        if not isinstance(n_functions, (tuple, list)) or len(n_functions) != 2:
+            raise ValueError(f"n_functions={n_functions!r} must be a (low, high) pair, low >= 4")
         low = check_int("n_functions[0]", n_functions[0], low=4)
         self.n_functions = (low, check_int("n_functions[1]", n_functions[1], low=low))
         self.observation_space = spaces.Box(0.0, np.inf, (len(FEATURES),), np.float32)

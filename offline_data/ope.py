@@ -50,7 +50,9 @@ class OPEResult:
     upper: float
 
     @classmethod
-    def from_terms(cls, terms: np.ndarray, alpha: float, estimate: float | None = None):
+    def from_terms(
+        cls, terms: np.ndarray, alpha: float, estimate: float | None = None
+    ) -> OPEResult:
         """Mean of per-round ``terms`` (or a given ``estimate``) with a normal interval."""
         check_real("alpha", alpha, 0.0, 1.0, low_open=True, high_open=True)
         value = float(np.mean(terms)) if estimate is None else float(estimate)
