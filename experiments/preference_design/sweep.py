@@ -1,8 +1,11 @@
 """Settings of the ``preference_design`` study.
 
 Every setting is one ``(R, n, beta, sampling)``; the agents are the nine
-``loss/base`` pairs. ``sampling="censored"`` never samples the best quarter
-of responses, which is where the study looks at unsampled responses.
+``loss/base`` pairs. ``sampling="skewed"`` down-weights the best responses
+(only there does ``mu`` vary over the sampled responses, so only there does
+base=sampling differ from base=uniform); ``sampling="censored"`` never
+samples the best quarter of responses, which is where the study looks at
+unsampled responses.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ BASES = ("reference", "sampling", "uniform")
 REWARD_RANGES = (1.0, 4.0, 16.0)
 N_PAIRS = (100, 1000, 10000)
 BETAS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-SAMPLINGS = ("uniform", "censored")
+SAMPLINGS = ("uniform", "skewed", "censored")
 
 SETTINGS: tuple[dict, ...] = tuple(
     {
