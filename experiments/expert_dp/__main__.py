@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--experts", type=int, default=300)
     parser.add_argument("--seeds", type=int, default=sweep.NUM_SEEDS)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--agents", nargs="*", default=list(sweep.AGENTS))
     parser.add_argument("--envs", nargs="*", default=list(sweep.ENV_IDS))
@@ -44,7 +45,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
             # BC ignores epsilon: run it once per env (at the first epsilon).
             if agent == "BehaviorCloning" and params["epsilon"] != sweep.EPSILONS[0]:
                 continue
-            jobs.extend((index, params, agent, seed) for seed in range(args.seeds))
+            seeds = range(args.first_seed, args.first_seed + args.seeds)
+            jobs.extend((index, params, agent, seed) for seed in seeds)
     start = time.perf_counter()
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers) as pool:
