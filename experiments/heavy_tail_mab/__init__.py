@@ -1,6 +1,6 @@
 """Heavy-tailed multi-armed bandits: classic, robust and deep-RL agents at two tail indices.
 
 See :mod:`.sweep` for the settings, :mod:`.run` for one run and
-:mod:`.analysis` for the score and plots. ``python -m
-rlsuite.experiments.heavy_tail_mab`` prints the quick sweep's table.
+:mod:`.analysis` for the score and plots. Run it with
+``rlsuite bench --suite heavy_tail_mab`` (``--quick`` for the demo sweep).
 """
