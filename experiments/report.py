@@ -110,7 +110,9 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 
 
 def _metric_means(runs: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    keys = ["experiment", "setting", "agent"]
+    # Only the metrics this experiment reports (the table holds every study's).
+    metrics = [m for m in metrics if runs[m].notna().any()]
+    keys = ["setting", "agent"]
     table = runs.groupby(keys, sort=True)[metrics].mean().reset_index()
     counts = runs.groupby(keys, sort=True)["seed"].nunique().rename("n_seeds").reset_index()
     return counts.merge(table, on=keys)
@@ -238,5 +240,6 @@ def _write_markdown(
     text += [_markdown_table(summary), "", "![summary](summary.png)", ""]
     if metrics and len(runs):
         text += ["## Metrics", "", "Mean over seeds per setting and agent.", ""]
-        text += [_markdown_table(_metric_means(runs, metrics)), ""]
+        for experiment, rows in runs.groupby("experiment", sort=True):
+            text += [f"### {experiment}", "", _markdown_table(_metric_means(rows, metrics)), ""]
     return _atomic(path, lambda p: p.write_text("\n".join(text)))
