@@ -42,8 +42,9 @@ Differences from the paper (see the issue-6 note): per-expert behaviour
 models are softmax-linear models fitted on each expert's own data (the
 paper queries the trained experts); candidates are consensus rollouts from
 public start states rather than dataset trajectories (which would make the
-released set depend on one expert's own states); the public and private
-gradients are summed in every step.
+released set depend on one expert's own states); the public gradient
+(weighted by the released share of all transitions) is added to the noisy
+private gradient in every step.
 """
 
 from __future__ import annotations
@@ -256,6 +257,9 @@ class ConsensusDP(PrivateLearner):
             generator=generator,
             callbacks=self._callbacks(callback),
             stable=stable,
+            # Every transition of D_stable and D_unstable counts once, as in training on
+            # their union: a few released transitions must not outweigh all the rest.
+            stable_weight=len(stable[1]) / (len(stable[1]) + len(data.actions)),
         )
         self.sample_rate_used = rate
         self.release = release

@@ -63,11 +63,12 @@ def run_expert_dpsgd(
     callbacks: Any,
     stable: tuple[np.ndarray, np.ndarray] | None = None,
     stable_batch: int = 256,
+    stable_weight: float = 1.0,
 ) -> Any:
     """Train ``net`` with expert-level DP-SGD; return Opacus's accountant.
 
-    With ``stable=(obs, actions)`` each step also adds the *non-private*
-    gradient of the BC loss on released (public) data to the noisy private
+    With ``stable=(obs, actions)`` each step also adds ``stable_weight`` times
+    the *non-private* gradient of the BC loss on released (public) data to the noisy private
     gradient: the selective DP-SGD of the consensus learner.
     """
     opacus = require_privacy_extra("opacus")
@@ -104,7 +105,7 @@ def run_expert_dpsgd(
             if optimizer.pre_step():
                 if stable is not None:
                     _add_stable_gradient(
-                        model, net, stable_obs, stable_act, stable_batch, generator
+                        model, net, stable_obs, stable_act, stable_batch, generator, stable_weight
                     )
                 optimizer.original_optimizer.step()
             step += 1
@@ -118,11 +119,11 @@ def run_expert_dpsgd(
     return engine.accountant
 
 
-def _add_stable_gradient(model, net, stable_obs, stable_act, batch, generator) -> None:
+def _add_stable_gradient(model, net, stable_obs, stable_act, batch, generator, weight) -> None:
     rows = torch.randint(len(stable_act), (min(batch, len(stable_act)),), generator=generator)
     model.disable_hooks()  # released data is public: no per-sample gradients, no clipping
     params = [p for p in net.parameters() if p.requires_grad]
-    loss = nn.functional.cross_entropy(net(stable_obs[rows]), stable_act[rows])
+    loss = weight * nn.functional.cross_entropy(net(stable_obs[rows]), stable_act[rows])
     grads = torch.autograd.grad(loss, params)
     model.enable_hooks()
     for param, grad in zip(params, grads):
