@@ -8,7 +8,7 @@ import pytest
 
 from rlsuite.experiments.base import load_experiment
 from rlsuite.experiments.heavy_tail_catoni import analysis
-from rlsuite.experiments.heavy_tail_catoni.__main__ import collect
+from rlsuite.experiments.study_main import collect
 
 
 def test_sweep_matches_the_issue() -> None:
@@ -67,7 +67,7 @@ def test_robustness_score_measures_degradation() -> None:
 
 
 def test_quick_sweep_table_score_and_plots(tmp_path) -> None:
-    df, curves = collect(quick=True, seeds=1)
+    df, curves = collect("heavy_tail_catoni", quick=True, seeds=1)
     table = analysis.table(df)
     assert "(uniform play)" in table.index and "±" in table.iloc[0, 0]
     assert analysis.score(df)["score"].between(0, 1).all()
