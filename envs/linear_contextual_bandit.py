@@ -11,7 +11,13 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rlsuite.envs.noise import Bernoulli, NoiseModel, make_noise
-from rlsuite.envs.validation import check_action, check_int, check_optional_int, check_real
+from rlsuite.envs.validation import (
+    check_action,
+    check_actions,
+    check_int,
+    check_optional_int,
+    check_real,
+)
 
 __all__ = ["LinearContextualBanditEnv", "LinearContextualBanditVectorEnv"]
 
@@ -248,11 +254,7 @@ class LinearContextualBanditVectorEnv(_LinearBanditCore, VectorEnv):
         """Pull one arm in every copy, then show the next round."""
         if self.contexts is None:
             raise RuntimeError("call reset() before step()")
-        actions = np.asarray(actions)
-        if actions.shape != (self.num_envs,) or not np.issubdtype(actions.dtype, np.integer):
-            raise ValueError(f"actions must be integers of shape ({self.num_envs},)")
-        if actions.min() < 0 or actions.max() >= self.n_arms:
-            raise ValueError(f"actions out of range: must be in [0, {self.n_arms - 1}]")
+        actions = check_actions(actions, self.num_envs, self.n_arms)
         expected = self.expected_rewards[self._rows, actions]
         rewards = expected + self.scales * self.noise.sample(self.np_random, self.num_envs)
         infos = {

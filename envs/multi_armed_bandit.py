@@ -11,7 +11,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rlsuite.envs.noise import NoiseModel, make_noise
-from rlsuite.envs.validation import check_action, check_int, check_optional_int
+from rlsuite.envs.validation import check_action, check_actions, check_int, check_optional_int
 
 __all__ = ["MultiArmedBanditEnv", "MultiArmedBanditVectorEnv"]
 
@@ -199,11 +199,7 @@ class MultiArmedBanditVectorEnv(VectorEnv):
         """Pull one arm in every sub-env."""
         if self.means is None:
             raise RuntimeError("call reset() before step()")
-        actions = np.asarray(actions)
-        if actions.shape != (self.num_envs,) or not np.issubdtype(actions.dtype, np.integer):
-            raise ValueError(f"actions must be integers of shape ({self.num_envs},)")
-        if actions.min() < 0 or actions.max() >= self.n_arms:
-            raise ValueError(f"actions out of range: must be in [0, {self.n_arms - 1}]")
+        actions = check_actions(actions, self.num_envs, self.n_arms)
         expected = self.means.reshape(-1)[self._row_offsets + actions]
         rewards = self.noise.sample_rewards(self.np_random, expected)
         self._t += 1

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_action", "check_int", "check_real", "check_optional_int"]
+__all__ = ["check_action", "check_actions", "check_int", "check_real", "check_optional_int"]
 
 
 def check_int(name: str, value: Any, low: int = 1, high: int | None = None) -> int:
@@ -59,6 +59,16 @@ def check_action(action: Any, n_actions: int) -> int:
     if not 0 <= a < n_actions:
         raise ValueError(f"action={action!r} is out of range: must be in [0, {n_actions - 1}]")
     return a
+
+
+def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
+    """Return a vector env's discrete ``actions`` if they are ``num_envs`` ints in range."""
+    actions = np.asarray(actions)
+    if actions.shape != (num_envs,) or not np.issubdtype(actions.dtype, np.integer):
+        raise ValueError(f"actions must be integers of shape ({num_envs},), got {actions!r}")
+    if actions.min() < 0 or actions.max() >= n_actions:
+        raise ValueError(f"actions out of range: must be in [0, {n_actions - 1}], got {actions!r}")
+    return actions
 
 
 def _range(low: int, high: int | None) -> str:
