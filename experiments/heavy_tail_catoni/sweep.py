@@ -42,9 +42,12 @@ SETTINGS: tuple[dict, ...] = tuple(_setting(*noise, HORIZON) for noise in NOISES
 AGENTS: tuple[str, ...] = ("OFUL", "CatoniOFUL", "VACatoni", "HeavyOFUL")
 NUM_SEEDS = 10
 
-QUICK_SETTINGS: tuple[dict, ...] = tuple(_setting(*noise, 300) for noise in (NOISES[0], NOISES[2]))
-QUICK_AGENTS: tuple[str, ...] = ("OFUL", "CatoniOFUL")
-QUICK_SEEDS = 2
+# Not in the quick suite: at the horizons a demo affords (T <= 10^4) every agent is still
+# near uniform play under t2.1 noise, so the robustness score is 0 for all (measured).
+QUICK_SETTINGS: tuple[dict, ...] = ()
+#: A tiny sweep for tests (``study_main.collect(..., settings="smoke")``).
+SMOKE_SETTINGS: tuple[dict, ...] = tuple(_setting(*noise, 300) for noise in (NOISES[0], NOISES[2]))
+SMOKE_AGENTS: tuple[str, ...] = ("OFUL", "CatoniOFUL")
 
 #: Ablation labels (``python -m ... --agents A,B``): registry name and extra kwargs.
 #: ``refit1.1`` refits the robust estimate whenever ``det V`` grew by 10%

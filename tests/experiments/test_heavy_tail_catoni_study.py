@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rlsuite.experiments.base import load_experiment
-from rlsuite.experiments.heavy_tail_catoni import analysis
+from rlsuite.experiments.heavy_tail_catoni import analysis, sweep
 from rlsuite.experiments.study_main import collect
 
 
@@ -22,7 +22,7 @@ def test_sweep_matches_the_issue() -> None:
 
 def test_run_is_deterministic_and_agents_share_contexts() -> None:
     experiment = load_experiment("heavy_tail_catoni")
-    _, params = experiment.settings(quick=True)[1]
+    params = dict(sweep.SMOKE_SETTINGS[1])
     first = experiment.run(params, "CatoniOFUL", 3)
     again = experiment.run(params, "CatoniOFUL", 3)
     other = experiment.run(params, "CatoniOFUL-alpha10", 3)
@@ -35,7 +35,7 @@ def test_run_is_deterministic_and_agents_share_contexts() -> None:
 
 def test_run_rejects_unknown_agents() -> None:
     experiment = load_experiment("heavy_tail_catoni")
-    _, params = experiment.settings(quick=True)[0]
+    params = dict(sweep.SMOKE_SETTINGS[0])
     with pytest.raises(ValueError, match="agent"):
         experiment.run(params, "UCB1", 0)
 
@@ -66,8 +66,10 @@ def test_robustness_score_measures_degradation() -> None:
     assert scores["never"] == pytest.approx(0.0)
 
 
-def test_quick_sweep_table_score_and_plots(tmp_path) -> None:
-    df, curves = collect("heavy_tail_catoni", quick=True, seeds=1)
+def test_smoke_sweep_table_score_and_plots(tmp_path) -> None:
+    df, curves = collect(
+        "heavy_tail_catoni", quick=False, seeds=1, agents=["OFUL", "CatoniOFUL"], settings="smoke"
+    )
     table = analysis.table(df)
     assert "(uniform play)" in table.index and "±" in table.iloc[0, 0]
     assert analysis.score(df)["score"].between(0, 1).all()
