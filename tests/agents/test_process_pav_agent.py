@@ -48,7 +48,7 @@ def _agent_at(prover, alpha, gradient="exact"):
 
 def test_exact_outcome_gradient_is_the_gradient_of_the_success_probability():
     # With mu = pi and alpha = 0 the effective reward is Q^pi, so the gradient must equal
-    # dJ/dtheta of J = V^pi(0, 0) (policy gradient theorem); central differences have O(eps^2) error.
+    # dJ/dtheta of J = V^pi(0, 0) (policy gradient theorem); central differences: O(eps^2) error.
     agent = _agent_at(None, alpha=0.0)
     agent.logits += np.random.default_rng(0).normal(0, 0.3, agent.logits.shape)
     grad = agent._exact_gradient()
