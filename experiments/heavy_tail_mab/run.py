@@ -22,6 +22,7 @@ from rlsuite.agents import make_agent
 from rlsuite.agents.callbacks import RegretLogger
 from rlsuite.envs.noise import Gaussian, NoiseModel, StudentT
 from rlsuite.experiments.base import RunResult
+from rlsuite.experiments.heavy_tail_mab.sweep import BANDIT_AGENTS
 
 __all__ = ["BANDIT_AGENTS", "agent_spec", "arm_means", "make_noise_model", "run"]
 
@@ -29,15 +30,6 @@ ENV_ID = "rlsuite/MultiArmedBandit-v0"
 #: Points kept of each cumulative-regret curve (log-spaced would hide the slope).
 CURVE_POINTS = 100
 
-#: agent labels run by :func:`rlsuite.agents.make_agent` (plus "PPO" from SB3)
-BANDIT_AGENTS = (
-    "Random",
-    "EpsilonGreedy",
-    "UCB1",
-    "ThompsonSampling",
-    "RobustUCB-catoni",
-    "RobustUCB-truncated",
-)
 
 #: PPO for one-step episodes: 8 envs x 16 steps = 128 rounds per rollout so it
 #: updates often within a 2,000-round budget (8 envs also cut the per-round

@@ -24,15 +24,17 @@ SETTINGS: tuple[dict, ...] = tuple(
     for gap in (0.25, 0.5)
 )
 
-AGENTS: tuple[str, ...] = (
+#: Agents of :func:`rlsuite.agents.make_agent` (run on the native vector env) ...
+BANDIT_AGENTS: tuple[str, ...] = (
     "Random",
     "EpsilonGreedy",
     "UCB1",
     "ThompsonSampling",
     "RobustUCB-catoni",
     "RobustUCB-truncated",
-    "PPO",
 )
+#: ... and SB3 PPO on the one-step-episode env.
+AGENTS: tuple[str, ...] = (*BANDIT_AGENTS, "PPO")
 
 NUM_SEEDS = 20
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from rlsuite.experiments.base import load_experiment
-from rlsuite.experiments.heavy_tail_mab import analysis, run, sweep
+from rlsuite.experiments.heavy_tail_mab import analysis, run
 
 SETTING = {"n_arms": 5, "base_mean": 0.5, "scale": 1.0, "gap": 0.5, "horizon": 600}
 T3 = {**SETTING, "noise": "student_t", "df": 3.0}
@@ -16,7 +16,8 @@ def test_study_is_loadable_and_quick_covers_two_tail_indices():
     assert sorted(p["df"] for _, p in quick) == [1.5, 3.0]
     assert len({p["gap"] for _, p in quick}) == 1
     assert "PPO" in study.agents(quick=True) and "Random" in study.agents()
-    assert set(sweep.AGENTS) - {"PPO"} == set(run.BANDIT_AGENTS)
+    with pytest.raises(ValueError, match="agent='UCB2'"):
+        run.run(T15, "UCB2", 0)
 
 
 def test_runs_are_deterministic_and_report_regret():
