@@ -4,6 +4,9 @@
   ``Q``, ``V``, ``A`` by dynamic programming over the KMP matching state;
 * :class:`~rlsuite.agents.process.wrapper.ProcessRewardWrapper`: adds
   ``alpha * A^mu`` to each step's reward (for SB3 and any other learner);
+* :class:`~rlsuite.agents.process.sb3_callback.ProcessAdvantageCallback`: adds
+  ``alpha * A^mu`` to SB3 PPO's advantages instead (the paper's effective
+  advantage; imported from its module because it needs the ``sb3`` extra);
 * :class:`~rlsuite.agents.process.pav_policy_gradient.PAVPolicyGradient`:
   policy gradient on the effective reward ``Q^pi + alpha * A^mu``;
 * :func:`~rlsuite.agents.process.beam_search.beam_search`: test-time beam

@@ -27,7 +27,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard error over seeds of the headline metric of every setting and agent."""
     metric_columns = [c for c in df.columns if c.startswith(("final_", "mean_", "pass_at_"))]
     keys = ["study", "gamma", "alpha", "agent"]
-    extra = [c for c in ("n_rollouts",) if c in df.columns]
+    extra = [c for c in ("n_rollouts", "process_reward") if c in df.columns]
     grouped = df.groupby(keys + extra, dropna=False)[metric_columns]
     table = grouped.mean().round(3)
     table["seeds"] = grouped.size()
@@ -51,6 +51,8 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
         written.append(_plot_beam(beam, out / "process_rewards_beam.png"))
     ppo = curves[(curves["study"] == "ppo") & (curves["curve"] == "train_success")]
     if not ppo.empty:
+        mode = settings["process_reward"] if "process_reward" in settings else None
+        ppo = ppo.assign(process_reward=ppo["setting"].map(mode) if mode is not None else "reward")
         written.append(_plot_ppo(ppo, out / "process_rewards_ppo.png"))
     return written
 
@@ -104,9 +106,16 @@ def _plot_beam(curves: pd.DataFrame, path: Path) -> Path:
 
 def _plot_ppo(curves: pd.DataFrame, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(5, 3.6))
-    for agent, group in curves.groupby("agent"):
+    labels = {
+        "reward": "PPO + alpha A^mu in the reward",
+        "advantage": "PPO + alpha A^mu in the advantage",
+    }
+    outcome = curves[curves["agent"] == "outcome"]
+    mean = outcome.groupby("step")["value"].mean()
+    ax.plot(mean.index, mean.values, label="PPO, outcome reward", color="black")
+    for mode, group in curves[curves["agent"] == "pav"].groupby("process_reward"):
         mean = group.groupby("step")["value"].mean()
-        ax.plot(mean.index, mean.values, label="PPO + process reward" if agent == "pav" else "PPO")
+        ax.plot(mean.index, mean.values, label=labels.get(mode, str(mode)))
     ax.set(xlabel="environment steps", ylabel="training success rate")
     ax.legend(fontsize=8)
     return _save(fig, path)

@@ -15,6 +15,10 @@ from rlsuite.experiments.base import RunResult
 __all__ = ["run"]
 
 AGENT_LABELS = ("pav", "outcome")
+#: How the ``ppo`` study's ``pav`` agent gets ``alpha * A^mu``: added to the reward
+#: (:class:`~rlsuite.agents.process.ProcessRewardWrapper`) or to PPO's advantages
+#: (:class:`~rlsuite.agents.process.sb3_callback.ProcessAdvantageCallback`).
+PPO_PROCESS_REWARDS = ("reward", "advantage")
 
 
 def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
@@ -23,7 +27,9 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     ``rl`` runs report the exact success probability after every iteration;
     ``beam`` runs the pass rate at each width over ``searches`` targets;
     ``ppo`` runs the success rate of ``eval_episodes`` (default 1000) sampled
-    responses after training, and the training episodes' success per rollout.
+    responses after training, and the training episodes' success per rollout;
+    their ``process_reward`` (``"reward"`` by default, or ``"advantage"``) says
+    where the ``pav`` agent adds ``alpha * A^mu``.
     """
     if agent not in AGENT_LABELS:
         raise ValueError(f"agent={agent!r} must be one of {AGENT_LABELS}")
@@ -101,6 +107,7 @@ def _run_ppo(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         from stable_baselines3.common.callbacks import BaseCallback
     except ImportError as err:  # pragma: no cover - optional extra
         raise ImportError("the ppo study needs `pip install rlsuite[sb3]`") from err
+    from rlsuite.agents.process.sb3_callback import ProcessAdvantageCallback
     from rlsuite.agents.process.wrapper import ProcessRewardWrapper
 
     class _Successes(BaseCallback):
@@ -116,17 +123,27 @@ def _run_ppo(params: dict[str, Any], agent: str, seed: int) -> RunResult:
                     self.outcomes.append(float(info["is_success"]))
             return True
 
+    mode = params.get("process_reward", "reward")
+    if mode not in PPO_PROCESS_REWARDS:
+        raise ValueError(f"process_reward={mode!r} must be one of {PPO_PROCESS_REWARDS}")
     torch.set_num_threads(1)
     env = PlantedSequenceEnv()
     _, info = env.reset(seed=seed)
     target = info["target"]
-    train_env = (
-        ProcessRewardWrapper(env, params["gamma"], params["alpha"]) if agent == "pav" else env
-    )
-    ppo_kwargs = {k: int(params[k]) for k in ("batch_size", "n_epochs", "n_steps") if k in params}
-    model = PPO("MlpPolicy", train_env, seed=seed, device="cpu", verbose=0, **ppo_kwargs)
     successes = _Successes()
-    model.learn(int(params["total_timesteps"]), callback=successes)
+    callbacks: list[Any] = [successes]
+    train_env: Any = env
+    if agent == "pav" and mode == "reward":
+        train_env = ProcessRewardWrapper(env, params["gamma"], params["alpha"])
+    elif agent == "pav":
+        callbacks.append(ProcessAdvantageCallback(params["gamma"], params["alpha"]))
+    ppo_kwargs: dict[str, Any] = {
+        k: int(params[k]) for k in ("batch_size", "n_epochs", "n_steps") if k in params
+    }
+    if "learning_rate" in params:
+        ppo_kwargs["learning_rate"] = float(params["learning_rate"])
+    model = PPO("MlpPolicy", train_env, seed=seed, device="cpu", verbose=0, **ppo_kwargs)
+    model.learn(int(params["total_timesteps"]), callback=callbacks)
     final = _ppo_success(model, target, episodes=int(params.get("eval_episodes", 1000)), seed=seed)
     outcomes = np.asarray(successes.outcomes)
     per_rollout = model.n_steps // env.length

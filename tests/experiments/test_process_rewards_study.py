@@ -19,7 +19,8 @@ def test_sweep_covers_the_issue_grid(experiment):
     )
     assert all(p["iterations"] == 300 for p in rl)
     ppo = [p for _, p in experiment.settings() if p["study"] == "ppo"]
-    assert len(ppo) == 1 and experiment.agents() == ("pav", "outcome")
+    assert sorted(p["process_reward"] for p in ppo) == ["advantage", "reward"]
+    assert experiment.agents() == ("pav", "outcome")
 
 
 def _run_all(experiment, settings):
@@ -55,9 +56,11 @@ def test_runs_are_deterministic(experiment):
     np.testing.assert_array_equal(a.curves["success"], b.curves["success"])
 
 
-def test_ppo_path_runs_on_a_tiny_budget(experiment):
+@pytest.mark.parametrize("process_reward", ["reward", "advantage"])
+def test_ppo_path_runs_on_a_tiny_budget(experiment, process_reward):
     params = {
         "study": "ppo",
+        "process_reward": process_reward,
         "gamma": 10.0,
         "alpha": 1.0,
         "total_timesteps": 2048,
@@ -70,7 +73,12 @@ def test_ppo_path_runs_on_a_tiny_budget(experiment):
 
 @pytest.mark.parametrize(
     "params, agent",
-    [({"study": "rl"}, "ppo"), ({"study": "search"}, "pav"), ({}, "pav")],
+    [
+        ({"study": "rl"}, "ppo"),
+        ({"study": "search"}, "pav"),
+        ({}, "pav"),
+        ({"study": "ppo", "process_reward": "value", "gamma": 10.0, "alpha": 1.0}, "pav"),
+    ],
 )
 def test_invalid_params_raise(experiment, params, agent):
     with pytest.raises(ValueError):
