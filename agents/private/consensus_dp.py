@@ -84,18 +84,23 @@ def fit_behaviour_models(
 
     The objective is a sum of per-expert terms, so expert ``i``'s model
     depends on expert ``i``'s data only: the count's sensitivity stays 1.
+    The experts are sharp (large weights), so the fit is nearly unregularised
+    (L2 ``1e-6``) with a large Adam step: with L2 ``1e-3`` and step 0.1 the
+    models were so soft that their consensus rollouts fell after 54-112
+    CartPole steps, against 500 for the true experts' consensus; now both
+    balance for 500 steps and the stable prefixes match the true experts'.
     """
     obs, actions, mask = tensors
     features = torch.cat([obs, torch.ones_like(obs[..., :1])], dim=-1)
     weights = torch.zeros(len(obs), features.shape[-1], n_actions, requires_grad=True)
-    optimizer = torch.optim.Adam([weights], lr=0.1)
+    optimizer = torch.optim.Adam([weights], lr=0.5)
     for _ in range(iters):
         logits = torch.einsum("mkd,mda->mka", features, weights)
         nll = torch.nn.functional.cross_entropy(
             logits.reshape(-1, n_actions), actions.reshape(-1), reduction="none"
         ).reshape(actions.shape)
         loss = ((nll * mask).sum(1) / mask.sum(1).clamp(min=1.0)).sum()
-        loss = loss + 1e-3 * (weights**2).sum()
+        loss = loss + 1e-6 * (weights**2).sum()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
