@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.process.values import Prover, as_prover, policy_values
+from rlsuite.agents.process.values import Prover, as_prover, prover_advantage
 from rlsuite.envs.planted_sequence import matching_automaton
 from rlsuite.envs.validation import check_real
 
@@ -75,8 +75,7 @@ def prover_advantages(
         )
     horizon = tokens.shape[1]
     automaton = matching_automaton(target, vocab_size)
-    probs = as_prover(prover).action_probs(np.asarray(target), vocab_size)
-    advantage = policy_values(automaton, probs, horizon).advantage
+    advantage = prover_advantage(prover, target, vocab_size, horizon)
     steps = (tokens != vocab_size).sum(axis=1)
     states = np.zeros(len(tokens), dtype=np.int64)
     for position in range(horizon):

@@ -33,6 +33,7 @@ __all__ = [
     "as_prover",
     "matching_states",
     "policy_values",
+    "prover_advantage",
     "success_probability",
 ]
 
@@ -129,6 +130,13 @@ def policy_values(automaton: np.ndarray, probs: np.ndarray, horizon: int) -> Val
         q[h] = v[h + 1][automaton]
         v[h] = (probs[h] * q[h]).sum(axis=1)
     return ValueTables(q=q, v=v)
+
+
+def prover_advantage(prover: Any, target: Any, vocab_size: int, horizon: int) -> np.ndarray:
+    """``A^mu[h, k, a]`` of the prover ``mu`` for the target ``y*``, shape ``(H, L + 1, V)``."""
+    target = np.asarray(target)
+    probs = as_prover(prover).action_probs(target, vocab_size)
+    return policy_values(matching_automaton(target, vocab_size), probs, horizon).advantage
 
 
 def success_probability(target: Any, vocab_size: int, horizon: int, probs: np.ndarray) -> float:

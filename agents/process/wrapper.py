@@ -7,7 +7,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from rlsuite.agents.process.values import Prover, as_prover, policy_values
+from rlsuite.agents.process.values import Prover, as_prover, prover_advantage
 from rlsuite.envs.planted_sequence import PlantedSequenceEnv
 from rlsuite.envs.validation import check_real
 
@@ -70,16 +70,11 @@ class ProcessRewardWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         target = np.asarray(info["target"])
         if self._target is None or not np.array_equal(target, self._target):
             self._target = target.copy()
-            self._advantage = self._prover_advantage(target)
+            base: PlantedSequenceEnv = self.env.unwrapped  # type: ignore[assignment]
+            self._advantage = prover_advantage(self.prover, target, base.vocab_size, base.length)
         self._h = 0
         self._state = int(info["matching_state"])
         return obs, info
-
-    def _prover_advantage(self, target: np.ndarray) -> np.ndarray:
-        base: PlantedSequenceEnv = self.env.unwrapped  # type: ignore[assignment]
-        probs = self.prover.action_probs(target, base.vocab_size)
-        assert base.automaton is not None
-        return policy_values(base.automaton, probs, base.length).advantage
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Step the env and add ``alpha * A^mu(s_h, a_h)`` to its reward."""
