@@ -1,7 +1,7 @@
 """Run a study's whole sweep without the results database, print its tables, write its plots.
 
 For studies whose analysis has a ``table(df)``; their ``__main__`` calls :func:`main`:
-``python -m rlsuite.experiments.<name> [--quick] [--seeds N] [--processes P]
+``python -m rlsuite.experiments.<name> [--quick] [--seeds N] [--workers P]
 [--agents A,B] [--settings main|<extra sweep>] [--out DIR]``. ``rlsuite bench`` is the
 resumable, database-backed way to run the same sweeps.
 """
@@ -93,7 +93,9 @@ def main(name: str, argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="the small quick sweep")
     parser.add_argument("--seeds", type=int, default=None, help="override the seed count")
-    parser.add_argument("--processes", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--workers", "--processes", dest="processes", type=int, default=1, help="worker processes"
+    )
     parser.add_argument("--agents", default=None, help="comma-separated agent labels")
     parser.add_argument("--settings", default="main", help="'main' or an extra sweep name")
     parser.add_argument("--out", default=f"results/{name}", help="plot folder")

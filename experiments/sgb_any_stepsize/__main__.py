@@ -1,6 +1,6 @@
 """Run the whole sweep of this study, print its tables and write its plots.
 
-``python -m rlsuite.experiments.sgb_any_stepsize [--quick] [--seeds N] [--processes P]
+``python -m rlsuite.experiments.sgb_any_stepsize [--quick] [--seeds N] [--workers P]
 [--agents A,B] [--settings main|<extra sweep>]``
 """
 
