@@ -41,7 +41,7 @@ ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
     ),
     "rlsuite/MultiObjectiveBandit-v0": (
         "rlsuite.envs.multi_objective_bandit:MultiObjectiveBanditEnv",
-        None,
+        "rlsuite.envs.multi_objective_bandit:MultiObjectiveBanditVectorEnv",
         {},
     ),
     "rlsuite/DataMixture-v0": ("rlsuite.envs.data_mixture:DataMixtureEnv", None, {}),

@@ -7,11 +7,24 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
 
 from rlsuite.envs.noise import Bernoulli, NoiseModel, make_noise
-from rlsuite.envs.validation import check_action, check_int, check_optional_int, check_real
+from rlsuite.envs.validation import (
+    check_action,
+    check_actions,
+    check_int,
+    check_optional_int,
+    check_real,
+)
 
-__all__ = ["LinearScalarization", "MultiObjectiveBanditEnv", "check_weights"]
+__all__ = [
+    "LinearScalarization",
+    "MultiObjectiveBanditEnv",
+    "MultiObjectiveBanditVectorEnv",
+    "check_weights",
+]
 
 
 def check_weights(weights: Any, n_objectives: int, name: str = "weights") -> np.ndarray:
@@ -239,6 +252,84 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
             self._context = int(self.np_random.integers(self.n_contexts))
             info.update({f"next_round_{k}": v for k, v in self._round_info().items()})
         return self._obs(), reward, terminated, truncated, info
+
+
+class MultiObjectiveBanditVectorEnv(VectorEnv):
+    """``R`` independent copies of :class:`MultiObjectiveBanditEnv` stepped in numpy.
+
+    All copies share one instance (means and reference policy, fixed by
+    ``instance_seed`` as in the single env) and draw their contexts
+    independently from the vector env's ``np_random``. Episodes auto-reset in
+    the same step (``AutoresetMode.SAME_STEP``), so the returned observation is
+    always the next round's context and ``infos["next_round_context"]`` names
+    it. Rewards are ``(R, n_objectives)`` float32, MO-Gymnasium's layout for
+    vector envs; ``infos`` holds ``context`` ``(R,)``, ``expected_rewards``
+    ``(R, n_actions, n_objectives)``, ``reference_log_probs`` ``(R, n_actions)``
+    and ``expected_reward`` ``(R, n_objectives)`` of the rounds just played.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
+        self.num_envs = check_int("num_envs", num_envs)
+        self.instance = MultiObjectiveBanditEnv(**kwargs)  # validates and draws the instance
+        self.n_contexts, self.n_actions = self.instance.n_contexts, self.instance.n_actions
+        self.n_objectives, self.kl_coef = self.instance.n_objectives, self.instance.kl_coef
+        self.noise, self.horizon = self.instance.noise, self.instance.horizon
+        self.single_action_space = self.instance.action_space
+        self.single_observation_space = self.instance.observation_space
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.reward_space = self.instance.reward_space
+        self._t = np.zeros(self.num_envs, dtype=np.int64)
+        self.contexts: np.ndarray | None = None
+
+    def _obs(self) -> np.ndarray:
+        assert self.contexts is not None
+        obs = np.zeros((self.num_envs, self.n_contexts), dtype=np.float32)
+        obs[np.arange(self.num_envs), self.contexts] = 1.0
+        return obs
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Reset every copy in a uniformly drawn context."""
+        super().reset(seed=seed)
+        self._t[:] = 0
+        self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
+        info = {
+            "context": self.contexts.copy(),
+            "expected_rewards": self.instance.expected_reward_table[self.contexts],
+            "reference_log_probs": self.instance.reference_log_probs[self.contexts],
+        }
+        return self._obs(), info
+
+    def step(
+        self, actions: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Answer every copy's context; then show the next round's contexts."""
+        if self.contexts is None:
+            raise RuntimeError("call reset() before step()")
+        actions = check_actions(actions, self.num_envs, self.n_actions)
+        table = self.instance.expected_reward_table
+        means = table[self.contexts, actions]
+        rewards = self.noise.sample_rewards(self.np_random, means).astype(np.float32)
+        infos = {
+            "context": self.contexts,
+            "expected_rewards": table[self.contexts],
+            "reference_log_probs": self.instance.reference_log_probs[self.contexts],
+            "expected_reward": means,
+            "kl_coef": np.full(self.num_envs, self.kl_coef),
+        }
+        self._t += 1
+        terminated = np.full(self.num_envs, self.horizon is None)
+        truncated = np.zeros(self.num_envs, dtype=bool)
+        if self.horizon is not None:
+            truncated = self._t >= self.horizon
+            self._t[truncated] = 0
+        self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
+        infos["next_round_context"] = self.contexts.copy()
+        return self._obs(), rewards, terminated, truncated, infos
 
 
 class LinearScalarization(gym.Wrapper, gym.utils.RecordConstructorArgs):

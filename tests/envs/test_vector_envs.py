@@ -11,6 +11,10 @@ from rlsuite.envs.linear_contextual_bandit import (
     LinearContextualBanditVectorEnv,
 )
 from rlsuite.envs.multi_armed_bandit import MultiArmedBanditEnv, MultiArmedBanditVectorEnv
+from rlsuite.envs.multi_objective_bandit import (
+    MultiObjectiveBanditEnv,
+    MultiObjectiveBanditVectorEnv,
+)
 from rlsuite.envs.noise import StudentT
 
 # KS tests at level 1e-3: with fixed seeds they are deterministic, and a correct
@@ -107,3 +111,55 @@ def test_linear_heteroscedastic_scales_are_revealed_before_acting():
     z = (rewards - infos["expected_reward"]) / infos["noise_scale"]
     assert stats.kstest(z, "norm").pvalue > ALPHA
     assert not np.array_equal(infos["next_round_noise_scale"], shown)
+
+
+def test_mo_vector_env_matches_the_single_env_instance_and_reward_law():
+    n = 4000
+    single = MultiObjectiveBanditEnv(noise="gaussian", instance_seed=3)
+    vector = gym.make_vec(
+        "rlsuite/MultiObjectiveBandit-v0",
+        num_envs=n,
+        vectorization_mode="vector_entry_point",
+        noise="gaussian",
+        instance_seed=3,
+    )
+    assert isinstance(vector, MultiObjectiveBanditVectorEnv)
+    obs, info = vector.reset(seed=0)
+    np.testing.assert_array_equal(obs.argmax(axis=1), info["context"])
+    # Contexts are uniform over the 16 contexts (chi-square at level ALPHA).
+    counts = np.bincount(info["context"], minlength=single.n_contexts)
+    assert stats.chisquare(counts).pvalue > ALPHA
+    actions = np.full(n, 5)
+    next_obs, rewards, terminated, _, infos = vector.step(actions)
+    assert terminated.all() and rewards.shape == (n, 2) and rewards.dtype == np.float32
+    expected = single.expected_reward_table[info["context"], 5]
+    np.testing.assert_allclose(infos["expected_reward"], expected)
+    np.testing.assert_allclose(
+        infos["reference_log_probs"], single.reference_log_probs[info["context"]]
+    )
+    # Residuals of both objectives are the single env's N(0, 1) noise.
+    single.reset(seed=1)
+    single_residuals = []
+    for _ in range(n):
+        _, reward, _, _, step_info = single.step(5)
+        single_residuals.append(reward - step_info["expected_reward"])
+        single.reset()
+    single_residuals = np.asarray(single_residuals)
+    for objective in range(2):
+        residuals = rewards[:, objective] - infos["expected_reward"][:, objective]
+        assert stats.ks_2samp(residuals, single_residuals[:, objective]).pvalue > ALPHA
+    # Same-step autoreset: the next observation is the next round's context.
+    np.testing.assert_array_equal(next_obs.argmax(axis=1), infos["next_round_context"])
+
+
+def test_mo_vector_env_horizon_and_bad_actions():
+    vector = MultiObjectiveBanditVectorEnv(num_envs=3, horizon=2)
+    vector.reset(seed=0)
+    _, _, terminated, truncated, _ = vector.step(np.zeros(3, dtype=np.int64))
+    assert not terminated.any() and not truncated.any()
+    _, _, terminated, truncated, _ = vector.step(np.zeros(3, dtype=np.int64))
+    assert not terminated.any() and truncated.all()
+    with pytest.raises(ValueError, match="actions out of range"):
+        vector.step(np.full(3, 32))
+    with pytest.raises(ValueError, match="n_contexts"):
+        MultiObjectiveBanditVectorEnv(num_envs=2, n_contexts=0)
