@@ -31,7 +31,7 @@ ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
     "rlsuite/Inlining-v0": ("rlsuite.envs.inlining:InliningEnv", None, {}),
     "rlsuite/PreferenceBandit-v0": (
         "rlsuite.envs.preference_bandit:PreferenceBanditEnv",
-        None,
+        "rlsuite.envs.preference_bandit:PreferenceBanditVectorEnv",
         {},
     ),
     "rlsuite/PlantedSequence-v0": (

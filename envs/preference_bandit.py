@@ -8,12 +8,21 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
 
-from rlsuite.envs.validation import check_action, check_int, check_optional_int, check_real
+from rlsuite.envs.validation import (
+    check_action,
+    check_actions,
+    check_int,
+    check_optional_int,
+    check_real,
+)
 
 __all__ = [
     "SAMPLING_POLICIES",
     "PreferenceBanditEnv",
+    "PreferenceBanditVectorEnv",
     "PreferenceDataset",
     "make_preference_dataset",
     "sampling_probs",
@@ -37,6 +46,32 @@ def _kl_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * (np.log(p) - np.log(q)), 0.0)
     return terms.sum(axis=1)
+
+
+def _draw_problem(
+    rng: np.random.Generator,
+    shape: tuple[int, ...],
+    reward_range: float,
+    fixed_rewards: np.ndarray | None,
+    reference_kind: str | None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rewards ``(..., X, A)`` (fixed or drawn) and, for a random reference, its probabilities.
+
+    Draws from ``rng``: rewards first (each row spans exactly
+    ``[0, reward_range]``), then the reference logits.
+    """
+    if fixed_rewards is None:
+        raw = rng.uniform(0.0, 1.0, shape)
+        low, high = raw.min(axis=-1, keepdims=True), raw.max(axis=-1, keepdims=True)
+        rewards = reward_range * (raw - low) / (high - low)
+    else:
+        rewards = np.broadcast_to(fixed_rewards, shape).copy()
+    reference = None
+    if reference_kind == "random":
+        logits = rng.normal(0.0, 1.0, shape)
+        probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        reference = probs / probs.sum(axis=-1, keepdims=True)
+    return rewards, reference
 
 
 class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
@@ -175,15 +210,16 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
         return obs
 
     def _draw(self) -> None:
-        shape = (self.n_contexts, self.n_responses)
-        if self.fixed_rewards is None:
-            raw = self.np_random.uniform(0.0, 1.0, shape)
-            span = raw.max(axis=1, keepdims=True) - raw.min(axis=1, keepdims=True)
-            self.rewards = self.reward_range * (raw - raw.min(axis=1, keepdims=True)) / span
-        if self._reference_kind == "random":
-            logits = self.np_random.normal(0.0, 1.0, shape)
-            probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-            self.reference_probs = probs / probs.sum(axis=1, keepdims=True)
+        rewards, reference = _draw_problem(
+            self.np_random,
+            (self.n_contexts, self.n_responses),
+            self.reward_range,
+            self.fixed_rewards,
+            self._reference_kind,
+        )
+        self.rewards = rewards
+        if reference is not None:
+            self.reference_probs = reference
 
     def _round_info(self) -> dict[str, Any]:
         assert self.rewards is not None
@@ -233,6 +269,101 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
         if not terminated:
             self.context = int(self.np_random.integers(self.n_contexts))
         return self._obs(), reward, terminated, truncated, info
+
+
+class PreferenceBanditVectorEnv(VectorEnv):
+    """``R`` independent copies of :class:`PreferenceBanditEnv` stepped in numpy.
+
+    Each copy has its own problem (reward table and, for
+    ``reference_policy="random"``, reference policy), drawn on the first reset
+    and redrawn whenever ``reset`` gets a seed, as in the single env. Episodes
+    auto-reset in the same step (``AutoresetMode.SAME_STEP``): the returned
+    observation is always the next round's context, named by
+    ``infos["next_round_context"]``. ``infos`` holds ``context``,
+    ``expected_reward``, ``regret``, ``optimal_action`` (``(R,)``),
+    ``expected_rewards`` (``(R, n_responses)``) and, with a reference policy,
+    ``reference_probs`` and ``log_reference_prob``. The single env's
+    ``set_policy`` / ``kl_to_reference`` are not mirrored.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
+        self.num_envs = check_int("num_envs", num_envs)
+        self.template = PreferenceBanditEnv(**kwargs)  # validates the arguments
+        self.n_contexts, self.n_responses = self.template.n_contexts, self.template.n_responses
+        self.horizon = self.template.horizon
+        self.single_action_space = self.template.action_space
+        self.single_observation_space = self.template.observation_space
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self._rows = np.arange(self.num_envs)
+        self._t = np.zeros(self.num_envs, dtype=np.int64)
+        self.rewards: np.ndarray | None = None
+        self.reference_probs: np.ndarray | None = None
+        self.contexts: np.ndarray | None = None
+
+    def _obs(self) -> np.ndarray:
+        obs = np.zeros((self.num_envs, self.n_contexts), dtype=np.float32)
+        obs[self._rows, self.contexts] = 1.0
+        return obs
+
+    def _round_info(self) -> dict[str, Any]:
+        assert self.rewards is not None and self.contexts is not None
+        rows = self.rewards[self._rows, self.contexts]
+        info: dict[str, Any] = {
+            "context": self.contexts.copy(),
+            "expected_rewards": rows,
+            "optimal_action": rows.argmax(axis=1),
+        }
+        if self.reference_probs is not None:
+            info["reference_probs"] = self.reference_probs[self._rows, self.contexts]
+        return info
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Draw every copy's context; a seed (or the first reset) redraws the problems."""
+        super().reset(seed=seed)
+        if seed is not None or self.rewards is None:
+            shape = (self.num_envs, self.n_contexts, self.n_responses)
+            self.rewards, reference = _draw_problem(
+                self.np_random,
+                shape,
+                self.template.reward_range,
+                self.template.fixed_rewards,
+                self.template._reference_kind,
+            )
+            fixed = self.template.reference_probs
+            if reference is None and fixed is not None:
+                reference = np.broadcast_to(fixed, shape)
+            self.reference_probs = reference
+        self._t[:] = 0
+        self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
+        return self._obs(), self._round_info()
+
+    def step(
+        self, actions: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Answer every copy's context; rewards are ``r*(x, a)``."""
+        if self.rewards is None:
+            raise RuntimeError("call reset() before step()")
+        actions = check_actions(actions, self.num_envs, self.n_responses)
+        info = self._round_info()
+        expected = info["expected_rewards"][self._rows, actions]
+        info["expected_reward"] = expected
+        info["regret"] = info["expected_rewards"].max(axis=1) - expected
+        if self.reference_probs is not None:
+            info["log_reference_prob"] = np.log(info["reference_probs"][self._rows, actions])
+        self._t += 1
+        terminated = np.full(self.num_envs, self.horizon is None)
+        truncated = np.zeros(self.num_envs, dtype=bool)
+        if self.horizon is not None:
+            truncated = self._t >= self.horizon
+            self._t[truncated] = 0
+        self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
+        info["next_round_context"] = self.contexts.copy()
+        return self._obs(), expected.copy(), terminated, truncated, info
 
 
 # ------------------------------------------------------------------ offline data

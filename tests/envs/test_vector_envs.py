@@ -16,6 +16,7 @@ from rlsuite.envs.multi_objective_bandit import (
     MultiObjectiveBanditVectorEnv,
 )
 from rlsuite.envs.noise import StudentT
+from rlsuite.envs.preference_bandit import PreferenceBanditEnv, PreferenceBanditVectorEnv
 
 # KS tests at level 1e-3: with fixed seeds they are deterministic, and a correct
 # implementation fails with probability 0.1% over the choice of seed.
@@ -163,3 +164,66 @@ def test_mo_vector_env_horizon_and_bad_actions():
         vector.step(np.full(3, 32))
     with pytest.raises(ValueError, match="n_contexts"):
         MultiObjectiveBanditVectorEnv(num_envs=2, n_contexts=0)
+
+
+def test_preference_vector_env_problems_have_the_single_env_law_and_rewards_are_r_star():
+    n = 300
+    vector = gym.make_vec(
+        "rlsuite/PreferenceBandit-v0",
+        num_envs=n,
+        vectorization_mode="vector_entry_point",
+        reward_range=4.0,
+        reference_policy="random",
+    )
+    assert isinstance(vector, PreferenceBanditVectorEnv)
+    obs, info = vector.reset(seed=0)
+    tables = vector.rewards
+    assert tables.shape == (n, 20, 16)
+    np.testing.assert_allclose(tables.min(axis=2), 0.0)
+    np.testing.assert_allclose(tables.max(axis=2), 4.0)
+    assert not np.array_equal(tables[0], tables[1])  # every copy draws its own problem
+    single_rows, single_reference = [], []
+    for seed in range(n):
+        single = PreferenceBanditEnv(reward_range=4.0, reference_policy="random")
+        single.reset(seed=seed)
+        single_rows.append(single.rewards[0])
+        single_reference.append(single.reference_probs[0])
+    single_rows, single_reference = np.asarray(single_rows), np.asarray(single_reference)
+    assert stats.ks_2samp(tables[:, 0].ravel(), single_rows.ravel()).pvalue > ALPHA
+    assert (
+        stats.ks_2samp(vector.reference_probs[:, 0].ravel(), single_reference.ravel()).pvalue
+        > ALPHA
+    )
+    actions = np.arange(n) % 16
+    next_obs, rewards, terminated, _, infos = vector.step(actions)
+    rows = tables[np.arange(n), info["context"]]
+    np.testing.assert_array_equal(rewards, rows[np.arange(n), actions])
+    np.testing.assert_allclose(infos["regret"], rows.max(axis=1) - rewards)
+    np.testing.assert_array_equal(infos["optimal_action"], rows.argmax(axis=1))
+    reference = vector.reference_probs[np.arange(n), info["context"], actions]
+    np.testing.assert_allclose(infos["log_reference_prob"], np.log(reference))
+    assert terminated.all()
+    np.testing.assert_array_equal(next_obs.argmax(axis=1), infos["next_round_context"])
+    # Problems are kept across unseeded resets and redrawn by a seeded one.
+    vector.reset()
+    np.testing.assert_array_equal(vector.rewards, tables)
+    vector.reset(seed=1)
+    assert not np.array_equal(vector.rewards, tables)
+
+
+def test_preference_vector_env_fixed_rewards_horizon_and_bad_actions():
+    rewards = np.tile(np.linspace(0.0, 1.0, 4), (3, 1))
+    vector = PreferenceBanditVectorEnv(
+        num_envs=2, n_contexts=3, n_responses=4, rewards=rewards, horizon=2
+    )
+    vector.reset(seed=0)
+    np.testing.assert_array_equal(vector.rewards, np.stack([rewards, rewards]))
+    _, reward, terminated, truncated, _ = vector.step(np.array([3, 0]))
+    np.testing.assert_array_equal(reward, [1.0, 0.0])
+    assert not terminated.any() and not truncated.any()
+    _, _, _, truncated, _ = vector.step(np.array([1, 2]))
+    assert truncated.all()
+    with pytest.raises(ValueError, match="actions out of range"):
+        vector.step(np.array([4, 0]))
+    with pytest.raises(ValueError, match="reward_range"):
+        PreferenceBanditVectorEnv(num_envs=2, reward_range=0.0)
