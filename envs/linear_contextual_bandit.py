@@ -10,6 +10,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from rlsuite.envs._vector import end_rounds
 from rlsuite.envs.noise import Bernoulli, NoiseModel, make_noise
 from rlsuite.envs.validation import (
     check_action,
@@ -264,12 +265,7 @@ class LinearContextualBanditVectorEnv(_LinearBanditCore, VectorEnv):
             "regret": self.expected_rewards.max(axis=1) - expected,
             **self._scale_info("", self.scales),
         }
-        self._t += 1
-        terminated = np.full(self.num_envs, self.horizon is None)
-        truncated = np.zeros(self.num_envs, dtype=bool)
-        if self.horizon is not None:
-            truncated = self._t >= self.horizon
-            self._t[truncated] = 0
+        terminated, truncated = end_rounds(self._t, self.horizon)
         self._new_round()
         infos.update(self._scale_info("next_round_", self.scales))
         return self.contexts.astype(np.float32), rewards, terminated, truncated, infos

@@ -10,6 +10,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from rlsuite.envs._vector import end_rounds
 from rlsuite.envs.noise import NoiseModel, make_noise
 from rlsuite.envs.validation import check_action, check_actions, check_int, check_optional_int
 
@@ -202,14 +203,7 @@ class MultiArmedBanditVectorEnv(VectorEnv):
         actions = check_actions(actions, self.num_envs, self.n_arms)
         expected = self.means.reshape(-1)[self._row_offsets + actions]
         rewards = self.noise.sample_rewards(self.np_random, expected)
-        self._t += 1
-        if self.horizon is None:
-            terminated = np.ones(self.num_envs, dtype=bool)
-            truncated = np.zeros(self.num_envs, dtype=bool)
-        else:
-            terminated = np.zeros(self.num_envs, dtype=bool)
-            truncated = self._t >= self.horizon
-            self._t[truncated] = 0
+        terminated, truncated = end_rounds(self._t, self.horizon)
         infos = {
             "expected_reward": expected,
             "expected_rewards": self.means,

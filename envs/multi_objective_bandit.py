@@ -10,6 +10,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from rlsuite.envs._vector import end_rounds
 from rlsuite.envs.noise import Bernoulli, NoiseModel, make_noise
 from rlsuite.envs.validation import (
     check_action,
@@ -321,12 +322,7 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
             "expected_reward": means,
             "kl_coef": np.full(self.num_envs, self.kl_coef),
         }
-        self._t += 1
-        terminated = np.full(self.num_envs, self.horizon is None)
-        truncated = np.zeros(self.num_envs, dtype=bool)
-        if self.horizon is not None:
-            truncated = self._t >= self.horizon
-            self._t[truncated] = 0
+        terminated, truncated = end_rounds(self._t, self.horizon)
         self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
         infos["next_round_context"] = self.contexts.copy()
         return self._obs(), rewards, terminated, truncated, infos

@@ -11,6 +11,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from rlsuite.envs._vector import end_rounds
 from rlsuite.envs.validation import (
     check_action,
     check_actions,
@@ -355,12 +356,7 @@ class PreferenceBanditVectorEnv(VectorEnv):
         info["regret"] = info["expected_rewards"].max(axis=1) - expected
         if self.reference_probs is not None:
             info["log_reference_prob"] = np.log(info["reference_probs"][self._rows, actions])
-        self._t += 1
-        terminated = np.full(self.num_envs, self.horizon is None)
-        truncated = np.zeros(self.num_envs, dtype=bool)
-        if self.horizon is not None:
-            truncated = self._t >= self.horizon
-            self._t[truncated] = 0
+        terminated, truncated = end_rounds(self._t, self.horizon)
         self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
         info["next_round_context"] = self.contexts.copy()
         return self._obs(), expected.copy(), terminated, truncated, info
