@@ -1,10 +1,10 @@
-"""Shared step bookkeeping of the native bandit vector envs."""
+"""Shared pieces of the bandit envs: one-hot context observations, vector-env round bookkeeping."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["end_rounds"]
+__all__ = ["end_rounds", "one_hot_contexts"]
 
 
 def end_rounds(t: np.ndarray, horizon: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -20,3 +20,11 @@ def end_rounds(t: np.ndarray, horizon: int | None) -> tuple[np.ndarray, np.ndarr
     truncated = t >= horizon
     t[truncated] = 0
     return np.zeros(len(t), dtype=bool), truncated
+
+
+def one_hot_contexts(contexts: int | np.ndarray, n_contexts: int) -> np.ndarray:
+    """float32 one-hot rows of ``contexts``: shape ``(n_contexts,)`` or ``(R, n_contexts)``."""
+    index = np.asarray(contexts)
+    obs = np.zeros((*index.shape, n_contexts), dtype=np.float32)
+    np.put_along_axis(obs, index[..., None], 1.0, axis=-1)
+    return obs

@@ -10,7 +10,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from rlsuite.envs._vector import end_rounds
+from rlsuite.envs._vector import end_rounds, one_hot_contexts
 from rlsuite.envs.noise import Bernoulli, NoiseModel, make_noise
 from rlsuite.envs.validation import (
     check_action,
@@ -218,9 +218,7 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
 
     # --------------------------------------------------------------- gym API
     def _obs(self) -> np.ndarray:
-        obs = np.zeros(self.n_contexts, dtype=np.float32)
-        obs[self._context] = 1.0
-        return obs
+        return one_hot_contexts(self._context, self.n_contexts)
 
     def _round_info(self) -> dict[str, Any]:
         return {
@@ -287,9 +285,7 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
 
     def _obs(self) -> np.ndarray:
         assert self.contexts is not None
-        obs = np.zeros((self.num_envs, self.n_contexts), dtype=np.float32)
-        obs[np.arange(self.num_envs), self.contexts] = 1.0
-        return obs
+        return one_hot_contexts(self.contexts, self.n_contexts)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -298,12 +294,15 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
         super().reset(seed=seed)
         self._t[:] = 0
         self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
-        info = {
+        return self._obs(), self._round_info()
+
+    def _round_info(self) -> dict[str, Any]:
+        assert self.contexts is not None
+        return {
             "context": self.contexts.copy(),
             "expected_rewards": self.instance.expected_reward_table[self.contexts],
             "reference_log_probs": self.instance.reference_log_probs[self.contexts],
         }
-        return self._obs(), info
 
     def step(
         self, actions: Any
@@ -312,16 +311,11 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
         if self.contexts is None:
             raise RuntimeError("call reset() before step()")
         actions = check_actions(actions, self.num_envs, self.n_actions)
-        table = self.instance.expected_reward_table
-        means = table[self.contexts, actions]
+        means = self.instance.expected_reward_table[self.contexts, actions]
         rewards = self.noise.sample_rewards(self.np_random, means).astype(np.float32)
-        infos = {
-            "context": self.contexts,
-            "expected_rewards": table[self.contexts],
-            "reference_log_probs": self.instance.reference_log_probs[self.contexts],
-            "expected_reward": means,
-            "kl_coef": np.full(self.num_envs, self.kl_coef),
-        }
+        infos = self._round_info()
+        infos["expected_reward"] = means
+        infos["kl_coef"] = np.full(self.num_envs, self.kl_coef)
         terminated, truncated = end_rounds(self._t, self.horizon)
         self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
         infos["next_round_context"] = self.contexts.copy()

@@ -11,7 +11,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from rlsuite.envs._vector import end_rounds
+from rlsuite.envs._vector import end_rounds, one_hot_contexts
 from rlsuite.envs.validation import (
     check_action,
     check_actions,
@@ -206,9 +206,7 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
 
     # -------------------------------------------------------------------- gym API
     def _obs(self) -> np.ndarray:
-        obs = np.zeros(self.n_contexts, dtype=np.float32)
-        obs[self.context] = 1.0
-        return obs
+        return one_hot_contexts(self.context, self.n_contexts)
 
     def _draw(self) -> None:
         rewards, reference = _draw_problem(
@@ -305,9 +303,8 @@ class PreferenceBanditVectorEnv(VectorEnv):
         self.contexts: np.ndarray | None = None
 
     def _obs(self) -> np.ndarray:
-        obs = np.zeros((self.num_envs, self.n_contexts), dtype=np.float32)
-        obs[self._rows, self.contexts] = 1.0
-        return obs
+        assert self.contexts is not None
+        return one_hot_contexts(self.contexts, self.n_contexts)
 
     def _round_info(self) -> dict[str, Any]:
         assert self.rewards is not None and self.contexts is not None
