@@ -57,7 +57,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             summary = run_sweep(
                 args.suite,
                 store,
-                quick=True if args.quick else None,
+                sweep="quick" if args.quick else args.sweep,
                 seeds=args.seeds,
                 backend=args.backend,
                 workers=args.workers,
@@ -137,7 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="quick, full, or comma-separated experiment names (their full sweeps)",
     )
-    bench.add_argument("--quick", action="store_true", help="use the quick sweeps of named ones")
+    bench.add_argument(
+        "--sweep",
+        default=None,
+        help="which sweep of each study: main, quick, smoke, ... (default: quick for "
+        "--suite quick, else main)",
+    )
+    bench.add_argument("--quick", action="store_true", help="short for --sweep quick")
     bench.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default: study's)")
     bench.add_argument("--backend", choices=("local", "ray"), default="local")
     bench.add_argument("--ray-address", default=None, help="existing Ray cluster, e.g. auto")

@@ -18,6 +18,13 @@ import pandas as pd  # noqa: E402
 
 __all__ = ["plot", "score", "summary"]
 
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Spearman rank correlation between the regressor's predicted and the true held-out losses "
+    "of 90 unseen mixtures, clipped at 0; higher is better, 0 = no (or inverted) ranking, 1 = a"
+    " perfect ranking."
+)
+
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
     """Mean clipped Spearman per agent: DataFrame with columns ``agent, score``."""
@@ -115,3 +122,8 @@ def _scatter(
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return {"rank correlation and chosen-mixture loss per n_train": summary(df)}

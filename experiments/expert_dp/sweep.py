@@ -30,5 +30,25 @@ def settings(n_experts: int = 300, episodes_per_expert: int = 2) -> tuple[dict, 
 SETTINGS = settings()
 AGENTS = ("BehaviorCloning", "ExpertDPSGD", "ConsensusDP", "PATEConsensus")
 NUM_SEEDS = 5
-#: Not part of the quick suite: one private fit takes tens of seconds.
-QUICK_SETTINGS: tuple[dict, ...] = ()
+#: Not part of the quick suite (no "quick" sweep): one private fit takes tens of seconds.
+
+#: Non-private BC ignores epsilon: it runs once per env (its own block, at the first epsilon).
+SWEEPS: dict = {
+    "main": [
+        {
+            "settings": [s for s in SETTINGS if s["epsilon"] == EPSILONS[0]],
+            "agents": AGENTS[:1],
+            "seeds": NUM_SEEDS,
+        },
+        {"settings": SETTINGS, "agents": AGENTS[1:], "seeds": NUM_SEEDS},
+    ],
+    "smoke": {
+        "settings": tuple(
+            s
+            for s in settings(n_experts=20, episodes_per_expert=1)
+            if s["env_id"] == "CartPole-v1" and s["epsilon"] == 5.0
+        ),
+        "agents": ("BehaviorCloning", "PATEConsensus"),
+        "seeds": 1,
+    },
+}

@@ -21,6 +21,13 @@ from rlsuite.experiments.heavy_tail_catoni.sweep import NOISES
 
 __all__ = ["performance", "plot", "score", "table"]
 
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Robustness to heavy tails: the mean over heavy-tailed noises of min(1, p_noise / "
+    "p_gaussian), where p = 1 - regret / uniform-play regret at T; higher is better, 0 = "
+    "reduced to random play under heavy tails, 1 = as good as under Gaussian noise."
+)
+
 NOISE_ORDER = [label for label, *_ in NOISES]
 
 
@@ -98,3 +105,8 @@ def _save(fig, path: Path) -> Path:
     plt.close(fig)
     tmp.replace(path)
     return path
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return {"regret at T per agent and noise": table(df)}

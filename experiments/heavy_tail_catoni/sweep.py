@@ -42,14 +42,14 @@ SETTINGS: tuple[dict, ...] = tuple(_setting(*noise, HORIZON) for noise in NOISES
 AGENTS: tuple[str, ...] = ("OFUL", "CatoniOFUL", "VACatoni", "HeavyOFUL")
 NUM_SEEDS = 10
 
-# Not in the quick suite: at the horizons a demo affords (T <= 10^4) every agent is still
-# near uniform play under t2.1 noise, so the robustness score is 0 for all (measured).
-QUICK_SETTINGS: tuple[dict, ...] = ()
-#: A tiny sweep for tests (``study_main.collect(..., settings="smoke")``).
+# Not in the quick suite (no "quick" sweep): at the horizons a demo affords (T <= 10^4)
+# every agent is still near uniform play under t2.1 noise, so the robustness score is 0
+# for all (measured).
+#: A tiny sweep for tests (``SWEEPS["smoke"]``).
 SMOKE_SETTINGS: tuple[dict, ...] = tuple(_setting(*noise, 300) for noise in (NOISES[0], NOISES[2]))
 SMOKE_AGENTS: tuple[str, ...] = ("OFUL", "CatoniOFUL")
 
-#: Ablation labels (``python -m ... --agents A,B``): registry name and extra kwargs.
+#: Ablation labels (``--sweep agent_ablation``): registry name and extra kwargs.
 #: ``refit1.1`` refits the robust estimate whenever ``det V`` grew by 10%
 #: instead of doubling; ``alpha10`` damps residuals beyond ~1/10 of the
 #: variance-based Catoni threshold.
@@ -59,8 +59,19 @@ ABLATION_AGENTS: dict[str, tuple[str, dict]] = {
     "HeavyOFUL-refit1.1": ("HeavyOFUL", {"refit_ratio": 1.1}),
 }
 
-#: Known-variance ablation (``--settings ablation``): ``sigma_t ~ U[0.1, 1]`` per
+#: Known-variance ablation (``--sweep ablation``): ``sigma_t ~ U[0.1, 1]`` per
 #: round, revealed to the agents, where variance weighting has work to do.
 ABLATION_SETTINGS: tuple[dict, ...] = tuple(
     {**_setting(*noise, HORIZON), "heteroscedastic": True} for noise in NOISES
 )
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "ablation": {"settings": ABLATION_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "agent_ablation": {
+        "settings": SETTINGS,
+        "agents": tuple(ABLATION_AGENTS),
+        "seeds": NUM_SEEDS,
+    },
+    "smoke": {"settings": SMOKE_SETTINGS, "agents": SMOKE_AGENTS, "seeds": 1},
+}

@@ -14,13 +14,34 @@ import pandas as pd  # noqa: E402
 __all__ = ["plot", "score", "summary"]
 
 
-def score(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean per-run ``score`` per agent, in ``[0, 1]``.
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "RL success: the final probability that the trained policy solves the planted-sequence "
+    "task (rl: exact, ppo: sampled), mean over those settings; higher is better, 0 = never, "
+    "1 = always. Beam search is the separate metric beam_pass_at_k."
+)
+#: Second quantities (:func:`metrics`).
+METRICS = {
+    "beam_pass_at_k": "fraction of search targets solved by beam search at the largest beam "
+    "width (pass@k over the beam); 0 = none, 1 = all.",
+}
 
-    A run's score is its final success probability (``rl``: exact, ``ppo``:
-    500 sampled responses) or its pass rate at the largest beam width (``beam``).
-    """
-    return df.groupby("agent", as_index=False)["score"].mean()
+
+def score(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean final success probability per agent over the ``rl`` and ``ppo`` runs."""
+    rl = df[df["study"].isin(["rl", "ppo"])]
+    return (
+        rl.groupby("agent", as_index=False)["final_success"]
+        .mean()
+        .rename(columns={"final_success": "score"})
+    )
+
+
+def metrics(df: pd.DataFrame) -> pd.DataFrame:
+    """Beam pass@k at the largest width per agent over the ``beam`` runs."""
+    beam = df[df["study"] == "beam"]
+    table = beam.groupby("agent", as_index=False)["score"].mean().rename(columns={"score": "value"})
+    return table.assign(metric="beam_pass_at_k")[["agent", "metric", "value"]]
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
@@ -128,3 +149,8 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     plt.close(fig)
     tmp.replace(path)
     return path
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return {"headline metrics per setting and agent": summary(df)}

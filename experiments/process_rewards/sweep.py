@@ -100,3 +100,13 @@ QUICK_SETTINGS: tuple[dict, ...] = (
     },
 )
 QUICK_SEEDS = 1
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {
+        "settings": ({**QUICK_SETTINGS[0], "iterations": 5}, {**QUICK_SETTINGS[1], "searches": 2}),
+        "agents": AGENTS,
+        "seeds": 1,
+    },
+}

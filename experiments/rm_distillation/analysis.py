@@ -28,14 +28,31 @@ _COLUMNS = [
 ]
 
 
-def score(df: pd.DataFrame) -> pd.DataFrame:
-    """Per agent: margin stability ``min(1, margin_early / margin_final)`` averaged over runs.
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "True reward of the learned policy, (J(pi) - J(uniform)) / (J(best response) - J(uniform)) "
+    "clipped to [0, 1]; higher is better, 0 = no better than choosing responses uniformly, "
+    "1 = always the best response."
+)
+#: Second quantities (:func:`metrics`).
+METRICS = {
+    "margin_stability": "min(1, implicit-reward margin at step 200 / final margin); 1 = the "
+    "margin stopped growing by step 200, about 200 / n_steps = it grew without bound.",
+}
 
-    1 means the implicit-reward margin stopped growing by step 200; DPO on
-    deterministic preferences scores about ``200 / n_steps`` or less.
-    """
+
+def score(df: pd.DataFrame) -> pd.DataFrame:
+    """Per agent: normalised true reward of the final policy, in ``[0, 1]`` (see :data:`SCORE`)."""
+    span = df["best_true_reward"] - df["uniform_true_reward"]
+    value = ((df["true_reward_final"] - df["uniform_true_reward"]) / span).clip(0.0, 1.0)
+    return value.groupby(df["agent"]).mean().rename("score").reset_index()
+
+
+def metrics(df: pd.DataFrame) -> pd.DataFrame:
+    """Margin stability ``min(1, margin_early / margin_final)`` per agent (mean over runs)."""
     ratio = (df["margin_early"] / df["margin_final"]).clip(0.0, 1.0)
-    return ratio.groupby(df["agent"]).mean().rename("score").reset_index()
+    table = ratio.groupby(df["agent"]).mean().rename("value").reset_index()
+    return table.assign(metric="margin_stability")[["agent", "metric", "value"]]
 
 
 def summary_tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -88,3 +105,8 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     fig.savefig(bar_path, dpi=100)
     plt.close(fig)
     return [curve_path, bar_path]
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return summary_tables(df)

@@ -129,6 +129,7 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         **{f"{k}_early": float(v[early]) for k, v in curves.items()},
         "kl": float(np.sum(final_probs * np.log(final_probs / uniform))),
         "best_true_reward": float(problem.true_reward.max()),
+        "uniform_true_reward": float(problem.true_reward.mean()),
         "top_response_length": float(problem.features[0, final_probs[0].argmax(), 0]),
         "top_response_seen": float(seen[final_probs[0].argmax()]),
         "worst_member_loss": float(losses.max()),

@@ -25,3 +25,13 @@ NUM_SEEDS = 5
 QUICK_SETTINGS: tuple[dict, ...] = ({**SETTINGS[0], "n_steps": 400, "log_every": 100},)
 QUICK_AGENTS: tuple[str, ...] = ("dpo", "distill", "e-dpo")
 QUICK_SEEDS = 1
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": QUICK_AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {
+        "settings": ({**QUICK_SETTINGS[0], "n_steps": 40, "log_every": 20},),
+        "agents": QUICK_AGENTS[:2],
+        "seeds": 1,
+    },
+}

@@ -11,6 +11,12 @@ from rlsuite.experiments.sgb_any_stepsize.sweep import CHECKPOINTS
 
 __all__ = ["plot", "score", "table"]
 
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Fraction of runs whose policy is within 1e-2 of the optimal expected reward at the "
+    "horizon; higher is better, 0 = no run converged, 1 = every run converged."
+)
+
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
     """Fraction of runs (over settings and seeds) converged at their horizon, in ``[0, 1]``.
@@ -73,3 +79,8 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     plt.close(fig)
     tmp.replace(path)
     return [path]
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return {"convergence per step size": table(df)}

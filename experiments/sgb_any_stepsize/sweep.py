@@ -34,3 +34,9 @@ NUM_SEEDS = 10
 
 QUICK_SETTINGS: tuple[dict, ...] = tuple(_setting(eta, 2_000) for eta in (1.0, 100.0))
 QUICK_SEEDS = 3
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {"settings": (_setting(1.0, 200),), "agents": AGENTS, "seeds": 1},
+}
