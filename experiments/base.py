@@ -76,12 +76,12 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting of a sweep with the agents and seed count it runs."""
+    """One setting of a sweep with the agents it runs and each agent's seed count."""
 
     id: str
     params: dict[str, Any]
     agents: tuple[str, ...]
-    seeds: int
+    seeds: tuple[int, ...]
 
 
 def canonical_params(params: Mapping[str, Any]) -> str:
@@ -183,7 +183,7 @@ class Experiment:
                         f"{self.name} sweep {sweep!r} runs {twice} twice on params {params}"
                     )
                 merged = (old.agents if old else ()) + agents
-                seeds = max(int(block.get("seeds", 1)), old.seeds if old else 0)
+                seeds = (old.seeds if old else ()) + (int(block.get("seeds", 1)),) * len(agents)
                 settings[sid] = Setting(sid, dict(params), merged, seeds)
         return list(settings.values())
 
@@ -204,7 +204,7 @@ class Experiment:
 
     def num_seeds(self, sweep: str = "main", *, quick: bool = False) -> int:
         """The largest seed count of ``sweep``."""
-        return max((s.seeds for s in self._chosen(sweep, quick)), default=0)
+        return max((n for s in self._chosen(sweep, quick) for n in s.seeds), default=0)
 
 
 _CALLABLES: dict[str, Callable[..., Any]] = {}

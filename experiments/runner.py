@@ -168,9 +168,8 @@ def plan_runs(
     specs = []
     for exp in experiments:
         for setting in exp.plan(sweep):
-            n_seeds = setting.seeds if seeds is None else seeds
-            for agent in setting.agents:
-                for seed in range(n_seeds):
+            for agent, own_seeds in zip(setting.agents, setting.seeds):
+                for seed in range(own_seeds if seeds is None else seeds):
                     specs.append(
                         RunSpec(exp.name, setting.id, agent, seed, setting.params, exp.run_ref)
                     )

@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,10 +155,7 @@ class ResultsStore:
         elif self.read_only:
             raise self._fail("does not exist: run `rlsuite bench` first")
         else:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise self._fail(f"its folder cannot be created ({error.strerror})") from None
+            self._create()
         try:
             if self.read_only:
                 return self._connect_read_only()
@@ -165,6 +163,37 @@ class ResultsStore:
             return sqlite3.connect(path, isolation_level=None, timeout=60.0)
         except sqlite3.Error as error:
             raise self._fail(f"cannot be opened ({error})") from None
+
+    def _create(self) -> None:
+        """Build the schema in a temporary file and link it into place.
+
+        A database is never visible half-made (another process would see a
+        zero-length or table-less file); if two processes create one at once,
+        the first link wins and the other opens it.
+        """
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            os.close(fd)
+        except OSError as error:
+            raise self._fail(f"cannot be created ({error.strerror})") from None
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+                conn.execute("PRAGMA journal_mode=WAL")
+            finally:
+                conn.close()
+            os.chmod(tmp, 0o644)
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
     def _connect_read_only(self) -> sqlite3.Connection:
         uri = self.path.resolve().as_uri()
@@ -208,14 +237,7 @@ class ResultsStore:
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                tables = self._tables()
-                if tables:
-                    self._verify(tables)
-                else:
-                    for statement in _SCHEMA:
-                        conn.execute(statement)
-                    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                    conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+                self._verify(self._tables())
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
