@@ -43,6 +43,7 @@ RunKey = tuple[str, str, str, int]
 
 __all__ = [
     "BACKENDS",
+    "collect",
     "RunSpec",
     "SweepInterrupted",
     "SweepSummary",
@@ -347,6 +348,36 @@ def run_sweep(
         with ResultsStore(store) as opened:
             return _run_specs(specs, opened, backend, workers, ray_address, progress)
     return _run_specs(specs, store, backend, workers, ray_address, progress)  # type: ignore[arg-type]
+
+
+def collect(
+    experiment: str | Experiment,
+    sweep: str = "main",
+    *,
+    seeds: int | None = None,
+    workers: int = 1,
+) -> tuple[Any, Any]:
+    """Run one study's sweep through :func:`run_sweep` into a temporary store: ``(runs, curves)``.
+
+    For tests and notebooks: the same driver and store as ``rlsuite bench``,
+    with the frames :meth:`ResultsStore.runs` / :meth:`ResultsStore.curves` give.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from rlsuite.experiments.store import ResultsStore
+
+    name = experiment.name if isinstance(experiment, Experiment) else experiment
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "collect.sqlite"
+        summary = run_sweep(
+            [experiment], db, sweep=sweep, seeds=seeds, workers=workers, progress=False
+        )
+        if summary.failed:
+            key, error = summary.errors[0]
+            raise RuntimeError(f"{summary.failed} runs failed; first {key}:\n{error}")
+        with ResultsStore(db, read_only=True) as store:
+            return store.runs(name, sweep), store.curves(name, sweep)
 
 
 def _run_specs(

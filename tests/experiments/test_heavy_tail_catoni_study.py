@@ -8,7 +8,7 @@ import pytest
 
 from rlsuite.experiments.base import load_experiment
 from rlsuite.experiments.heavy_tail_catoni import analysis, sweep
-from rlsuite.experiments.study_main import collect
+from rlsuite.experiments.runner import collect
 
 
 def test_sweep_matches_the_issue() -> None:
@@ -67,9 +67,7 @@ def test_robustness_score_measures_degradation() -> None:
 
 
 def test_smoke_sweep_table_score_and_plots(tmp_path) -> None:
-    df, curves = collect(
-        "heavy_tail_catoni", quick=False, seeds=1, agents=["OFUL", "CatoniOFUL"], settings="smoke"
-    )
+    df, curves = collect("heavy_tail_catoni", "smoke", seeds=1)
     table = analysis.table(df)
     assert "(uniform play)" in table.index and "±" in table.iloc[0, 0]
     assert analysis.score(df)["score"].between(0, 1).all()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from rlsuite.experiments.base import load_experiment
+from rlsuite.experiments.runner import collect
 from rlsuite.experiments.sgb_any_stepsize import analysis
-from rlsuite.experiments.study_main import collect
 
 
 def test_sweep_matches_the_issue() -> None:
@@ -40,7 +40,7 @@ def test_run_rejects_other_agents() -> None:
 
 
 def test_analysis_table_score_and_plot(tmp_path) -> None:
-    df, curves = collect("sgb_any_stepsize", quick=True, seeds=2)
+    df, curves = collect("sgb_any_stepsize", "quick", seeds=2)
     table = analysis.table(df)
     assert set(table["eta"]) == {
         p["eta"] for p in load_experiment("sgb_any_stepsize").sweep.QUICK_SETTINGS

@@ -1,4 +1,4 @@
-"""The store and the CLI under misuse: every case ends in one line and exit 2, or a correct result."""
+"""The store and CLI under misuse: each case ends in one line and exit 2, or a correct result."""
 
 import importlib.util
 import os
