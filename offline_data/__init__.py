@@ -36,6 +36,7 @@ from rlsuite.offline_data.collect import (
 )
 from rlsuite.offline_data.minari_io import policy_key, policy_names, write_dataset
 from rlsuite.offline_data.mixes import MIX_KINDS, make_d4rl_datasets, make_mix
+from rlsuite.offline_data.obp import from_obp, to_obp
 from rlsuite.offline_data.qlearning import QLEARNING_KEYS, qlearning_dataset
 
 __all__ = [
@@ -55,9 +56,11 @@ __all__ = [
     "as_policy",
     "collect",
     "evaluate",
+    "from_obp",
     "policy_key",
     "policy_names",
     "qlearning_dataset",
     "sb3_policy",
+    "to_obp",
     "write_dataset",
 ]
