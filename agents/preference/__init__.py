@@ -10,4 +10,7 @@ AGENTS: dict[str, str] = {
     "PreferenceOptimizer": "rlsuite.agents.preference.preference_optimizer:PreferenceOptimizer",
     "DistilledPO": "rlsuite.agents.preference.distilled_po:DistilledPO",
     "EnsembleDistilledPO": "rlsuite.agents.preference.ensemble_distilled_po:EnsembleDistilledPO",
+    "PessimisticDistilledPO": (
+        "rlsuite.agents.preference.pessimistic_distilled_po:PessimisticDistilledPO"
+    ),
 }
