@@ -112,7 +112,7 @@ class GradientBandit(BanditAgent):
         """Most probable arm."""
         return self.logits.argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,

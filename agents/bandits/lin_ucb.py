@@ -96,7 +96,7 @@ class LinUCB(LinearBanditAgent):
         obs = self._check_obs(obs)
         return np.einsum("rkd,rd->rk", obs, self.theta).argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,

@@ -107,8 +107,10 @@ class LinearBanditAgent(BanditAgent):
         self.delta = check_real("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
         super().__init__(n_arms, seed=seed, n_runs=n_runs)
 
-    def _obs_ndim(self) -> int:
-        return 2
+    @property
+    def observation_shape(self) -> tuple[int, ...]:
+        """One feature vector per arm: ``(n_arms, dim)``."""
+        return (self.n_arms, self.dim)
 
     def _check_obs(self, obs: np.ndarray) -> np.ndarray:
         obs = np.asarray(obs, dtype=np.float64)
@@ -215,7 +217,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
         """Arm with the largest estimated reward."""
         return np.einsum("rkd,rd->rk", self._check_obs(obs), self.theta).argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
