@@ -88,3 +88,13 @@ class LinUCB(LinearBanditAgent):
         self.b += x * np.asarray(rewards, dtype=np.float64)[:, None]
         self.theta = np.einsum("rij,rj->ri", self.v_inv, self.b)
         self.t += 1
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """``V += X^T X`` and ``b += X^T y`` per run: one Gram product for the whole log."""
+        x = self._log_features(obs, actions)  # (R, n, d)
+        gram = np.linalg.inv(self.v_inv) + np.einsum("rni,rnj->rij", x, x)
+        self.v_inv = np.linalg.inv(gram)
+        self.logdet = np.linalg.slogdet(gram)[1]
+        self.b += np.einsum("rni,nr->ri", x, rewards)
+        self.theta = np.einsum("rij,rj->ri", self.v_inv, self.b)
+        self.t += len(actions)
