@@ -92,9 +92,9 @@ class LinUCB(LinearBanditAgent):
     def _fold_log(self, obs, actions, rewards, infos) -> None:
         """``V += X^T X`` and ``b += X^T y`` per run: one Gram product for the whole log."""
         x = self._log_features(obs, actions)  # (R, n, d)
-        gram = np.linalg.inv(self.v_inv) + np.einsum("rni,rnj->rij", x, x)
+        gram = np.linalg.inv(self.v_inv) + np.swapaxes(x, 1, 2) @ x
         self.v_inv = np.linalg.inv(gram)
         self.logdet = np.linalg.slogdet(gram)[1]
-        self.b += np.einsum("rni,nr->ri", x, rewards)
+        self.b += (np.swapaxes(x, 1, 2) @ rewards.T[:, :, None])[..., 0]
         self.theta = np.einsum("rij,rj->ri", self.v_inv, self.b)
         self.t += len(actions)
