@@ -51,6 +51,11 @@ ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
         "rlsuite.envs.scalarized_multi_objective_bandit:ScalarizedMultiObjectiveBanditVectorEnv",
         {},
     ),
+    "rlsuite/MulticlassBandit-v0": (
+        "rlsuite.envs.multiclass_bandit:MulticlassBanditEnv",
+        "rlsuite.envs.multiclass_bandit:MulticlassBanditVectorEnv",
+        {},
+    ),
     "rlsuite/DataMixture-v0": ("rlsuite.envs.data_mixture:DataMixtureEnv", None, {}),
 }
 
