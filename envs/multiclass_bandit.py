@@ -13,7 +13,16 @@ from gymnasium.vector.utils import batch_space
 
 from rlsuite.envs._vector import end_rounds
 from rlsuite.envs.noise import NoiseModel, make_noise
-from rlsuite.envs.validation import check_action, check_actions, check_int, check_optional_int
+from rlsuite.envs.validation import (
+    check_action,
+    check_actions,
+    check_bool,
+    check_episode_running,
+    check_int,
+    check_optional_int,
+    check_options,
+    check_problem_seed,
+)
 
 __all__ = ["DATASETS", "MulticlassBanditEnv", "MulticlassBanditVectorEnv", "load_classification"]
 
@@ -58,16 +67,14 @@ class _MulticlassCore:
         features, labels = load_classification(dataset)
         self.dataset = dataset
         self.noise = make_noise(noise)
-        self.problem_seed = check_int("problem_seed", problem_seed, low=0)
+        self.problem_seed = check_problem_seed(problem_seed, allow_none=False)
         self.n_samples = check_optional_int("n_samples", n_samples)
         if self.n_samples is not None and self.n_samples > len(labels):
             raise ValueError(
                 f"n_samples={self.n_samples} is out of range: dataset={dataset!r} has "
                 f"{len(labels)} rows"
             )
-        if not isinstance(arm_features, bool):
-            raise TypeError(f"arm_features={arm_features!r} must be a bool")
-        self.arm_features = arm_features
+        self.arm_features = check_bool("arm_features", arm_features)
         self.horizon = check_optional_int("horizon", horizon)
         if self.n_samples is not None:  # the problem: which rows, fixed by problem_seed
             rows = np.random.default_rng(self.problem_seed).choice(
@@ -192,8 +199,9 @@ class MulticlassBanditEnv(_MulticlassCore, gym.Env[np.ndarray, np.int64]):
         self._init_core(dataset, noise, n_samples, arm_features, problem_seed, horizon)
         self.action_space = self.action_space_
         self.observation_space = self.observation_space_
-        self._row: int | None = None
+        self._row = 0
         self._t = 0
+        self._started = self._ended = False
 
     def _new_round(self) -> None:
         self._row = int(self.np_random.integers(len(self.labels)))
@@ -203,14 +211,15 @@ class MulticlassBanditEnv(_MulticlassCore, gym.Env[np.ndarray, np.int64]):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode and show a uniformly drawn row."""
         super().reset(seed=seed)
+        check_options(options)
         self._t = 0
+        self._started, self._ended = True, False
         self._new_round()
         return self._observe(np.asarray(self._row)), {"noise": self.noise.describe()}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Predict class ``action`` for the row shown."""
-        if self._row is None:
-            raise RuntimeError("call reset() before step()")
+        check_episode_running(self._started, self._ended)
         a = check_action(action, self.n_classes)
         truth = self._truth(np.asarray([self._row]), np.asarray([a]))
         info = {key: value[0] for key, value in truth.items()}
@@ -222,12 +231,10 @@ class MulticlassBanditEnv(_MulticlassCore, gym.Env[np.ndarray, np.int64]):
         self._t += 1
         terminated = self.horizon is None
         truncated = self.horizon is not None and self._t >= self.horizon
-        if terminated or truncated:
-            obs, self._row = self._observe(np.asarray(self._row)), None
-        else:
+        self._ended = terminated or truncated
+        if not self._ended:
             self._new_round()
-            obs = self._observe(np.asarray(self._row))
-        return obs, reward, terminated, truncated, info
+        return self._observe(np.asarray(self._row)), reward, terminated, truncated, info
 
 
 class MulticlassBanditVectorEnv(_MulticlassCore, VectorEnv):
@@ -270,6 +277,7 @@ class MulticlassBanditVectorEnv(_MulticlassCore, VectorEnv):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every copy and show the first rows."""
         super().reset(seed=seed)
+        check_options(options)
         self._t[:] = 0
         self._new_round()
         return self._observe(self.rows), {}

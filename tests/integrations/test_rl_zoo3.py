@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("rl_zoo3")
 
-ENV_ID = "rlsuite/MultiArmedBandit-v0"
+ENV_ID = "rlsuite/MultiArmedBandit-v1"
 # rl-zoo3 ships hyperparameters only for its own envs; ours come from a config file.
 HYPERPARAMS = f"""
 {ENV_ID}:
@@ -41,13 +41,13 @@ def test_rl_zoo3_train_ppo_on_a_registered_id(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
-    run = tmp_path / "logs" / "ppo" / "rlsuite-MultiArmedBandit-v0_1"
+    run = tmp_path / "logs" / "ppo" / "rlsuite-MultiArmedBandit-v1_1"
     # one-step episodes: each of the 2 Monitor files logs one row per step taken,
     # PPO rounds 2,000 up to whole rollouts of n_envs * n_steps = 128 steps
     monitors = [pd.read_csv(run / f"{i}.monitor.csv", skiprows=1) for i in range(2)]
     assert sum(len(m) for m in monitors) == 2048
     assert all(set(m["l"]) == {1} for m in monitors)
-    model = PPO.load(run / "rlsuite-MultiArmedBandit-v0.zip", device="cpu")
+    model = PPO.load(run / "rlsuite-MultiArmedBandit-v1.zip", device="cpu")
     probe = gym.make(ENV_ID, n_arms=4)
     obs, _ = probe.reset(seed=0)
     action, _ = model.predict(obs, deterministic=True)

@@ -12,7 +12,7 @@ import rlsuite.envs  # noqa: E402, F401
 @pytest.mark.parametrize(
     "env_id",
     [
-        "rlsuite/MultiArmedBandit-v0",
+        "rlsuite/MultiArmedBandit-v1",
         "rlsuite/LinearContextualBandit-v0",
         "rlsuite/ScalarizedMultiObjectiveBandit-v0",
     ],

@@ -28,7 +28,7 @@ def datasets_path(tmp_path, monkeypatch):
     return tmp_path / "datasets"
 
 
-MAB = "rlsuite/MultiArmedBandit-v0"
+MAB = "rlsuite/MultiArmedBandit-v1"
 LCB = "rlsuite/LinearContextualBandit-v0"
 
 
