@@ -16,6 +16,7 @@
 from rlsuite.agents.process.beam_search import BeamSearchResult, beam_search
 from rlsuite.agents.process.pav_policy_gradient import PAVPolicyGradient
 from rlsuite.agents.process.values import (
+    BestOfKProver,
     GammaProver,
     ValueTables,
     policy_values,
@@ -29,6 +30,7 @@ AGENTS: dict[str, str] = {
 }
 
 __all__ = [
+    "BestOfKProver",
     "AGENTS",
     "BeamSearchResult",
     "GammaProver",
