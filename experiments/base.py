@@ -74,6 +74,26 @@ class RunResult:
     curve_steps: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def curve_blobs(key: Any, result: RunResult) -> list[tuple[str, bytes, bytes]]:
+    """``(name, steps, values)`` little-endian float64 blobs of every curve of a run.
+
+    Here (numpy only) rather than in the store, so pool workers can build
+    them and the single writing parent only inserts.
+    """
+    blobs = []
+    for curve, series in result.curves.items():
+        values = np.asarray(series, dtype="<f8").ravel()
+        steps = result.curve_steps.get(curve)
+        steps = np.arange(1, values.size + 1) if steps is None else steps
+        steps = np.asarray(steps, dtype="<f8").ravel()
+        if steps.shape != values.shape:
+            raise ValueError(
+                f"curve {curve!r} of run {key} has {values.size} values but {steps.size} steps"
+            )
+        blobs.append((curve, steps.tobytes(), values.tobytes()))
+    return blobs
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting of a sweep with the agents it runs and each agent's seed count."""

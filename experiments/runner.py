@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from rlsuite.experiments.base import (
     Experiment,
     RunResult,
+    curve_blobs,
     list_experiments,
     load_experiment,
     resolve_callable,
@@ -178,18 +179,23 @@ def plan_runs(
 
 
 # -------------------------------------------------------------------- workers
-#: What a worker sends back: key, result (None on error), wall seconds, error text.
-Outcome = tuple[RunKey, "RunResult | None", float, "str | None"]
+#: What a worker sends back: key, (metrics, curve blobs) or None on error, wall s, error text.
+Outcome = tuple[RunKey, "tuple[dict[str, float], list] | None", float, "str | None"]
 
 
 def _execute(spec: RunSpec) -> Outcome:
-    """Run one spec; exceptions become an error string so the pool survives them."""
+    """Run one spec; exceptions become an error string so the pool survives them.
+
+    The curves go back as float64 blobs (numpy arrays pickle slower), built
+    here so the parent, the only writer, just inserts them.
+    """
     start = time.perf_counter()
     try:
         result = resolve_callable(spec.run)(dict(spec.params), spec.agent, spec.seed)
         if not isinstance(result, RunResult):
             raise TypeError(f"run() returned {type(result).__name__}, not RunResult")
-        return spec.key, result, time.perf_counter() - start, None
+        packed = ({k: float(v) for k, v in result.metrics.items()}, curve_blobs(spec.key, result))
+        return spec.key, packed, time.perf_counter() - start, None
     except Exception:  # noqa: BLE001 - reported per run, the sweep goes on
         return spec.key, None, time.perf_counter() - start, traceback.format_exc()
 
@@ -433,7 +439,8 @@ def _consume(
                 store.record_failure(key, error)
             else:
                 assert result is not None
-                buffer.append(RunRecord(key, params[key], result, wall_s))
+                metrics, blobs = result
+                buffer.append(RunRecord(key, params[key], RunResult(metrics), wall_s, blobs))
             bar.update(1)
             if bar.n % 64 == 0 or error is not None:
                 bar.set_postfix_str(f"{total - bar.n} left, {summary.failed} failed", refresh=False)

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rlsuite.experiments.base import RunResult, canonical_params, sweep_of
+from rlsuite.experiments.base import RunResult, canonical_params, curve_blobs, sweep_of
 
 __all__ = ["KEY_COLUMNS", "SCHEMA_VERSION", "ResultsStore", "RunRecord", "StoreError"]
 
@@ -63,26 +63,12 @@ class RunRecord:
     params: dict[str, Any]
     result: RunResult
     wall_s: float
+    #: ``curve_blobs(key, result)``, when a worker already computed them.
+    blobs: list[tuple[str, bytes, bytes]] | None = None
 
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _curve_blobs(key: RunKey, result: RunResult) -> list[tuple[str, bytes, bytes]]:
-    """``(name, steps, values)`` float64 blobs of every curve of a run."""
-    blobs = []
-    for curve, series in result.curves.items():
-        values = np.asarray(series, dtype="<f8").ravel()
-        steps = result.curve_steps.get(curve)
-        steps = np.arange(1, values.size + 1) if steps is None else steps
-        steps = np.asarray(steps, dtype="<f8").ravel()
-        if steps.shape != values.shape:
-            raise ValueError(
-                f"curve {curve!r} of run {key} has {values.size} values but {steps.size} steps"
-            )
-        blobs.append((curve, steps.tobytes(), values.tobytes()))
-    return blobs
 
 
 _KEY_SQL = "experiment TEXT NOT NULL, setting TEXT NOT NULL, agent TEXT NOT NULL, "
@@ -273,14 +259,18 @@ class ResultsStore:
             raise self._fail("was opened read-only")
         rows, metric_rows, curve_rows, keys = [], [], [], []
         now = _now()
+        texts: dict[int, str] = {}  # runs of one setting share its params dict
         for record in records:
             experiment, setting, agent, seed = record.key
             key = (experiment, setting, agent, int(seed))
             keys.append(key)
-            params = canonical_params(record.params)
+            params = texts.get(id(record.params))
+            if params is None:
+                params = texts[id(record.params)] = canonical_params(record.params)
             rows.append((*key, sweep_of(setting), params, float(record.wall_s), now))
             metric_rows += [(*key, m, float(v)) for m, v in record.result.metrics.items()]
-            curve_rows += [(*key, *blobs) for blobs in _curve_blobs(key, record.result)]
+            blobs = record.blobs if record.blobs is not None else curve_blobs(key, record.result)
+            curve_rows += [(*key, *blob) for blob in blobs]
         where = "experiment=? AND setting=? AND agent=? AND seed=?"
         with self._guard():
             conn = self._conn
