@@ -18,7 +18,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 #: ID -> (entry point, vector entry point or None, registration kwargs)
 ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
-    "rlsuite/MultiArmedBandit-v0": (
+    "rlsuite/MultiArmedBandit-v1": (
         "rlsuite.envs.multi_armed_bandit:MultiArmedBanditEnv",
         "rlsuite.envs.multi_armed_bandit:MultiArmedBanditVectorEnv",
         {},
@@ -29,26 +29,47 @@ ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
         {},
     ),
     "rlsuite/Inlining-v0": ("rlsuite.envs.inlining:InliningEnv", None, {}),
-    "rlsuite/PreferenceBandit-v0": (
+    "rlsuite/PreferenceBandit-v1": (
         "rlsuite.envs.preference_bandit:PreferenceBanditEnv",
         "rlsuite.envs.preference_bandit:PreferenceBanditVectorEnv",
         {},
     ),
-    "rlsuite/PlantedSequence-v0": (
+    "rlsuite/PlantedSequence-v1": (
         "rlsuite.envs.planted_sequence:PlantedSequenceEnv",
         None,
         {},
     ),
+    # Gymnasium's passive checker warns on every gym.make that a vector reward is not a
+    # float (MO-Gymnasium's convention, as mo_gymnasium.make does); check_env still runs it.
     "rlsuite/MultiObjectiveBandit-v0": (
         "rlsuite.envs.multi_objective_bandit:MultiObjectiveBanditEnv",
         "rlsuite.envs.multi_objective_bandit:MultiObjectiveBanditVectorEnv",
+        {"disable_env_checker": True},
+    ),
+    "rlsuite/ScalarizedMultiObjectiveBandit-v0": (
+        "rlsuite.envs.scalarized_multi_objective_bandit:ScalarizedMultiObjectiveBanditEnv",
+        "rlsuite.envs.scalarized_multi_objective_bandit:ScalarizedMultiObjectiveBanditVectorEnv",
         {},
     ),
-    "rlsuite/DataMixture-v0": ("rlsuite.envs.data_mixture:DataMixtureEnv", None, {}),
+    "rlsuite/MulticlassBandit-v0": (
+        "rlsuite.envs.multiclass_bandit:MulticlassBanditEnv",
+        "rlsuite.envs.multiclass_bandit:MulticlassBanditVectorEnv",
+        {},
+    ),
+    "rlsuite/DataMixture-v1": ("rlsuite.envs.data_mixture:DataMixtureEnv", None, {}),
 }
 
-for _env_id, (_entry, _vector_entry, _kwargs) in ENV_SPECS.items():
+#: v0 of the envs that drew their problem at every seeded ``reset``; kept so
+#: results recorded with them can be rerun, deprecated (Gymnasium warns that
+#: they are out of date). ``problem_seed=None`` is that behaviour.
+DEPRECATED_ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
+    env_id.replace("-v1", "-v0"): (entry, vector_entry, {"kwargs": {"problem_seed": None}})
+    for env_id, (entry, vector_entry, _) in ENV_SPECS.items()
+    if env_id.endswith("-v1")
+}
+
+for _env_id, (_entry, _vector_entry, _kwargs) in {**ENV_SPECS, **DEPRECATED_ENV_SPECS}.items():
     if _env_id not in registry:
         register(id=_env_id, entry_point=_entry, vector_entry_point=_vector_entry, **_kwargs)
 
-__all__ = ["ENV_SPECS", "__version__"]
+__all__ = ["DEPRECATED_ENV_SPECS", "ENV_SPECS", "__version__"]

@@ -8,7 +8,14 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.envs.validation import (
+    MAX_SIZE,
+    check_episode_running,
+    check_int,
+    check_options,
+    check_problem_seed,
+    check_real,
+)
 
 __all__ = [
     "DataMixtureEnv",
@@ -152,23 +159,32 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Starting State
     The domain transition matrices (built as in the Description, then mixed
-    with 1% uniform mass so every chain is ergodic) are drawn on the first
-    reset and redrawn whenever ``reset`` gets a seed; a reset without a seed
-    keeps them, so one seeded reset fixes the task for many training runs.
-    Sequences start in their domain's stationary distribution.
+    with 1% uniform mass so every chain is ergodic) are drawn in ``__init__``
+    from ``problem_seed`` (the first draws of ``default_rng(problem_seed)``, so
+    ``problem_seed=s`` poses the task that v0 drew on ``reset(seed=s)``);
+    ``reset(seed=...)`` seeds only the training corpora. ``problem_seed=None``
+    is the v0 behaviour: the task is drawn on the first reset and redrawn
+    whenever ``reset`` gets a seed. Sequences start in their domain's
+    stationary distribution.
 
     ## Episode End
     Every step is one training run and terminates the episode.
 
     ## Arguments
-    ``gym.make("rlsuite/DataMixture-v0", n_domains=4, vocab_size=40,
+    ``gym.make("rlsuite/DataMixture-v1", n_domains=4, vocab_size=40,
     token_budget=16384, sequence_length=32, smoothing=0.01,
     concentration=0.2, specificity=0.5, relatedness=0.5,
-    validation_domains=(0, 1), validation_weight=0.5)``. ``token_budget``
-    must be at least ``sequence_length``; the fractions lie in ``[0, 1]``.
+    validation_domains=(0, 1), validation_weight=0.5, problem_seed=0)``.
+    ``token_budget`` must be at least ``sequence_length`` and at most
+    ``10**7``; ``n_domains * vocab_size**2`` at most ``10**7``; the fractions
+    lie in ``[0, 1]``. ``step()`` before ``reset()`` or after the episode
+    ended raises.
 
     ## Version History
-    * v0: initial version.
+    * v1: the task is fixed by ``problem_seed`` at construction instead of
+      being redrawn by every seeded ``reset`` (issue 16). ``step()`` after the
+      episode ended raises.
+    * v0: initial version; registered with ``problem_seed=None`` (deprecated).
     """
 
     metadata = {"render_modes": []}
@@ -185,11 +201,19 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
         relatedness: float = 0.5,
         validation_domains: tuple[int, int] = (0, 1),
         validation_weight: float = 0.5,
+        problem_seed: int | None = 0,
     ) -> None:
-        self.n_domains = check_int("n_domains", n_domains, low=2)
-        self.vocab_size = check_int("vocab_size", vocab_size, low=2)
-        self.sequence_length = check_int("sequence_length", sequence_length, low=2)
-        self.token_budget = check_int("token_budget", token_budget, low=self.sequence_length)
+        self.n_domains = check_int("n_domains", n_domains, low=2, high=MAX_SIZE)
+        self.vocab_size = check_int("vocab_size", vocab_size, low=2, high=MAX_SIZE)
+        if self.n_domains * self.vocab_size**2 > MAX_SIZE:
+            raise ValueError(
+                f"n_domains * vocab_size**2 = {self.n_domains} * {self.vocab_size}**2 is out of "
+                f"range: the transition tables must have at most {MAX_SIZE} entries"
+            )
+        self.sequence_length = check_int("sequence_length", sequence_length, low=2, high=MAX_SIZE)
+        self.token_budget = check_int(
+            "token_budget", token_budget, low=self.sequence_length, high=MAX_SIZE
+        )
         self.smoothing = check_real("smoothing", smoothing, 0.0, low_open=True)
         self.concentration = check_real("concentration", concentration, 0.0, low_open=True)
         self.specificity = check_real("specificity", specificity, 0.0, 1.0)
@@ -199,7 +223,11 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
         self.n_sequences = self.token_budget // self.sequence_length
         self.action_space = spaces.Box(0.0, 1.0, shape=(self.n_domains,), dtype=np.float32)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
+        self.problem_seed = check_problem_seed(problem_seed)
         self.transitions: np.ndarray | None = None
+        if self.problem_seed is not None:
+            self._draw_task(np.random.default_rng(self.problem_seed))
+        self._started = self._ended = False
 
     def _check_validation_domains(self, domains: Any) -> tuple[int, int]:
         pair = tuple(domains) if isinstance(domains, (tuple, list)) else ()
@@ -212,11 +240,11 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
         return first, second
 
     # ------------------------------------------------------------------ task
-    def _draw_task(self) -> None:
+    def _draw_task(self, rng: np.random.Generator) -> None:
         k, v = self.n_domains, self.vocab_size
         alpha = np.full(v, self.concentration)
-        shared = self.np_random.dirichlet(alpha, size=v)
-        specific = self.np_random.dirichlet(alpha, size=(k, v))
+        shared = rng.dirichlet(alpha, size=v)
+        specific = rng.dirichlet(alpha, size=(k, v))
         rows = (1.0 - self.specificity) * shared + self.specificity * specific
         # Each other domain is a relative of one end-task source, alternating.
         others = [i for i in range(k) if i not in self.validation_domains]
@@ -271,16 +299,17 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start a new episode; a seed redraws the domains."""
+        """Start a new episode; ``seed`` seeds the corpora (and, for v0, redraws the domains)."""
         super().reset(seed=seed)
-        if seed is not None or self.transitions is None:
-            self._draw_task()
+        check_options(options)
+        if self.problem_seed is None and (seed is not None or not self._started):
+            self._draw_task(self.np_random)
+        self._started, self._ended = True, False
         return np.zeros(1, dtype=np.float32), {"validation_domains": self.validation_domains}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Train a bigram LM on the mixture ``action / action.sum()`` and score it."""
-        if self.transitions is None:
-            raise RuntimeError("call reset() before step()")
+        check_episode_running(self._started, self._ended)
         mixture = check_mixture(action, self.n_domains)
         model, per_domain = self.train(mixture)
         validation_loss = float(bigram_cross_entropy(model, self.validation_bigram_weights))
@@ -291,4 +320,5 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
             "sequences_per_domain": per_domain,
             "bigram_probs": model,
         }
+        self._ended = True
         return np.zeros(1, dtype=np.float32), -validation_loss, True, False, info

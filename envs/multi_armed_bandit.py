@@ -12,7 +12,17 @@ from gymnasium.vector.utils import batch_space
 
 from rlsuite.envs._vector import end_rounds
 from rlsuite.envs.noise import NoiseModel, make_noise
-from rlsuite.envs.validation import check_action, check_actions, check_int, check_optional_int
+from rlsuite.envs.validation import (
+    MAX_SIZE,
+    check_action,
+    check_actions,
+    check_episode_running,
+    check_int,
+    check_optional_int,
+    check_options,
+    check_problem_seed,
+    check_real_array,
+)
 
 __all__ = ["MultiArmedBanditEnv", "MultiArmedBanditVectorEnv"]
 
@@ -20,11 +30,9 @@ __all__ = ["MultiArmedBanditEnv", "MultiArmedBanditVectorEnv"]
 def _check_means(means: Any, n_arms: int, noise: NoiseModel) -> np.ndarray | None:
     if means is None:
         return None
-    arr = np.asarray(means, dtype=np.float64)
-    if arr.shape != (n_arms,):
-        raise ValueError(f"means has shape {arr.shape}, must be (n_arms,) = ({n_arms},)")
+    arr = check_real_array("means", means, (n_arms,))
     noise.validate_means(arr)
-    return arr.copy()
+    return arr
 
 
 def _draw_means(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -64,8 +72,13 @@ class MultiArmedBanditEnv(gym.Env[np.ndarray, np.int64]):
     variance (``inf`` if it does not exist) and its moment order.
 
     ## Starting State
-    If ``means`` is not given, they are drawn i.i.d. ``U[0, 1]`` on the first
-    reset and redrawn whenever ``reset`` gets a seed (bsuite's mapping seed).
+    If ``means`` is not given, they are drawn i.i.d. ``U[0, 1]`` in
+    ``__init__`` from ``problem_seed``, so every copy built with the same
+    arguments poses the same problem (SB3's ``make_vec_env`` copies and an
+    eval env included) and ``reset(seed=...)`` seeds only the rewards. Vary
+    ``problem_seed`` to average over instances. ``problem_seed=None`` is the
+    v0 behaviour: means drawn from ``self.np_random`` on the first reset and
+    redrawn whenever ``reset`` gets a seed (bsuite's mapping seed).
 
     ## Episode End
     With ``horizon=None`` every round is one episode (terminated). With
@@ -74,12 +87,18 @@ class MultiArmedBanditEnv(gym.Env[np.ndarray, np.int64]):
     problem definition, not a training budget.
 
     ## Arguments
-    ``gym.make("rlsuite/MultiArmedBandit-v0", n_arms=10, means=None,
-    noise="gaussian", horizon=None)``; ``noise`` is a name or a
-    :class:`rlsuite.envs.noise.NoiseModel`.
+    ``gym.make("rlsuite/MultiArmedBandit-v1", n_arms=10, means=None,
+    noise="gaussian", horizon=None, problem_seed=0)``; ``noise`` is a name or
+    a :class:`rlsuite.envs.noise.NoiseModel`; ``n_arms`` is at most
+    ``10**7``; ``problem_seed`` is an integer ``>= 0`` (ignored when ``means``
+    is given) or ``None``. ``step()`` before ``reset()`` or after the episode
+    ended raises :class:`rlsuite.envs.validation.EpisodeNotRunning`.
 
     ## Version History
-    * v0: initial version.
+    * v1: the means are fixed by ``problem_seed`` at construction instead of
+      being redrawn by every seeded ``reset``; the native vector env's copies
+      share them (issue 16). ``step()`` after the episode ended raises.
+    * v0: initial version; registered with ``problem_seed=None`` (deprecated).
     """
 
     metadata = {"render_modes": []}
@@ -90,15 +109,25 @@ class MultiArmedBanditEnv(gym.Env[np.ndarray, np.int64]):
         means: Any = None,
         noise: str | NoiseModel = "gaussian",
         horizon: int | None = None,
+        problem_seed: int | None = 0,
     ) -> None:
-        self.n_arms = check_int("n_arms", n_arms, low=2)
+        self.n_arms = check_int("n_arms", n_arms, low=2, high=MAX_SIZE)
         self.noise = make_noise(noise)
         self.fixed_means = _check_means(means, self.n_arms, self.noise)
         self.horizon = check_optional_int("horizon", horizon)
+        self.problem_seed = check_problem_seed(problem_seed)
         self.action_space = spaces.Discrete(self.n_arms)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
         self.means: np.ndarray | None = self.fixed_means
+        if self.means is None and self.problem_seed is not None:
+            self.means = _draw_means(np.random.default_rng(self.problem_seed), (self.n_arms,))
         self._t = 0
+        self._started = self._ended = False
+
+    @property
+    def draws_at_reset(self) -> bool:
+        """v0 (``problem_seed=None``, no ``means``): the first or a seeded reset draws the means."""
+        return self.fixed_means is None and self.problem_seed is None
 
     def _obs(self) -> np.ndarray:
         return np.zeros(1, dtype=np.float32)
@@ -114,19 +143,21 @@ class MultiArmedBanditEnv(gym.Env[np.ndarray, np.int64]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start a new episode; a seed redraws the means unless they were given."""
+        """Start a new episode; ``seed`` seeds the rewards (and, for v0, redraws the means)."""
         super().reset(seed=seed)
-        if self.fixed_means is None and (seed is not None or self.means is None):
+        check_options(options)
+        if self.draws_at_reset and (seed is not None or not self._started):
             self.means = _draw_means(self.np_random, (self.n_arms,))
         self._t = 0
+        self._started, self._ended = True, False
         info = self._round_info()
         info["noise"] = self.noise.describe()
         return self._obs(), info
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Pull ``action`` and return its noisy reward."""
-        if self.means is None:
-            raise RuntimeError("call reset() before step()")
+        check_episode_running(self._started, self._ended)
+        assert self.means is not None
         a = check_action(action, self.n_arms)
         reward = float(self.noise.sample_rewards(self.np_random, self.means[a]))
         self._t += 1
@@ -138,54 +169,53 @@ class MultiArmedBanditEnv(gym.Env[np.ndarray, np.int64]):
             info["noise_std"] = std
         terminated = self.horizon is None
         truncated = self.horizon is not None and self._t >= self.horizon
+        self._ended = terminated or truncated
         return self._obs(), reward, terminated, truncated, info
 
 
 class MultiArmedBanditVectorEnv(VectorEnv):
-    """``R`` independent copies of :class:`MultiArmedBanditEnv` stepped in numpy.
+    """``R`` copies of :class:`MultiArmedBanditEnv` stepped in numpy.
 
-    Sub-env ``i`` has its own means (row ``i`` of ``means``, shape ``(R, K)``)
-    and draws its rewards from the same family as the single env. Episodes
-    auto-reset in the same step (``AutoresetMode.SAME_STEP``); drawn means are
-    kept across episodes unless ``reset`` gets a seed, as in the single env.
+    The constructor takes ``num_envs`` and the single env's arguments, which
+    a :class:`MultiArmedBanditEnv` (``self.problem``) validates and uses to
+    draw the problem, so the two share one code path for parameters. Every
+    copy poses that one problem (the means of ``problem_seed``, or the given
+    ``means``) and draws its own rewards from the vector env's
+    ``np_random``. With ``problem_seed=None`` (v0) each copy instead draws
+    its own means from ``np_random`` on the first reset and on every seeded
+    reset. Episodes auto-reset in the same step (``AutoresetMode.SAME_STEP``).
     ``infos`` holds ``expected_reward``, ``regret``, ``optimal_action`` as
     ``(R,)`` arrays and ``expected_rewards`` as ``(R, K)``.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
-    def __init__(
-        self,
-        num_envs: int = 1,
-        n_arms: int = 10,
-        means: Any = None,
-        noise: str | NoiseModel = "gaussian",
-        horizon: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.num_envs = check_int("num_envs", num_envs)
-        self.n_arms = check_int("n_arms", n_arms, low=2)
-        self.noise = make_noise(noise)
-        self.fixed_means = _check_means(means, self.n_arms, self.noise)
-        self.horizon = check_optional_int("horizon", horizon)
-        self.single_action_space = spaces.Discrete(self.n_arms)
-        self.single_observation_space = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
+    def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
+        self.num_envs = check_int("num_envs", num_envs, high=MAX_SIZE)
+        self.problem = MultiArmedBanditEnv(**kwargs)  # validates every argument
+        self.n_arms, self.noise = self.problem.n_arms, self.problem.noise
+        self.horizon, self.problem_seed = self.problem.horizon, self.problem.problem_seed
+        self.single_action_space = self.problem.action_space
+        self.single_observation_space = self.problem.observation_space
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.means: np.ndarray | None = None
-        if self.fixed_means is not None:
-            self.means = np.broadcast_to(self.fixed_means, (self.num_envs, self.n_arms)).copy()
+        if self.problem.means is not None:
+            self.means = np.broadcast_to(self.problem.means, (self.num_envs, self.n_arms)).copy()
         self._row_offsets = np.arange(self.num_envs) * self.n_arms
         self._t = np.zeros(self.num_envs, dtype=np.int64)
         self._obs = np.zeros((self.num_envs, 1), dtype=np.float32)
+        self._started = False
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Reset every sub-env; a seed redraws all means unless they were given."""
+        """Reset every copy; ``seed`` seeds the rewards (and, for v0, redraws the means)."""
         super().reset(seed=seed)
-        if self.fixed_means is None and (seed is not None or self.means is None):
+        check_options(options)
+        if self.problem.draws_at_reset and (seed is not None or not self._started):
             self.means = _draw_means(self.np_random, (self.num_envs, self.n_arms))
+        self._started = True
         self._t[:] = 0
         assert self.means is not None
         # Means only change here, so the per-step infos reuse these.
@@ -197,9 +227,9 @@ class MultiArmedBanditVectorEnv(VectorEnv):
     def step(
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        """Pull one arm in every sub-env."""
-        if self.means is None:
-            raise RuntimeError("call reset() before step()")
+        """Pull one arm in every copy."""
+        check_episode_running(self._started, False)
+        assert self.means is not None
         actions = check_actions(actions, self.num_envs, self.n_arms)
         expected = self.means.reshape(-1)[self._row_offsets + actions]
         rewards = self.noise.sample_rewards(self.np_random, expected)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -13,10 +15,14 @@ from gymnasium.vector.utils import batch_space
 from rlsuite.envs._vector import end_rounds, one_hot_contexts
 from rlsuite.envs.noise import Bernoulli, NoiseModel, make_noise
 from rlsuite.envs.validation import (
+    MAX_SIZE,
     check_action,
     check_actions,
+    check_episode_running,
     check_int,
     check_optional_int,
+    check_options,
+    check_problem_seed,
     check_real,
 )
 
@@ -42,6 +48,37 @@ def check_weights(weights: Any, n_objectives: int, name: str = "weights") -> np.
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or abs(arr.sum() - 1.0) > 1e-6:
         raise ValueError(f"{name}={arr.tolist()!r} must be non-negative and sum to 1 (the simplex)")
     return arr
+
+
+#: Gymnasium's vectorizers, which store one float reward per copy
+_SCALAR_VECTORIZERS = ("gymnasium.vector.sync_vector_env", "gymnasium.vector.async_vector_env")
+
+
+def refuse_scalar_vectorizers(env_id: str) -> None:
+    """Raise if the caller of ``step`` is Gymnasium's ``SyncVectorEnv`` / ``AsyncVectorEnv``.
+
+    They keep one float reward per copy, so a vector reward crashes the sync
+    one ("setting an array element with a sequence") and makes the async one
+    return rewards of varying shape. Gymnasium has no hook for this, so the
+    env looks at the frames above its ``step`` (skipping Gymnasium's
+    wrappers); MO-Gymnasium's ``MOSyncVectorEnv`` steps from its own module
+    and passes.
+    """
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module in _SCALAR_VECTORIZERS:
+            raise TypeError(
+                f"{env_id} returns a vector reward, which Gymnasium's SyncVectorEnv / "
+                "AsyncVectorEnv (gym.make_vec with 'sync' or 'async') cannot hold. Use the "
+                "native vector env, gym.make_vec(id, num_envs, "
+                "vectorization_mode='vector_entry_point'), or mo_gymnasium's "
+                "MOSyncVectorEnv; for a scalar reward use "
+                "'rlsuite/ScalarizedMultiObjectiveBandit-v0' with weights=..."
+            )
+        if not module.startswith(("gymnasium.core", "gymnasium.wrappers")):
+            return
+        frame = frame.f_back
 
 
 class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
@@ -106,7 +143,7 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
 
     ## Starting State
     The instance (means and reference policy) is drawn in ``__init__`` from
-    ``instance_seed``, so learners that reseed the env keep the same problem;
+    ``problem_seed``, so learners that reseed the env keep the same problem;
     ``reset`` draws a context uniformly with ``self.np_random``.
 
     ## Episode End
@@ -118,10 +155,18 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
     ## Arguments
     ``gym.make("rlsuite/MultiObjectiveBandit-v0", n_contexts=16, n_actions=32,
     n_objectives=2, kl_coef=0.1, reference_scale=1.0, noise="bernoulli",
-    instance_seed=0, horizon=None)``.
+    problem_seed=0, horizon=None)``; ``n_contexts * n_actions * n_objectives``
+    is at most ``10**7``. ``step()`` before ``reset()`` or after the episode
+    ended raises.
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version. ``instance_seed`` was renamed ``problem_seed``, the
+      name every rlsuite env uses; ``instance_seed`` still works for one
+      version (deprecated, it warns). The problems drawn are unchanged.
+      Registered with ``disable_env_checker=True`` (the passive checker warns
+      on every ``gym.make`` that a vector reward is not a float);
+      ``gym.make_vec`` in ``sync`` / ``async`` mode raises a ``TypeError``
+      naming the native vector env and ``MOSyncVectorEnv``.
     """
 
     metadata = {"render_modes": []}
@@ -134,16 +179,37 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
         kl_coef: float = 0.1,
         reference_scale: float = 1.0,
         noise: str | NoiseModel = "bernoulli",
-        instance_seed: int = 0,
+        problem_seed: int = 0,
         horizon: int | None = None,
+        instance_seed: int | None = None,
     ) -> None:
-        self.n_contexts = check_int("n_contexts", n_contexts, low=1)
-        self.n_actions = check_int("n_actions", n_actions, low=2)
-        self.n_objectives = check_int("n_objectives", n_objectives, low=2)
+        self.n_contexts = check_int("n_contexts", n_contexts, low=1, high=MAX_SIZE)
+        self.n_actions = check_int("n_actions", n_actions, low=2, high=MAX_SIZE)
+        self.n_objectives = check_int("n_objectives", n_objectives, low=2, high=MAX_SIZE)
+        if self.n_contexts * self.n_actions * self.n_objectives > MAX_SIZE:
+            raise ValueError(
+                f"n_contexts * n_actions * n_objectives = {self.n_contexts} * {self.n_actions}"
+                f" * {self.n_objectives} is out of range: must be at most {MAX_SIZE}"
+            )
         self.kl_coef = check_real("kl_coef", kl_coef, 0.0, low_open=True)
-        self.reference_scale = check_real("reference_scale", reference_scale, 0.0)
+        # exp(w . mu / kl_coef) of optimal_policy is computed in log space, so
+        # only a scale so large that the logits overflow float64 is refused.
+        self.reference_scale = check_real("reference_scale", reference_scale, 0.0, 1e100)
         self.noise = make_noise(noise)
-        self.instance_seed = check_int("instance_seed", instance_seed, low=0)
+        if instance_seed is not None:
+            warnings.warn(
+                "instance_seed is deprecated, use problem_seed (the name every rlsuite env uses)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            seed = check_problem_seed(instance_seed, allow_none=False)
+            if problem_seed not in (0, seed):
+                raise ValueError(
+                    f"instance_seed={instance_seed!r} and problem_seed={problem_seed!r} "
+                    "disagree: pass problem_seed only"
+                )
+            problem_seed = seed
+        self.problem_seed = check_problem_seed(problem_seed, allow_none=False)
         self.horizon = check_optional_int("horizon", horizon)
         self.reward_dim = self.n_objectives
         self.action_space = spaces.Discrete(self.n_actions)
@@ -159,9 +225,16 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
         self.noise.validate_means(self.expected_reward_table)
         self._context = 0
         self._t = 0
+        self._vectorizer_checked = False
+        self._started = self._ended = False
+
+    @property
+    def instance_seed(self) -> int:
+        """Deprecated name of :attr:`problem_seed`."""
+        return self.problem_seed  # type: ignore[return-value]
 
     def _draw_instance(self) -> tuple[np.ndarray, np.ndarray]:
-        rng = np.random.default_rng(self.instance_seed)
+        rng = np.random.default_rng(self.problem_seed)
         shape = (self.n_contexts, self.n_actions)
         if self.n_objectives == 2:
             angle = rng.uniform(0.0, np.pi / 2, shape)
@@ -232,12 +305,19 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode in a uniformly drawn context."""
         super().reset(seed=seed)
+        check_options(options)
         self._context = int(self.np_random.integers(self.n_contexts))
         self._t = 0
+        self._started, self._ended = True, False
         return self._obs(), self._round_info()
 
     def step(self, action: Any) -> tuple[np.ndarray, np.ndarray, bool, bool, dict[str, Any]]:
         """Answer the current context with ``action``; the reward is a float32 vector."""
+        if not self._vectorizer_checked:
+            if getattr(self, "reward_space", None) is not None:  # not the scalarised subclass
+                refuse_scalar_vectorizers("rlsuite/MultiObjectiveBandit")
+            self._vectorizer_checked = True
+        check_episode_running(self._started, self._ended)
         a = check_action(action, self.n_actions)
         means = self.expected_reward_table[self._context, a]
         reward = self.noise.sample_rewards(self.np_random, means).astype(np.float32)
@@ -247,6 +327,7 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
         self._t += 1
         terminated = self.horizon is None
         truncated = self.horizon is not None and self._t >= self.horizon
+        self._ended = terminated or truncated
         if self.horizon is not None:
             self._context = int(self.np_random.integers(self.n_contexts))
             info.update({f"next_round_{k}": v for k, v in self._round_info().items()})
@@ -257,7 +338,7 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
     """``R`` independent copies of :class:`MultiObjectiveBanditEnv` stepped in numpy.
 
     All copies share one instance (means and reference policy, fixed by
-    ``instance_seed`` as in the single env) and draw their contexts
+    ``problem_seed`` as in the single env) and draw their contexts
     independently from the vector env's ``np_random``. Episodes auto-reset in
     the same step (``AutoresetMode.SAME_STEP``), so the returned observation is
     always the next round's context and ``infos["next_round_context"]`` names
@@ -270,7 +351,7 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
-        self.num_envs = check_int("num_envs", num_envs)
+        self.num_envs = check_int("num_envs", num_envs, high=MAX_SIZE)
         self.instance = MultiObjectiveBanditEnv(**kwargs)  # validates and draws the instance
         self.n_contexts, self.n_actions = self.instance.n_contexts, self.instance.n_actions
         self.n_objectives, self.kl_coef = self.instance.n_objectives, self.instance.kl_coef
@@ -292,6 +373,7 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every copy in a uniformly drawn context."""
         super().reset(seed=seed)
+        check_options(options)
         self._t[:] = 0
         self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
         return self._obs(), self._round_info()

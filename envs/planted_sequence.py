@@ -8,9 +8,28 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rlsuite.envs.validation import check_action, check_int
+from rlsuite.envs.validation import (
+    ParameterTypeError,
+    check_action,
+    check_episode_running,
+    check_int,
+    check_options,
+    check_problem_seed,
+)
 
-__all__ = ["PlantedSequenceEnv", "matching_automaton"]
+#: Limits checked before anything is allocated: the matching automaton is built
+#: by the quadratic definition in Python, ``O(target_length**3 * vocab_size)``.
+MAX_VOCAB_SIZE = 1000
+MAX_TARGET_LENGTH = 32
+MAX_LENGTH = 100_000
+
+__all__ = [
+    "MAX_LENGTH",
+    "MAX_TARGET_LENGTH",
+    "MAX_VOCAB_SIZE",
+    "PlantedSequenceEnv",
+    "matching_automaton",
+]
 
 
 def matching_automaton(target: Any, vocab_size: int) -> np.ndarray:
@@ -83,9 +102,14 @@ class PlantedSequenceEnv(gym.Env[np.ndarray, np.int64]):
     same event. No noise is added.
 
     ## Starting State
-    The empty response. ``y*`` is drawn uniformly from ``[0, vocab_size)^L``
-    with ``self.np_random`` on the first reset and redrawn whenever ``reset``
-    gets a seed, unless ``target`` is given. ``info`` carries ``target`` (the
+    The empty response. Unless ``target`` is given, ``y*`` is drawn uniformly
+    from ``[0, vocab_size)^L`` in ``__init__`` from ``problem_seed`` (the first
+    draw of ``default_rng(problem_seed)``, so ``problem_seed=s`` plants the
+    ``y*`` that v0 drew on ``reset(seed=s)``); every copy built with the same
+    arguments shares it, and ``reset(seed=...)`` seeds nothing else the env
+    draws. ``problem_seed=None`` is the v0 behaviour: ``y*`` drawn with
+    ``self.np_random`` on the first reset and redrawn whenever ``reset`` gets
+    a seed. ``info`` carries ``target`` (the
     ground truth, as DESIGN.md asks) and ``matching_state``, the state of the
     KMP matching automaton (:func:`matching_automaton`): the length of the
     longest suffix of the response that is a prefix of ``y*``, or ``L`` once
@@ -96,13 +120,17 @@ class PlantedSequenceEnv(gym.Env[np.ndarray, np.int64]):
     ``y*`` occurs, so every response has the same length, as in the paper.
 
     ## Arguments
-    ``gym.make("rlsuite/PlantedSequence-v0", vocab_size=15, length=10,
-    target_length=5, target=None)``; ``target`` fixes ``y*`` (a sequence of
-    ``target_length`` tokens). Vector envs built with per-env seeds draw one
-    ``y*`` per sub-env: pass ``target`` to share one.
+    ``gym.make("rlsuite/PlantedSequence-v1", vocab_size=15, length=10,
+    target_length=5, target=None, problem_seed=0)``; ``target`` fixes ``y*``
+    (a sequence of ``target_length`` tokens). Limits: ``vocab_size <= 1000``,
+    ``target_length <= 32``, ``length <= 100000``. ``step()`` before
+    ``reset()`` or after the last token raises.
 
     ## Version History
-    * v0: initial version.
+    * v1: ``y*`` is fixed by ``problem_seed`` at construction instead of being
+      redrawn by every seeded ``reset``, so vector envs built with per-env
+      seeds share one ``y*`` (issue 16).
+    * v0: initial version; registered with ``problem_seed=None`` (deprecated).
     """
 
     metadata = {"render_modes": []}
@@ -113,10 +141,14 @@ class PlantedSequenceEnv(gym.Env[np.ndarray, np.int64]):
         length: int = 10,
         target_length: int = 5,
         target: Any = None,
+        problem_seed: int | None = 0,
     ) -> None:
-        self.vocab_size = check_int("vocab_size", vocab_size, low=2)
-        self.length = check_int("length", length, low=1)
-        self.target_length = check_int("target_length", target_length, low=1, high=self.length)
+        self.vocab_size = check_int("vocab_size", vocab_size, low=2, high=MAX_VOCAB_SIZE)
+        self.length = check_int("length", length, low=1, high=MAX_LENGTH)
+        self.target_length = check_int(
+            "target_length", target_length, low=1, high=min(self.length, MAX_TARGET_LENGTH)
+        )
+        self.problem_seed = check_problem_seed(problem_seed)
         self.fixed_target = None if target is None else self._check_target(target)
         self.pad_token = self.vocab_size
         self.action_space = spaces.Discrete(self.vocab_size)
@@ -124,20 +156,27 @@ class PlantedSequenceEnv(gym.Env[np.ndarray, np.int64]):
             np.full(self.length, self.vocab_size + 1, dtype=np.int64)
         )
         self.target: np.ndarray | None = self.fixed_target
-        self.automaton: np.ndarray | None = (
-            None if target is None else matching_automaton(self.fixed_target, self.vocab_size)
-        )
+        self.automaton: np.ndarray | None = None
+        if self.target is None and self.problem_seed is not None:
+            rng = np.random.default_rng(self.problem_seed)
+            self.target = rng.integers(0, self.vocab_size, self.target_length)
+        if self.target is not None:
+            self.automaton = matching_automaton(self.target, self.vocab_size)
         self._tokens = np.full(self.length, self.pad_token, dtype=np.int64)
         self._t = 0
         self._state = 0
+        self._started = False
 
     def _check_target(self, target: Any) -> np.ndarray:
-        arr = np.asarray(target)
-        if arr.shape != (self.target_length,) or not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(
-                f"target={target!r} must be {self.target_length} integers "
-                f"(target_length={self.target_length})"
-            )
+        expected = f"{self.target_length} integers (target_length={self.target_length})"
+        try:
+            arr = np.asarray(target)
+        except ValueError:  # ragged nesting
+            arr = np.asarray(None)
+        if isinstance(target, (str, bytes)) or not np.issubdtype(arr.dtype, np.integer):
+            raise ParameterTypeError(f"target={target!r} must be {expected}")
+        if arr.shape != (self.target_length,):
+            raise ValueError(f"target={target!r} has shape {arr.shape}: must be {expected}")
         if arr.min() < 0 or arr.max() >= self.vocab_size:
             raise ValueError(
                 f"target={target!r} is out of range: tokens must be in [0, {self.vocab_size - 1}]"
@@ -147,23 +186,23 @@ class PlantedSequenceEnv(gym.Env[np.ndarray, np.int64]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start an empty response; a seed redraws ``y*`` unless it was given."""
+        """Start an empty response; for v0 (``problem_seed=None``) a seed redraws ``y*``."""
         super().reset(seed=seed)
-        if self.fixed_target is None and (seed is not None or self.target is None):
+        check_options(options)
+        v0_draw = self.fixed_target is None and self.problem_seed is None
+        if v0_draw and (seed is not None or not self._started):
             self.target = self.np_random.integers(0, self.vocab_size, self.target_length)
             self.automaton = matching_automaton(self.target, self.vocab_size)
         self._tokens[:] = self.pad_token
         self._t = 0
         self._state = 0
+        self._started = True
         assert self.target is not None
         return self._tokens.copy(), {"target": self.target.copy(), "matching_state": 0}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Append ``action`` to the response."""
-        if self.automaton is None:
-            raise RuntimeError("call reset() before step()")
-        if self._t >= self.length:
-            raise RuntimeError("the episode has ended: call reset()")
+        check_episode_running(self._started, self._t >= self.length)
         if type(action) is int and 0 <= action < self.vocab_size:
             token = action  # fast path for agents that step with Python ints
         else:

@@ -13,11 +13,16 @@ from gymnasium.vector.utils import batch_space
 
 from rlsuite.envs._vector import end_rounds, one_hot_contexts
 from rlsuite.envs.validation import (
+    MAX_SIZE,
     check_action,
     check_actions,
+    check_episode_running,
     check_int,
     check_optional_int,
+    check_options,
+    check_problem_seed,
     check_real,
+    check_real_array,
 )
 
 __all__ = [
@@ -34,10 +39,8 @@ SAMPLING_POLICIES = ("uniform", "skewed", "censored")
 
 
 def _check_probs(name: str, probs: Any, shape: tuple[int, int]) -> np.ndarray:
-    arr = np.asarray(probs, dtype=np.float64)
-    if arr.shape != shape:
-        raise ValueError(f"{name} has shape {arr.shape}, must be {shape}")
-    if not np.all(np.isfinite(arr)) or arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1.0):
+    arr = check_real_array(name, probs, shape)
+    if arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1.0):
         raise ValueError(f"{name} must hold non-negative rows that sum to 1")
     return arr.copy()
 
@@ -117,24 +120,33 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
     The context is drawn uniformly. Unless ``rewards`` is given, ``r*(x, .)``
     is drawn i.i.d. ``U[0, 1]`` per context and rescaled affinely so that its
     minimum is 0 and its maximum ``reward_range`` (the ``R`` of Agarwal et
-    al.); it is drawn on the first reset and redrawn whenever ``reset`` gets a
-    seed, as in :class:`MultiArmedBanditEnv`. ``reference_policy="random"``
-    draws ``pi_ref(. | x) = softmax(N(0, 1))`` at the same time (a stand-in for
-    an SFT model that is neither uniform nor the sampling policy).
+    al.). ``reference_policy="random"`` draws ``pi_ref(. | x) =
+    softmax(N(0, 1))`` at the same time (a stand-in for an SFT model that is
+    neither uniform nor the sampling policy). Both are drawn in ``__init__``
+    from ``problem_seed`` (the first draws of ``default_rng(problem_seed)``,
+    so ``problem_seed=s`` poses the problem that v0 drew on ``reset(seed=s)``);
+    ``reset(seed=...)`` seeds only the contexts. ``problem_seed=None`` is the
+    v0 behaviour: drawn on the first reset and redrawn whenever ``reset`` gets
+    a seed.
 
     ## Episode End
     One step per episode (terminated) by default; ``horizon=T`` gives one
     episode of ``T`` rounds, truncated at ``T``, with a fresh context each round.
 
     ## Arguments
-    ``gym.make("rlsuite/PreferenceBandit-v0", n_contexts=20, n_responses=16,
+    ``gym.make("rlsuite/PreferenceBandit-v1", n_contexts=20, n_responses=16,
     reward_range=1.0, temperature=1.0, rewards=None, reference_policy=None,
-    horizon=None)``. ``rewards`` is an ``(n_contexts, n_responses)`` array;
-    ``reference_policy`` is ``None``, ``"uniform"``, ``"random"`` or an array
-    of row-stochastic probabilities.
+    horizon=None, problem_seed=0)``. ``rewards`` is an ``(n_contexts,
+    n_responses)`` array; ``reference_policy`` is ``None``, ``"uniform"``,
+    ``"random"`` or an array of row-stochastic probabilities;
+    ``n_contexts * n_responses`` is at most ``10**7``. ``step()`` before
+    ``reset()`` or after the episode ended raises.
 
     ## Version History
-    * v0: initial version.
+    * v1: the problem is fixed by ``problem_seed`` at construction instead of
+      being redrawn by every seeded ``reset``; the native vector env's copies
+      share it (issue 16). ``step()`` after the episode ended raises.
+    * v0: initial version; registered with ``problem_seed=None`` (deprecated).
     """
 
     metadata = {"render_modes": []}
@@ -148,18 +160,23 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
         rewards: Any = None,
         reference_policy: Any = None,
         horizon: int | None = None,
+        problem_seed: int | None = 0,
     ) -> None:
-        self.n_contexts = check_int("n_contexts", n_contexts)
-        self.n_responses = check_int("n_responses", n_responses, low=2)
-        self.reward_range = check_real("reward_range", reward_range, 0.0, low_open=True)
+        self.n_contexts = check_int("n_contexts", n_contexts, high=MAX_SIZE)
+        self.n_responses = check_int("n_responses", n_responses, low=2, high=MAX_SIZE)
+        if self.n_contexts * self.n_responses > MAX_SIZE:
+            raise ValueError(
+                f"n_contexts * n_responses = {self.n_contexts} * {self.n_responses} is out of "
+                f"range: the reward table must have at most {MAX_SIZE} entries"
+            )
+        self.reward_range = check_real("reward_range", reward_range, 0.0, 1e6, low_open=True)
         self.temperature = check_real("temperature", temperature, 0.0)
         self.horizon = check_optional_int("horizon", horizon)
+        self.problem_seed = check_problem_seed(problem_seed)
         shape = (self.n_contexts, self.n_responses)
         self.fixed_rewards: np.ndarray | None = None
         if rewards is not None:
-            self.fixed_rewards = np.asarray(rewards, dtype=np.float64).copy()
-            if self.fixed_rewards.shape != shape or not np.all(np.isfinite(self.fixed_rewards)):
-                raise ValueError(f"rewards must be a finite array of shape {shape}")
+            self.fixed_rewards = check_real_array("rewards", rewards, shape)
         self._reference_kind: str | None = None
         self.reference_probs: np.ndarray | None = None
         if isinstance(reference_policy, str):
@@ -179,6 +196,14 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
         self.policy_probs: np.ndarray | None = None
         self.context = 0
         self._t = 0
+        self._started = self._ended = False
+        if self.problem_seed is not None:
+            self._draw(np.random.default_rng(self.problem_seed))
+
+    @property
+    def draws_at_reset(self) -> bool:
+        """v0 (``problem_seed=None``): the first or a seeded reset draws the problem."""
+        return self.problem_seed is None
 
     # ---------------------------------------------------------------- ground truth
     def set_policy(self, probs: Any | None) -> None:
@@ -208,9 +233,9 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
     def _obs(self) -> np.ndarray:
         return one_hot_contexts(self.context, self.n_contexts)
 
-    def _draw(self) -> None:
+    def _draw(self, rng: np.random.Generator) -> None:
         rewards, reference = _draw_problem(
-            self.np_random,
+            rng,
             (self.n_contexts, self.n_responses),
             self.reward_range,
             self.fixed_rewards,
@@ -238,22 +263,20 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Draw a context; a seed (or the first reset) redraws the problem."""
+        """Draw a context; ``seed`` seeds the contexts (and, for v0, redraws the problem)."""
         super().reset(seed=seed)
-        if (
-            seed is not None
-            or self.rewards is None
-            or (self._reference_kind == "random" and self.reference_probs is None)
-        ):
-            self._draw()
+        check_options(options)
+        if self.draws_at_reset and (seed is not None or not self._started):
+            self._draw(self.np_random)
         self.context = int(self.np_random.integers(self.n_contexts))
         self._t = 0
+        self._started, self._ended = True, False
         return self._obs(), self._round_info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Answer the shown context with response ``action``; the reward is ``r*(x, a)``."""
-        if self.rewards is None:
-            raise RuntimeError("call reset() before step()")
+        check_episode_running(self._started, self._ended)
+        assert self.rewards is not None
         a = check_action(action, self.n_responses)
         info = self._round_info()
         row = self.rewards[self.context]
@@ -265,17 +288,21 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
         self._t += 1
         terminated = self.horizon is None
         truncated = self.horizon is not None and self._t >= self.horizon
+        self._ended = terminated or truncated
         if not terminated:
             self.context = int(self.np_random.integers(self.n_contexts))
         return self._obs(), reward, terminated, truncated, info
 
 
 class PreferenceBanditVectorEnv(VectorEnv):
-    """``R`` independent copies of :class:`PreferenceBanditEnv` stepped in numpy.
+    """``R`` copies of :class:`PreferenceBanditEnv` stepped in numpy.
 
-    Each copy has its own problem (reward table and, for
-    ``reference_policy="random"``, reference policy), drawn on the first reset
-    and redrawn whenever ``reset`` gets a seed, as in the single env. Episodes
+    The constructor takes ``num_envs`` and the single env's arguments, which
+    a :class:`PreferenceBanditEnv` (``self.template``) validates and uses to
+    draw the problem (reward table and, for ``reference_policy="random"``,
+    reference policy): every copy poses that one problem and draws its own
+    contexts. With ``problem_seed=None`` (v0) each copy instead draws its own
+    problem on the first reset and on every seeded reset. Episodes
     auto-reset in the same step (``AutoresetMode.SAME_STEP``): the returned
     observation is always the next round's context, named by
     ``infos["next_round_context"]``. ``infos`` holds ``context``,
@@ -288,7 +315,7 @@ class PreferenceBanditVectorEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
-        self.num_envs = check_int("num_envs", num_envs)
+        self.num_envs = check_int("num_envs", num_envs, high=MAX_SIZE)
         self.template = PreferenceBanditEnv(**kwargs)  # validates the arguments
         self.n_contexts, self.n_responses = self.template.n_contexts, self.template.n_responses
         self.horizon = self.template.horizon
@@ -300,7 +327,14 @@ class PreferenceBanditVectorEnv(VectorEnv):
         self._t = np.zeros(self.num_envs, dtype=np.int64)
         self.rewards: np.ndarray | None = None
         self.reference_probs: np.ndarray | None = None
+        if not self.template.draws_at_reset:
+            shape = (self.num_envs, self.n_contexts, self.n_responses)
+            assert self.template.rewards is not None
+            self.rewards = np.broadcast_to(self.template.rewards, shape)
+            if self.template.reference_probs is not None:
+                self.reference_probs = np.broadcast_to(self.template.reference_probs, shape)
         self.contexts: np.ndarray | None = None
+        self._started = False
 
     def _obs(self) -> np.ndarray:
         assert self.contexts is not None
@@ -321,9 +355,10 @@ class PreferenceBanditVectorEnv(VectorEnv):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Draw every copy's context; a seed (or the first reset) redraws the problems."""
+        """Draw every copy's context; ``seed`` seeds them (and, for v0, redraws the problems)."""
         super().reset(seed=seed)
-        if seed is not None or self.rewards is None:
+        check_options(options)
+        if self.template.draws_at_reset and (seed is not None or not self._started):
             shape = (self.num_envs, self.n_contexts, self.n_responses)
             self.rewards, reference = _draw_problem(
                 self.np_random,
@@ -336,6 +371,7 @@ class PreferenceBanditVectorEnv(VectorEnv):
             if reference is None and fixed is not None:
                 reference = np.broadcast_to(fixed, shape)
             self.reference_probs = reference
+        self._started = True
         self._t[:] = 0
         self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
         return self._obs(), self._round_info()
@@ -344,8 +380,7 @@ class PreferenceBanditVectorEnv(VectorEnv):
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Answer every copy's context; rewards are ``r*(x, a)``."""
-        if self.rewards is None:
-            raise RuntimeError("call reset() before step()")
+        check_episode_running(self._started, False)
         actions = check_actions(actions, self.num_envs, self.n_responses)
         info = self._round_info()
         expected = info["expected_rewards"][self._rows, actions]

@@ -64,7 +64,7 @@ class EpsilonGreedy(BanditAgent):
         actions[explore] = self.rng.integers(self.n_arms, size=int(explore.sum()))
         return actions
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,

@@ -24,6 +24,11 @@ class RandomAgent(BanditAgent):
         Number of independent copies.
     """
 
+    @property
+    def observation_shape(self) -> None:
+        """Random play ignores the observation, so any shape is accepted (any env)."""
+        return None
+
     def _reset_state(self) -> None:
         pass
 
@@ -31,7 +36,7 @@ class RandomAgent(BanditAgent):
         """Draw one uniform arm per run."""
         return self.rng.integers(self.n_arms, size=len(obs))
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,

@@ -153,7 +153,7 @@ class RobustUCB(BanditAgent):
         """Most pulled arm."""
         return self.counts.argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,

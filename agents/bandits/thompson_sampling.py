@@ -97,7 +97,7 @@ class ThompsonSampling(BanditAgent):
         means = first / (first + second) if self.posterior == "bernoulli" else first
         return means.argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,

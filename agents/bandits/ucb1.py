@@ -59,7 +59,7 @@ class UCB1(BanditAgent):
         """Most pulled arm: UCB1's recommendation once exploration is over."""
         return self.counts.argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,

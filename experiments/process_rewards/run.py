@@ -1,4 +1,4 @@
-"""One run of the process-rewards study: RL, beam search or PPO on PlantedSequence-v0."""
+"""One run of the process-rewards study: RL, beam search or PPO on PlantedSequence-v1."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
 
 
 def _run_rl(params: dict[str, Any], agent: str, seed: int) -> RunResult:
-    env = PlantedSequenceEnv()
+    env = PlantedSequenceEnv(problem_seed=seed)  # the y* v0 drew on reset(seed=seed)
     learner = PAVPolicyGradient(
         prover=GammaProver(params["gamma"]) if agent == "pav" else None,
         alpha=params["alpha"],
@@ -127,7 +127,7 @@ def _run_ppo(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     if mode not in PPO_PROCESS_REWARDS:
         raise ValueError(f"process_reward={mode!r} must be one of {PPO_PROCESS_REWARDS}")
     torch.set_num_threads(1)
-    env = PlantedSequenceEnv()
+    env = PlantedSequenceEnv(problem_seed=seed)  # the y* v0 drew on reset(seed=seed)
     _, info = env.reset(seed=seed)
     target = info["target"]
     successes = _Successes()

@@ -1,4 +1,4 @@
-"""rlsuite/DataMixture-v0: checkers, determinism, action validation, and the training model."""
+"""rlsuite/DataMixture-v1: checkers, determinism, action validation, and the training model."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rlsuite.envs.data_mixture import (
     fit_bigram_model,
 )
 
-ENV_ID = "rlsuite/DataMixture-v0"
+ENV_ID = "rlsuite/DataMixture-v1"
 
 
 def _step(env: gym.Env, action) -> tuple[float, dict]:
@@ -50,14 +50,21 @@ def test_reset_seed_fixes_task_and_training_noise() -> None:
     assert trajectory(3) != trajectory(4)
 
 
-def test_seedless_reset_keeps_the_task_and_seeded_reset_redraws_it() -> None:
-    env = DataMixtureEnv()
-    env.reset(seed=0)
+def test_problem_seed_fixes_the_task_and_reset_seeds_do_not_redraw_it() -> None:
+    env = DataMixtureEnv(problem_seed=3)
     first = env.transitions.copy()
-    env.reset()
-    np.testing.assert_array_equal(env.transitions, first)
+    env.reset(seed=0)
     env.reset(seed=1)
-    assert not np.allclose(env.transitions, first)
+    np.testing.assert_array_equal(env.transitions, first)
+    assert not np.allclose(DataMixtureEnv(problem_seed=4).transitions, first)
+    # problem_seed=None is v0: a seeded reset redraws, and problem_seed=s is v0's reset(seed=s).
+    legacy = DataMixtureEnv(problem_seed=None)
+    legacy.reset(seed=3)
+    np.testing.assert_array_equal(legacy.transitions, first)
+    legacy.reset()
+    np.testing.assert_array_equal(legacy.transitions, first)
+    legacy.reset(seed=1)
+    assert not np.allclose(legacy.transitions, first)
 
 
 def test_action_is_normalised_so_rescaling_gives_the_same_run() -> None:

@@ -43,10 +43,10 @@ def test_same_seed_same_rewards_across_processes(env_id):
 
 
 @pytest.mark.parametrize(
-    "env_id", ["rlsuite/MultiArmedBandit-v0", "rlsuite/LinearContextualBandit-v0"]
+    "env_id", ["rlsuite/MultiArmedBandit-v1", "rlsuite/LinearContextualBandit-v0"]
 )
 def test_different_seeds_differ(env_id):
-    env = gym.make(env_id, noise="student_t")
+    env = gym.make(env_id, noise="student_t", horizon=20)
     draws = []
     for seed in (1, 2):
         env.reset(seed=seed)

@@ -76,14 +76,25 @@ def test_deterministic_under_seed():
     assert not np.array_equal(trajectory(7), trajectory(8))
 
 
-def test_instance_is_fixed_by_instance_seed_not_reset_seed():
+def test_instance_is_fixed_by_problem_seed_not_reset_seed():
     env = MultiObjectiveBanditEnv()
     table = env.expected_reward_table.copy()
     env.reset(seed=123)
     np.testing.assert_array_equal(env.expected_reward_table, table)
-    other = MultiObjectiveBanditEnv(instance_seed=1)
+    other = MultiObjectiveBanditEnv(problem_seed=1)
     assert not np.allclose(other.expected_reward_table, table)
     assert np.all(table >= 0) and np.all(table <= 1)
+
+
+def test_instance_seed_is_a_deprecated_alias_of_problem_seed():
+    with pytest.warns(DeprecationWarning, match="problem_seed"):
+        old = MultiObjectiveBanditEnv(instance_seed=4)
+    np.testing.assert_array_equal(
+        old.expected_reward_table, MultiObjectiveBanditEnv(problem_seed=4).expected_reward_table
+    )
+    assert old.instance_seed == old.problem_seed == 4
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="disagree"):
+        MultiObjectiveBanditEnv(instance_seed=4, problem_seed=5)
 
 
 def test_optimal_policy_maximises_the_kl_regularised_objective():
@@ -159,7 +170,7 @@ def test_mo_gymnasium_linear_reward_works_on_the_env():
         ({"kl_coef": 0.0}, "kl_coef"),
         ({"reference_scale": -1.0}, "reference_scale"),
         ({"noise": "cauchy"}, "noise"),
-        ({"instance_seed": -1}, "instance_seed"),
+        ({"problem_seed": -1}, "problem_seed"),
         ({"horizon": 0}, "horizon"),
     ],
 )

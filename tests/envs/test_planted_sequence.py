@@ -20,20 +20,26 @@ def _longest_match(tokens, target):
 
 
 def test_default_env_passes_both_checkers():
-    env = gym.make("rlsuite/PlantedSequence-v0")
+    env = gym.make("rlsuite/PlantedSequence-v1")
     check_env(env.unwrapped)
     sb3_check_env(env)
     assert env.observation_space == gym.spaces.MultiDiscrete([16] * 10)
     assert env.action_space == gym.spaces.Discrete(15)
 
 
-def test_target_is_drawn_from_the_seed_and_kept_between_seedless_resets():
-    env = PlantedSequenceEnv()
-    targets = [env.reset(seed=s)[1]["target"] for s in (0, 0, 1)]
-    np.testing.assert_array_equal(targets[0], targets[1])
-    assert not np.array_equal(targets[0], targets[2])
+def test_target_is_fixed_by_problem_seed_and_not_by_reset_seeds():
+    env = PlantedSequenceEnv(problem_seed=2)
+    targets = [env.reset(seed=s)[1]["target"] for s in (0, 1)] + [env.reset()[1]["target"]]
+    for target in targets[1:]:
+        np.testing.assert_array_equal(target, targets[0])
     assert targets[0].shape == (5,) and targets[0].min() >= 0 and targets[0].max() < 15
-    np.testing.assert_array_equal(env.reset()[1]["target"], targets[2])
+    others = [PlantedSequenceEnv(problem_seed=s).target for s in (3, 4)]
+    assert not all(np.array_equal(targets[0], other) for other in others)
+    # problem_seed=None is v0: the target of reset(seed=s) is v1's target of problem_seed=s.
+    legacy = PlantedSequenceEnv(problem_seed=None)
+    np.testing.assert_array_equal(legacy.reset(seed=2)[1]["target"], targets[0])
+    np.testing.assert_array_equal(legacy.reset()[1]["target"], targets[0])
+    np.testing.assert_array_equal(legacy.reset(seed=3)[1]["target"], others[0])
     fixed = PlantedSequenceEnv(target=[1, 2, 3, 4, 5])
     np.testing.assert_array_equal(fixed.reset(seed=7)[1]["target"], [1, 2, 3, 4, 5])
 

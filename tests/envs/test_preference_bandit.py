@@ -13,7 +13,7 @@ from rlsuite.envs.preference_bandit import (
 
 
 def test_default_env_passes_gymnasium_and_sb3_checkers():
-    env = gym.make("rlsuite/PreferenceBandit-v0")
+    env = gym.make("rlsuite/PreferenceBandit-v1")
     check_env(env.unwrapped)
     sb3_check_env(env)
 
@@ -110,11 +110,11 @@ def test_zero_temperature_labels_are_clean_and_censored_mu_skips_the_best():
     assert np.all(mu.argmin(axis=1) == r.argmax(axis=1)) and np.all(mu > 0)
 
 
-def test_dataset_needs_a_reset_env_and_valid_arguments():
-    env = PreferenceBanditEnv()
+def test_dataset_needs_a_drawn_problem_and_valid_arguments():
     with pytest.raises(RuntimeError, match="reset"):
-        make_preference_dataset(env, "uniform", 10, seed=0)
-    env.reset(seed=0)
+        make_preference_dataset(PreferenceBanditEnv(problem_seed=None), "uniform", 10, seed=0)
+    env = PreferenceBanditEnv()  # v1: the problem exists from construction
+    assert len(make_preference_dataset(env, "uniform", 10, seed=0)) == 10
     with pytest.raises(ValueError, match="sampling_policy"):
         make_preference_dataset(env, "greedy", 10, seed=0)
     with pytest.raises(ValueError, match="n_pairs"):

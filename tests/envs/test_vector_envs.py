@@ -26,7 +26,7 @@ MEANS = np.array([0.1, 0.4, 0.9, 0.2])
 
 def test_make_vec_uses_the_native_vector_env():
     envs = gym.make_vec(
-        "rlsuite/MultiArmedBandit-v0", num_envs=3, vectorization_mode="vector_entry_point"
+        "rlsuite/MultiArmedBandit-v1", num_envs=3, vectorization_mode="vector_entry_point"
     )
     assert isinstance(envs, MultiArmedBanditVectorEnv)
     envs = gym.make_vec(
@@ -38,7 +38,7 @@ def test_make_vec_uses_the_native_vector_env():
 def test_mab_reward_distribution_matches_single_env():
     n = 4000
     noise = StudentT(df=3.0)
-    single = MultiArmedBanditEnv(n_arms=4, means=MEANS, noise=noise)
+    single = MultiArmedBanditEnv(n_arms=4, means=MEANS, noise=noise, horizon=n)
     single.reset(seed=0)
     single_rewards = np.array([single.step(2)[1] for _ in range(n)])
     vector = MultiArmedBanditVectorEnv(num_envs=n, n_arms=4, means=MEANS, noise=noise)
@@ -55,9 +55,9 @@ def test_mab_drawn_means_have_the_single_env_distribution():
     n = 2000
     single_means = []
     for seed in range(n):
-        _, info = MultiArmedBanditEnv(n_arms=4).reset(seed=seed)
-        single_means.append(info["expected_rewards"])
-    vector = MultiArmedBanditVectorEnv(num_envs=n, n_arms=4)
+        single_means.append(MultiArmedBanditEnv(n_arms=4, problem_seed=seed).means)
+    # problem_seed=None (v0): every copy draws its own means at the seeded reset.
+    vector = MultiArmedBanditVectorEnv(num_envs=n, n_arms=4, problem_seed=None)
     _, info = vector.reset(seed=0)
     for arm in range(4):
         pvalue = stats.ks_2samp(np.array(single_means)[:, arm], info["expected_rewards"][:, arm])
@@ -169,11 +169,12 @@ def test_mo_vector_env_horizon_and_bad_actions():
 def test_preference_vector_env_problems_have_the_single_env_law_and_rewards_are_r_star():
     n = 300
     vector = gym.make_vec(
-        "rlsuite/PreferenceBandit-v0",
+        "rlsuite/PreferenceBandit-v1",
         num_envs=n,
         vectorization_mode="vector_entry_point",
         reward_range=4.0,
         reference_policy="random",
+        problem_seed=None,  # v0: every copy draws its own problem at a seeded reset
     )
     assert isinstance(vector, PreferenceBanditVectorEnv)
     obs, info = vector.reset(seed=0)
@@ -184,8 +185,7 @@ def test_preference_vector_env_problems_have_the_single_env_law_and_rewards_are_
     assert not np.array_equal(tables[0], tables[1])  # every copy draws its own problem
     single_rows, single_reference = [], []
     for seed in range(n):
-        single = PreferenceBanditEnv(reward_range=4.0, reference_policy="random")
-        single.reset(seed=seed)
+        single = PreferenceBanditEnv(reward_range=4.0, reference_policy="random", problem_seed=seed)
         single_rows.append(single.rewards[0])
         single_reference.append(single.reference_probs[0])
     single_rows, single_reference = np.asarray(single_rows), np.asarray(single_reference)
