@@ -32,8 +32,12 @@ SUBPACKAGES = (
 
 # The protocol, importable from the package root like the agents.
 _PROTOCOL: dict[str, str] = {
+    "Agent": "rlsuite.agents.base:Agent",
     "BanditAgent": "rlsuite.agents.base:BanditAgent",
+    "OfflineLearner": "rlsuite.agents.base:OfflineLearner",
+    "OnlineAgent": "rlsuite.agents.base:OnlineAgent",
     "BanditCallback": "rlsuite.agents.callbacks:BanditCallback",
+    "Callback": "rlsuite.agents.callbacks:Callback",
     "CallbackList": "rlsuite.agents.callbacks:CallbackList",
     "RegretLogger": "rlsuite.agents.callbacks:RegretLogger",
 }

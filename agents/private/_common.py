@@ -11,7 +11,6 @@ in-memory sequence of episodes (objects or dicts with ``observations``,
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +19,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from rlsuite.agents.callbacks import BanditCallback, CallbackList
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.agents.base import OfflineLearner
+from rlsuite.envs.validation import (
+    check_int,
+    check_real,
+    check_seed,
+    require_extra,
+    sample_categorical,
+    seed_to_int,
+)
 
 __all__ = [
     "ExpertData",
@@ -36,13 +42,7 @@ __all__ = [
 
 def require_privacy_extra(module: str) -> Any:
     """Import ``module`` (``opacus`` or ``dp_accounting``) or say which extra installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as error:
-        raise ImportError(
-            f"{module} is needed by the private learners; install it with "
-            "`pip install rlsuite[privacy]`"
-        ) from error
+    return require_extra(module, "privacy", "the private learners")
 
 
 def check_privacy(epsilon: Any, delta: Any) -> tuple[float, float]:
@@ -159,12 +159,14 @@ def as_expert_data(dataset: Any, expert_key: str = "expert_id") -> ExpertData:
     )
 
 
-def make_policy_net(obs_dim: int, n_actions: int, hidden: int) -> nn.Module:
-    """The small MLP every learner uses (logits over discrete actions)."""
-    return nn.Sequential(
-        nn.Linear(obs_dim, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-        nn.Linear(hidden, n_actions),
-    )  # fmt: skip
+def make_policy_net(obs_dim: int, n_actions: int, hidden_sizes: Sequence[int]) -> nn.Module:
+    """The small tanh MLP every learner uses (logits over discrete actions)."""
+    layers: list[nn.Module] = []
+    width = obs_dim
+    for size in hidden_sizes:
+        layers += [nn.Linear(width, size), nn.Tanh()]
+        width = size
+    return nn.Sequential(*layers, nn.Linear(width, n_actions))
 
 
 def train_bc(
@@ -191,16 +193,33 @@ def train_bc(
         optimizer.step()
 
 
-class PrivateLearner:
+class PrivateLearner(OfflineLearner):
     """Base of the learners: seeding, ``predict`` (SB3 ``PolicyPredictor``), privacy report.
 
-    Subclasses implement :meth:`fit` and set ``self.net``, ``self.epsilon``,
-    ``self.delta`` (``epsilon = inf`` for a non-private learner).
+    Subclasses implement ``_fit`` (called by :meth:`fit`) and set ``self.net``,
+    ``self.epsilon``, ``self.delta`` (``epsilon = inf`` for a non-private learner).
+    ``hidden=h`` (one width for both layers) is the deprecated form of
+    ``hidden_sizes=(h, h)``; ``lr`` that of ``learning_rate``. ``seed=None``
+    trains as ``seed=0`` (deterministic by default, as before).
     """
 
-    def __init__(self, *, hidden: int = 64, seed: int | None = None) -> None:
-        self.hidden = check_int("hidden", hidden)
-        self.seed = seed
+    _renamed_parameters = {
+        "hidden": ("hidden_sizes", lambda width: (width, width)),
+        "lr": "learning_rate",
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_sizes: Sequence[int] = (64, 64),
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+            raise TypeError(f"hidden_sizes={hidden_sizes!r} must be a sequence of ints")
+        self.hidden_sizes = tuple(check_int("hidden_sizes", h) for h in hidden_sizes)
+        self.seed = check_seed(seed)
+        # Stochastic predict draws from here, so a loaded learner acts as the saved one.
+        self.rng = np.random.default_rng(self.seed)
         self.net: nn.Module | None = None
         self.epsilon = 0.0
         self.delta = 0.0
@@ -210,36 +229,23 @@ class PrivateLearner:
         """The ``(epsilon, delta)`` one call of :meth:`fit` will spend at most."""
         return self.target_epsilon, self.target_delta  # type: ignore[attr-defined]
 
+    def _base_seed(self) -> int:
+        """The integer every generator of one ``fit`` derives from (``None`` -> 0)."""
+        if not hasattr(self, "_fit_seed"):
+            seed = seed_to_int(self.seed)
+            self._fit_seed = 0 if seed is None else seed
+        return self._fit_seed
+
     def _generators(self) -> tuple[np.random.Generator, torch.Generator]:
-        torch.set_num_threads(1)
-        seed = 0 if self.seed is None else int(self.seed)
+        seed = self._base_seed()
         return np.random.default_rng(seed), torch.Generator().manual_seed(seed)
 
-    def _callbacks(self, callback: BanditCallback | list[BanditCallback] | None) -> CallbackList:
-        callbacks = CallbackList(callback)
-        callbacks.init_callback(self)
-        return callbacks
-
-    def fit(self, dataset: Any, callback: Any = None) -> PrivateLearner:  # pragma: no cover
-        """Train on ``dataset``; see the subclasses."""
-        raise NotImplementedError
-
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, Any]:
-        """Greedy (or sampled) actions for one observation or a batch ``(n_envs, obs_dim)``."""
+    def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
+        """Greedy (or sampled) actions for a batch ``(n_envs, obs_dim)``."""
         if self.net is None:
             raise RuntimeError(f"{type(self).__name__} must be fit before predict")
-        obs = np.asarray(observation, dtype=np.float32)
-        single = obs.ndim == 1
         with torch.no_grad():
-            logits = self.net(torch.from_numpy(obs[None] if single else obs))
+            logits = self.net(torch.from_numpy(np.asarray(observations, dtype=np.float32)))
         if deterministic:
-            actions = logits.argmax(dim=-1).numpy()
-        else:
-            actions = torch.distributions.Categorical(logits=logits).sample().numpy()
-        return (actions[0] if single else actions), state
+            return logits.argmax(dim=-1).numpy()
+        return sample_categorical(torch.softmax(logits, dim=-1).double().numpy(), self.rng)

@@ -49,6 +49,7 @@ private gradient in every step.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -171,7 +172,7 @@ class ConsensusDP(PrivateLearner):
         Number ``K`` of consensus candidates (public start states) released.
     release_fraction : float
         Share of ``epsilon`` given to the release, in ``(0, 1)``.
-    sample_rate, steps, max_grad_norm, lr, max_transitions, hidden, seed
+    sample_rate, steps, max_grad_norm, learning_rate, max_transitions, hidden_sizes, seed
         As in :class:`~rlsuite.agents.private.expert_dpsgd.ExpertDPSGD`.
 
     Attributes
@@ -194,12 +195,12 @@ class ConsensusDP(PrivateLearner):
         sample_rate: float = 0.1,
         steps: int = 300,
         max_grad_norm: float = 1.0,
-        lr: float = 1e-2,
+        learning_rate: float = 1e-2,
         max_transitions: int = 128,
-        hidden: int = 64,
-        seed: int | None = None,
+        hidden_sizes: Sequence[int] = (64, 64),
+        seed: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(hidden=hidden, seed=seed)
+        super().__init__(hidden_sizes=hidden_sizes, seed=seed)
         self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
         self.n_candidates = check_int("n_candidates", n_candidates)
         self.release_fraction = check_real(
@@ -208,7 +209,7 @@ class ConsensusDP(PrivateLearner):
         self.sample_rate = check_real("sample_rate", sample_rate, 0.0, 1.0, low_open=True)
         self.steps = check_int("steps", steps)
         self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, 0.0, low_open=True)
-        self.lr = check_real("lr", lr, 0.0, low_open=True)
+        self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
         self.max_transitions = check_int("max_transitions", max_transitions)
         self.threshold = float("inf")
         self.released_lengths = np.zeros(0, dtype=np.int64)
@@ -231,7 +232,7 @@ class ConsensusDP(PrivateLearner):
         return compose_epsilon(plds, self.target_delta)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, dataset: Any, callback: Any = None) -> ConsensusDP:
+    def _fit(self, dataset: Any, callback: Any = None) -> None:
         """Release stable consensus prefixes, then run selective DP-SGD."""
         data = as_expert_data(dataset)
         if data.env_id is None:
@@ -239,6 +240,7 @@ class ConsensusDP(PrivateLearner):
                 "dataset must name its env (CartPole-v1 or Acrobot-v1) for the release"
             )
         rng, generator = self._generators()
+        # Scoped by OfflineLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
         torch.manual_seed(int(rng.integers(2**31)))
         tensors = data.per_expert(self.max_transitions, rng)
         release = self.release_parameters(data.n_experts)
@@ -249,7 +251,7 @@ class ConsensusDP(PrivateLearner):
         self.noise_multiplier = bisect_decreasing(
             lambda z: self.compose(z, rate, release, CALIBRATION_INTERVAL), target, 0.3, 200.0, 16
         )
-        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
+        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
         run_expert_dpsgd(
             self.net,
             tensors,
@@ -257,7 +259,7 @@ class ConsensusDP(PrivateLearner):
             sample_rate=self.sample_rate,
             steps=self.steps,
             max_grad_norm=self.max_grad_norm,
-            lr=self.lr,
+            lr=self.learning_rate,
             delta=self.target_delta,
             generator=generator,
             callbacks=self._callbacks(callback),
@@ -270,7 +272,6 @@ class ConsensusDP(PrivateLearner):
         self.release = release
         self.epsilon = self.compose(self.noise_multiplier, rate, release)
         self.delta = self.target_delta
-        return self
 
     def _release(self, data: ExpertData, tensors, release) -> tuple[np.ndarray, np.ndarray]:
         if release is None:
@@ -281,7 +282,7 @@ class ConsensusDP(PrivateLearner):
         weights = fit_behaviour_models(tensors, data.n_actions)
         # Own generators: the public starts and the SVT noise must not depend on how
         # much randomness the data-dependent steps before them consumed.
-        seed = 0 if self.seed is None else int(self.seed)
+        seed = self._base_seed()
         starts_rng, noise_rng = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 2])
         starts = BatchSimulator(data.env_id).reset(self.n_candidates, starts_rng)
         obs, actions, margins, lengths = consensus_paths(weights, data.env_id, starts)

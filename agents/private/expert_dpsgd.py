@@ -12,6 +12,7 @@ and privacy is tracked by Opacus's PRV accountant. This is Algorithm 4
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -144,12 +145,12 @@ class ExpertDPSGD(PrivateLearner):
         Number of DP-SGD steps.
     max_grad_norm : float
         Clipping norm of one expert's gradient.
-    lr : float
+    learning_rate : float
         Adam learning rate.
     max_transitions : int
         Transitions kept per expert (random subset of that expert's data).
-    hidden : int
-        Width of the two hidden layers.
+    hidden_sizes : sequence of int
+        Widths of the hidden layers (``hidden=h`` is the deprecated ``(h, h)``).
     seed : int or None
         Seed of sampling, noise and initialisation.
 
@@ -169,17 +170,17 @@ class ExpertDPSGD(PrivateLearner):
         sample_rate: float = 0.1,
         steps: int = 300,
         max_grad_norm: float = 1.0,
-        lr: float = 1e-2,
+        learning_rate: float = 1e-2,
         max_transitions: int = 128,
-        hidden: int = 64,
-        seed: int | None = None,
+        hidden_sizes: Sequence[int] = (64, 64),
+        seed: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(hidden=hidden, seed=seed)
+        super().__init__(hidden_sizes=hidden_sizes, seed=seed)
         self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
         self.sample_rate = check_real("sample_rate", sample_rate, 0.0, 1.0, low_open=True)
         self.steps = check_int("steps", steps)
         self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, 0.0, low_open=True)
-        self.lr = check_real("lr", lr, 0.0, low_open=True)
+        self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
         self.max_transitions = check_int("max_transitions", max_transitions)
         self.noise_multiplier = float("nan")
 
@@ -192,12 +193,13 @@ class ExpertDPSGD(PrivateLearner):
 
         return bisect_decreasing(epsilon_of, epsilon * (1 - 5e-3), 0.3, 200.0, iters=16)
 
-    def fit(self, dataset: Any, callback: Any = None) -> ExpertDPSGD:
+    def _fit(self, dataset: Any, callback: Any = None) -> None:
         """Train on a dataset of experts (Minari or in-memory episodes)."""
         data = as_expert_data(dataset)
         rng, generator = self._generators()
+        # Scoped by OfflineLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
         torch.manual_seed(int(rng.integers(2**31)))
-        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
+        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
         tensors = data.per_expert(self.max_transitions, rng)
         # Opacus samples each expert with rate 1 / len(loader); calibrate to that rate.
         batch = max(1, round(self.sample_rate * data.n_experts))
@@ -210,7 +212,7 @@ class ExpertDPSGD(PrivateLearner):
             sample_rate=self.sample_rate,
             steps=self.steps,
             max_grad_norm=self.max_grad_norm,
-            lr=self.lr,
+            lr=self.learning_rate,
             delta=self.target_delta,
             generator=generator,
             callbacks=self._callbacks(callback),
@@ -218,4 +220,3 @@ class ExpertDPSGD(PrivateLearner):
         self.accountant_history = list(accountant.history)
         self.epsilon = float(accountant.get_epsilon(self.target_delta))
         self.delta = self.target_delta
-        return self
