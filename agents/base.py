@@ -164,6 +164,14 @@ class Agent(ABC):
         if "__init__" in cls.__dict__:
             cls.__init__ = _recording_init(cls.__dict__["__init__"])  # type: ignore[method-assign]
 
+    def _callbacks(self, callback: Callback | list[Callback] | None) -> CallbackList:
+        """The callbacks of one ``learn`` / ``fit`` call, attached to this agent (once)."""
+        if isinstance(callback, CallbackList) and callback.model is self:
+            return callback
+        callbacks = CallbackList(callback)
+        callbacks.init_callback(self)
+        return callbacks
+
     # ------------------------------------------------------------- predict
     def predict(
         self,
@@ -269,11 +277,6 @@ class OnlineAgent(Agent):
     ) -> AgentT:
         """Interact with ``env`` for ``total_timesteps`` steps and learn; return ``self``."""
 
-    def _callbacks(self, callback: Callback | list[Callback] | None) -> CallbackList:
-        callbacks = CallbackList(callback)
-        callbacks.init_callback(self)
-        return callbacks
-
 
 class OfflineLearner(Agent):
     """A learner of a fixed dataset (offline, private, preference, reward model).
@@ -286,19 +289,15 @@ class OfflineLearner(Agent):
         self: AgentT, dataset: Any, callback: Callback | list[Callback] | None = None
     ) -> AgentT:
         """Learn from ``dataset``; callbacks can stop training by returning ``False``."""
-        CallbackList(callback)  # type check before any work
+        callbacks = self._callbacks(callback)
         with isolated_torch_rng():
-            self._fit(dataset, callback)
+            self._fit(dataset, callbacks)
+        callbacks.on_training_end()
         return self
 
     @abstractmethod
     def _fit(self, dataset: Any, callback: Callback | list[Callback] | None) -> None:
         """Learn from ``dataset`` (see :meth:`fit`)."""
-
-    def _callbacks(self, callback: Callback | list[Callback] | None) -> CallbackList:
-        callbacks = CallbackList(callback)
-        callbacks.init_callback(self)
-        return callbacks
 
 
 class BanditAgent(OnlineAgent):
@@ -496,6 +495,7 @@ class BanditAgent(OnlineAgent):
             callbacks.update_locals({"rewards": rewards, "infos": step_infos})
             if not callbacks.on_step():
                 break
+        callbacks.on_training_end()
         return self
 
     def _single_step(self, env: gym.Env, obs: Any, info: dict[str, Any]):

@@ -137,6 +137,7 @@ class RegressionMixtureSearch(OnlineAgent):
         self.best_mixture = candidates[int(np.argmin(self.regressor.predict(candidates)))]
         callbacks.update_locals({"best_mixture": self.best_mixture})
         callbacks.on_step()
+        callbacks.on_training_end()
         return self
 
     def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:

@@ -274,6 +274,7 @@ class SteerablePolicy(OnlineAgent):
         try:
             self._learn(n_updates)
         finally:
+            self._callback_list.on_training_end()
             self._callback_list = None
         return self
 

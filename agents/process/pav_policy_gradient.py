@@ -189,6 +189,7 @@ class PAVPolicyGradient(OnlineAgent):
             if not callbacks.on_step():
                 break
         self.success_curve.append(self.success_probability())
+        callbacks.on_training_end()
         return self
 
     def _step_weights(self, q_pi: np.ndarray, v_pi: np.ndarray) -> np.ndarray:
