@@ -508,6 +508,46 @@ class BanditAgent(OnlineAgent):
             info = _next_round_info(step_info)
         return next_obs, info, np.asarray([reward]), batch_info(step_info)
 
+    # -------------------------------------------------------------- from a log
+    def partial_fit(
+        self,
+        actions: Any,
+        rewards: Any = None,
+        contexts: Any = None,
+        infos: dict[str, Any] | None = None,
+    ) -> BanditAgent:
+        """Fold a whole log into the statistics, as ``update`` round by round would.
+
+        ``actions``/``rewards`` are ``(n,)`` for one run or ``(n, n_runs)``;
+        ``contexts`` (required by agents that read the observation) is
+        ``(n, *obs)`` or ``(n, n_runs, *obs)``; ``infos`` maps step-info keys
+        (``noise_std`` for the variance-weighted agents) to ``(n,)`` or
+        ``(n, n_runs)`` arrays. A ``BanditFeedback`` may be passed as
+        ``actions``. Counting agents fold the log with one ``bincount``,
+        linear ones with one Gram product; the default, for agents whose
+        update depends on the state it changes, replays the log through
+        :meth:`update_batch` (the same state, exactly).
+        """
+        from rlsuite.agents.log_input import log_arrays
+
+        obs, actions, rewards, infos = log_arrays(self, actions, rewards, contexts, infos)
+        self._fold_log(obs, actions, rewards, infos)
+        return self
+
+    def _fold_log(
+        self,
+        obs: np.ndarray | None,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        infos: dict[str, np.ndarray] | None,
+    ) -> None:
+        """Default :meth:`partial_fit`: one :meth:`update_batch` per logged round."""
+        if obs is None:
+            obs = np.zeros((len(actions), self.n_runs) + (1,) * self._obs_ndim(), np.float32)
+        for i in range(len(actions)):
+            round_info = None if infos is None else {k: v[i] for k, v in infos.items()}
+            self.update_batch(obs[i], actions[i], rewards[i], round_info)
+
     def _vector_step(self, env: VectorEnv, obs: np.ndarray, info: dict[str, Any]):
         actions = self.select_actions(obs)
         next_obs, rewards, _, _, step_infos = env.step(actions)

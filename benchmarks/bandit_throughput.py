@@ -47,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     noise = StudentT(df=3.0)
 
-    env = gym.make("rlsuite/MultiArmedBandit-v0", n_arms=args.arms, noise=noise)
+    env = gym.make("rlsuite/MultiArmedBandit-v1", n_arms=args.arms, noise=noise)
     agent = EpsilonGreedy(args.arms, epsilon=0.1, seed=0)
     state = {"obs": env.reset(seed=0)[0]}
 

@@ -132,6 +132,20 @@ class LinearBanditAgent(BanditAgent):
         quad = ((obs @ v_inv) * obs).sum(axis=-1)
         return np.sqrt(np.maximum(quad, 0.0))
 
+    def _log_features(self, obs: np.ndarray | None, actions: np.ndarray) -> np.ndarray:
+        """``(R, n, d)`` features of the logged actions; ``contexts`` are required."""
+        if obs is None:
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit needs contexts of shape "
+                f"(n_rounds, n_arms, dim) = (n, {self.n_arms}, {self.dim})"
+            )
+        expected = (self.n_arms, self.dim)
+        if obs.shape[2:] != expected:
+            raise ValueError(f"contexts has shape {obs.shape}, must end with {expected}")
+        rounds = np.arange(len(actions))[:, None]
+        runs = np.arange(self.n_runs)[None, :]
+        return np.asarray(obs[rounds, runs, actions], dtype=np.float64).transpose(1, 0, 2)
+
 
 class WeightedRobustOFUL(LinearBanditAgent):
     """Variance-weighted OFUL whose estimate comes from a robust regression.
@@ -250,6 +264,39 @@ class WeightedRobustOFUL(LinearBanditAgent):
             mask = np.arange(int(counts.max()))[None, :] < counts[:, None]
             self.theta[runs] = self._fit_batch(runs, mask)
             self._fit_logdet[runs] = self.logdet[runs]
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """Whiten and store the log round by round, then one robust refit per run.
+
+        Each round's level ``sigma_bar_t`` depends on ``V_{t-1}``, so the
+        rank-one updates stay sequential (``O(d^2)`` per round, vectorised
+        over runs); the IRLS refits that :meth:`update_batch` runs on its
+        schedule are replaced by one refit from the whole history at the end.
+        """
+        x_all = self._log_features(obs, actions)
+        for i in range(len(actions)):
+            x = x_all[:, i]
+            sigma = noise_levels(
+                None if infos is None else {k: v[i] for k, v in infos.items()},
+                self.n_runs,
+                type(self).__name__,
+            )
+            sigma_bar, aux = self._levels(x, sigma)
+            if self.n_obs.max() >= self._y.shape[1]:
+                self._grow()
+            slot = self.n_obs
+            self._x[self._rows, slot] = x
+            self._y[self._rows, slot] = rewards[i]
+            self._sigma_bar[self._rows, slot] = sigma_bar
+            self._aux[self._rows, slot] = aux
+            self.n_obs = self.n_obs + 1
+            self.v_inv, self.logdet = sherman_morrison(
+                self.v_inv, self.logdet, x / sigma_bar[:, None]
+            )
+            self.t += 1
+        for run in range(self.n_runs):
+            self.theta[run] = self._fit(run)
+            self._fit_logdet[run] = self.logdet[run]
 
     def _grow(self) -> None:
         size = 2 * self._y.shape[1]

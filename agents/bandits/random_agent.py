@@ -49,3 +49,7 @@ class RandomAgent(BanditAgent):
     def action_probabilities(self, obs: np.ndarray) -> np.ndarray:
         """The uniform distribution, one row per run (used as a logging policy)."""
         return np.full((len(obs), self.n_arms), 1.0 / self.n_arms)
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """Nothing to learn: only the round counter advances."""
+        self.t += len(actions)

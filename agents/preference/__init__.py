@@ -13,6 +13,9 @@ AGENTS: dict[str, str] = {
     "PreferenceOptimizer": "rlsuite.agents.preference.preference_optimizer:PreferenceOptimizer",
     "DistilledPO": "rlsuite.agents.preference.distilled_po:DistilledPO",
     "EnsembleDistilledPO": "rlsuite.agents.preference.ensemble_distilled_po:EnsembleDistilledPO",
+    "PessimisticDistilledPO": (
+        "rlsuite.agents.preference.pessimistic_distilled_po:PessimisticDistilledPO"
+    ),
 }
 
 # Public helpers that are not agents.

@@ -11,6 +11,7 @@ in-memory sequence of episodes (objects or dicts with ``observations``,
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from rlsuite.agents.base import OfflineLearner
+from rlsuite.agents.base import OfflineLearner, isolated_torch_rng
+from rlsuite.agents.callbacks import CallbackList
 from rlsuite.envs.validation import (
     check_int,
     check_real,
@@ -33,6 +35,7 @@ __all__ = [
     "ExpertData",
     "PrivateLearner",
     "as_expert_data",
+    "check_seed",
     "check_privacy",
     "make_policy_net",
     "require_privacy_extra",
@@ -196,13 +199,26 @@ def train_bc(
 class PrivateLearner(OfflineLearner):
     """Base of the learners: seeding, ``predict`` (SB3 ``PolicyPredictor``), privacy report.
 
-    Subclasses implement ``_fit`` (called by :meth:`fit`) and set ``self.net``,
-    ``self.epsilon``, ``self.delta`` (``epsilon = inf`` for a non-private learner).
-    ``hidden=h`` (one width for both layers) is the deprecated form of
-    ``hidden_sizes=(h, h)``; ``lr`` that of ``learning_rate``. ``seed=None``
-    trains as ``seed=0`` (deterministic by default, as before).
+    Privacy attributes (every learner):
+
+    ``target_epsilon``, ``target_delta``
+        The guarantee asked for in the constructor; one :meth:`fit` never
+        spends more.
+    ``epsilon_spent``, ``delta_spent``
+        What the last :meth:`fit` spent, from the same accountant that
+        calibrated the noise. From the moment :meth:`fit` may read data until
+        it completes they hold the planned (worst-case) values, so an
+        interrupted fit is never reported as cheaper than it may have been.
+        ``0`` before any fit; ``inf`` for a non-private learner.
+
+    Subclasses implement :meth:`plan` (every check and calibration that needs
+    no data: it runs before the data is read, and raises there) and
+    :meth:`_fit` (returns the trained network); :meth:`fit` drops any previous
+    model first and installs the new one only when training completed, so a
+    fit that raised (including ``KeyboardInterrupt``) leaves no usable model.
     """
 
+    #: ``hidden=h`` (one width for both layers) is the deprecated ``hidden_sizes=(h, h)``.
     _renamed_parameters = {
         "hidden": ("hidden_sizes", lambda width: (width, width)),
         "lr": "learning_rate",
@@ -218,19 +234,49 @@ class PrivateLearner(OfflineLearner):
             raise TypeError(f"hidden_sizes={hidden_sizes!r} must be a sequence of ints")
         self.hidden_sizes = tuple(check_int("hidden_sizes", h) for h in hidden_sizes)
         self.seed = check_seed(seed)
-        # Stochastic predict draws from here, so a loaded learner acts as the saved one.
+        # Sampled predict draws from here, so a loaded learner acts as the saved one.
         self.rng = np.random.default_rng(self.seed)
         self.net: nn.Module | None = None
-        self.epsilon = 0.0
-        self.delta = 0.0
+        self.fit_completed = False
+        self.epsilon_spent = 0.0
+        self.delta_spent = 0.0
         self.epsilon_history: list[tuple[int, float]] = []
 
-    def planned_privacy(self) -> tuple[float, float]:
-        """The ``(epsilon, delta)`` one call of :meth:`fit` will spend at most."""
+    # ----------------------------------------------------------------- privacy
+    def plan(self) -> tuple[float, float]:
+        """Calibrate without data and return the ``(epsilon, delta)`` one fit spends at most.
+
+        Raises ``ValueError`` if the target cannot be met; nothing is read.
+        """
         return self.target_epsilon, self.target_delta  # type: ignore[attr-defined]
 
+    def planned_privacy(self) -> tuple[float, float]:
+        """Same as :meth:`plan` (the name :class:`PrivacyBudget` calls)."""
+        return self.plan()
+
+    @property
+    def epsilon(self) -> float:
+        """Deprecated alias of :attr:`epsilon_spent`."""
+        warnings.warn(
+            "`.epsilon` is deprecated; use `.epsilon_spent` (or `.target_epsilon`)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.epsilon_spent
+
+    @property
+    def delta(self) -> float:
+        """Deprecated alias of :attr:`delta_spent`."""
+        warnings.warn(
+            "`.delta` is deprecated; use `.delta_spent` (or `.target_delta`)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.delta_spent
+
+    # --------------------------------------------------------------------- fit
     def _base_seed(self) -> int:
-        """The integer every generator of one ``fit`` derives from (``None`` -> 0)."""
+        """The integer every generator of a ``fit`` derives from (``seed=None`` -> 0)."""
         if not hasattr(self, "_fit_seed"):
             seed = seed_to_int(self.seed)
             self._fit_seed = 0 if seed is None else seed
@@ -240,10 +286,46 @@ class PrivateLearner(OfflineLearner):
         seed = self._base_seed()
         return np.random.default_rng(seed), torch.Generator().manual_seed(seed)
 
+    def fit(self, dataset: Any, callback: Any = None) -> PrivateLearner:
+        """Plan (no data read), then train on ``dataset``; see the subclasses.
+
+        ``callback`` follows the SB3 template (``on_step() -> bool``); a
+        callback that returns ``False`` ends training early with a usable
+        model and the (smaller) epsilon of the steps taken.
+        """
+        self.net, self.fit_completed = None, False
+        planned_epsilon, planned_delta = self.plan()
+        # From here on data may be read: until the fit completes, report the plan.
+        self.epsilon_spent, self.delta_spent = planned_epsilon, planned_delta
+        callbacks = self._callbacks(callback)
+        # torch seeding inside _fit must not leak into the caller's global generator.
+        with isolated_torch_rng():
+            net = self._fit(dataset, callbacks)
+        callbacks.on_training_end()
+        spent_epsilon, spent_delta = self._spent()
+        if spent_epsilon > planned_epsilon or spent_delta > planned_delta:
+            raise RuntimeError(  # an accounting bug, never a user error: keep no model
+                f"{type(self).__name__} spent (epsilon={spent_epsilon:g}, delta={spent_delta:g})"
+                f" above its plan ({planned_epsilon:g}, {planned_delta:g})"
+            )
+        self.epsilon_spent, self.delta_spent = spent_epsilon, spent_delta
+        self.net, self.fit_completed = net, True
+        return self
+
+    def _fit(self, dataset: Any, callbacks: CallbackList) -> nn.Module:  # pragma: no cover
+        raise NotImplementedError
+
+    def _spent(self) -> tuple[float, float]:  # pragma: no cover
+        """``(epsilon, delta)`` of the events the completed fit ran."""
+        raise NotImplementedError
+
     def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
         """Greedy (or sampled) actions for a batch ``(n_envs, obs_dim)``."""
         if self.net is None:
-            raise RuntimeError(f"{type(self).__name__} must be fit before predict")
+            raise RuntimeError(
+                f"{type(self).__name__} has no model: fit() has not completed "
+                "(never called, or it raised or was interrupted)"
+            )
         with torch.no_grad():
             logits = self.net(torch.from_numpy(np.asarray(observations, dtype=np.float32)))
         if deterministic:

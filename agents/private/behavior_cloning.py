@@ -16,7 +16,7 @@ __all__ = ["BehaviorCloning"]
 
 
 class BehaviorCloning(PrivateLearner):
-    """Cross-entropy BC of the pooled expert actions; ``epsilon = inf``.
+    """Cross-entropy BC of the pooled expert actions; ``epsilon_spent = inf`` (not private).
 
     Parameters
     ----------
@@ -47,16 +47,19 @@ class BehaviorCloning(PrivateLearner):
         self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
         self.target_epsilon, self.target_delta = math.inf, 0.0
 
-    def _fit(self, dataset: Any, callback: Any = None) -> None:
+    def _fit(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
         """Train on every transition of the dataset."""
         data = as_expert_data(dataset)
         rng, generator = self._generators()
-        # Scoped by OfflineLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
+        # Scoped by PrivateLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
         torch.manual_seed(int(rng.integers(2**31)))
-        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
+        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
         train_bc(
-            self.net, data.observations, data.actions,
+            net, data.observations, data.actions,
             steps=self.steps, batch_size=self.batch_size, lr=self.learning_rate,
             generator=generator,
         )  # fmt: skip
-        self.epsilon, self.delta = math.inf, 0.0
+        return net
+
+    def _spent(self) -> tuple[float, float]:
+        return math.inf, 0.0

@@ -138,7 +138,13 @@ FIXTURES: dict[str, Callable[[str], tuple[dict, Callable, gym.Env]]] = {
     },
     **{
         name: _preference
-        for name in ("PreferenceOptimizer", "DistilledPO", "EnsembleDistilledPO", "RewardModel")
+        for name in (
+            "PreferenceOptimizer",
+            "DistilledPO",
+            "EnsembleDistilledPO",
+            "PessimisticDistilledPO",
+            "RewardModel",
+        )
     },
     "PAVPolicyGradient": _pav,
     **{name: _steerable for name in ("CLP", "PromptConditioned", "RewardedSoups")},
@@ -200,6 +206,7 @@ def test_agent_contract(name, tmp_path):
     [("x", TypeError), (-1, ValueError), (float("nan"), TypeError), (1.5, TypeError)],
 )
 def test_bad_seed_is_rejected_naming_it(name, seed, error):
+    assert name in FIXTURES, f"{name} is registered but has no fixture in {__file__}"
     kwargs, _, _ = FIXTURES[name](name)
     with pytest.raises(error, match="seed"):
         agent_class(name)(**{**kwargs, "seed": seed})
@@ -207,6 +214,7 @@ def test_bad_seed_is_rejected_naming_it(name, seed, error):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_generator_seed_is_accepted(name):
+    assert name in FIXTURES, f"{name} is registered but has no fixture in {__file__}"
     kwargs, _, _ = FIXTURES[name](name)
     agent_class(name)(**{**kwargs, "seed": np.random.default_rng(0)})
 
