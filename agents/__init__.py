@@ -52,7 +52,7 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running fr
 # any subpackage sets it there.
 _root = sys.modules.get("rlsuite")
 if _root is not None and not hasattr(_root, "__version__"):
-    _root.__version__ = __version__
+    _root.__version__ = __version__  # type: ignore[attr-defined]
 
 
 def _registries() -> Iterator[tuple[str, dict[str, str]]]:

@@ -288,7 +288,7 @@ def check_seed(seed: Any, name: str = "seed") -> int | np.random.Generator | Non
             f"{name}={seed!r} must be None, an integer >= 0 or a numpy.random.Generator, "
             f"not {type(seed).__name__}"
         )
-    if not 0 <= seed <= _MAX_SEED:
+    if not 0 <= int(seed) <= _MAX_SEED:
         # torch.Generator.manual_seed takes at most 2**63 - 1; numpy takes any int >= 0.
         raise ValueError(f"{name}={seed!r} is out of range: must be in [0, 2**63 - 1]")
     return int(seed)
