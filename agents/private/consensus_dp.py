@@ -45,6 +45,7 @@ guarantee covers with dataset candidates.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -106,7 +107,7 @@ class ConsensusDP(PrivateLearner):
         ``expert_id -> policy`` with ``action_probs(obs) -> (n, n_actions)``
         (e.g. :func:`rlsuite.offline_data.experts.make_experts`): the experts'
         own probabilities define the count. ``None``: per-expert behaviour fits.
-    sample_rate, steps, max_grad_norm, lr, max_transitions, hidden, seed
+    sample_rate, steps, max_grad_norm, learning_rate, max_transitions, hidden_sizes, seed
         As in :class:`~rlsuite.agents.private.expert_dpsgd.ExpertDPSGD`.
 
     Attributes
@@ -139,12 +140,12 @@ class ConsensusDP(PrivateLearner):
         sample_rate: float = 0.1,
         steps: int = 300,
         max_grad_norm: float = 1.0,
-        lr: float = 1e-2,
+        learning_rate: float = 1e-2,
         max_transitions: int = 128,
-        hidden: int = 64,
-        seed: int | None = None,
+        hidden_sizes: Sequence[int] = (64, 64),
+        seed: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(hidden=hidden, seed=seed)
+        super().__init__(hidden_sizes=hidden_sizes, seed=seed)
         self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
         self.n_candidates = check_int("n_candidates", n_candidates)
         self.release_fraction = check_real(
@@ -162,7 +163,7 @@ class ConsensusDP(PrivateLearner):
         self.sample_rate = check_real("sample_rate", sample_rate, 0.0, 1.0, low_open=True)
         self.steps = check_int("steps", steps)
         self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, 0.0, low_open=True)
-        self.lr = check_real("lr", lr, 0.0, low_open=True)
+        self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
         self.max_transitions = check_int("max_transitions", max_transitions)
         self.noise_multiplier = float("nan")
         self.threshold = float("nan")
@@ -263,11 +264,12 @@ class ConsensusDP(PrivateLearner):
             )
         sampling = expert_sampling(data.n_experts, self.sample_rate)
         rng, generator = self._generators()
+        # Scoped by PrivateLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
         torch.manual_seed(int(rng.integers(2**31)))
         tensors = data.per_expert(self.max_transitions, rng)
         stable = self._release(data, tensors)
         self.released_share = len(stable[1]) / len(data.actions)
-        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
+        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
         self.steps_taken = run_expert_dpsgd(
             net,
             tensors,
@@ -275,7 +277,7 @@ class ConsensusDP(PrivateLearner):
             sampling=sampling,
             steps=self.steps,
             max_grad_norm=self.max_grad_norm,
-            lr=self.lr,
+            lr=self.learning_rate,
             generator=generator,
             callbacks=callbacks,
             epsilon_after=lambda k: self.compose(self.noise_multiplier, k),
@@ -291,7 +293,7 @@ class ConsensusDP(PrivateLearner):
 
     def _release(self, data: ExpertData, tensors) -> tuple[np.ndarray, np.ndarray]:
         epsilon_prime, _, threshold = self.release_parameters()
-        seed = 0 if self.seed is None else self.seed
+        seed = self._base_seed()
         # Own generators: the candidates and the SVT noise must not depend on how much
         # randomness the data-dependent steps before them consumed.
         pick_rng, noise_rng = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 2])

@@ -129,10 +129,10 @@ def test_dataset_without_expert_id_raises(cartpole):
 
 def test_missing_privacy_extra_names_the_install_command(cartpole, monkeypatch):
     monkeypatch.setitem(sys.modules, "opacus", None)
-    with pytest.raises(ImportError, match=r"pip install rlsuite\[privacy\]"):
+    with pytest.raises(ImportError, match=r"pip install 'rlsuite\[privacy\]'"):
         require_privacy_extra("opacus")
     monkeypatch.setitem(sys.modules, "dp_accounting.pld.privacy_loss_distribution", None)
-    with pytest.raises(ImportError, match=r"pip install rlsuite\[privacy\]"):
+    with pytest.raises(ImportError, match=r"pip install 'rlsuite\[privacy\]'"):
         ExpertDPSGD(steps=5).fit(cartpole)
 
 
