@@ -140,7 +140,9 @@ def test_reward_is_minus_validation_loss_and_info_has_per_domain_losses() -> Non
 
 
 def test_training_on_a_domain_makes_it_the_best_predicted_domain() -> None:
-    env = gym.make(ENV_ID)
+    # relatedness=0: with the default 0.5 a relative and its source can be within
+    # the ~0.005-nat training noise of each other; unrelated domains differ by > 1 nat.
+    env = gym.make(ENV_ID, problem_seed=1, relatedness=0.0)
     env.reset(seed=1)
     for domain in range(4):
         _, info = _step(env, np.eye(4)[domain])
@@ -149,7 +151,7 @@ def test_training_on_a_domain_makes_it_the_best_predicted_domain() -> None:
 
 def test_end_task_sources_beat_their_relatives_and_the_rest() -> None:
     # Loss noise is ~0.005 nats; these gaps are > 0.1 nats at every seed tried.
-    env = gym.make(ENV_ID)
+    env = gym.make(ENV_ID, problem_seed=2)
     env.reset(seed=2)
     sources, _ = _step(env, [0.5, 0.5, 0.0, 0.0])
     relatives, _ = _step(env, [0.0, 0.0, 0.5, 0.5])
