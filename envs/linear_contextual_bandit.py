@@ -10,7 +10,7 @@ from gymnasium import spaces
 
 from rlsuite.envs._single_backed import SingleEnvBackedVectorEnv
 from rlsuite.envs._vector import end_rounds
-from rlsuite.envs.noise import Bernoulli, NoiseModel, make_noise
+from rlsuite.envs.noise import Bernoulli, BoundedNoise, NoiseModel, make_noise
 from rlsuite.envs.validation import (
     MAX_SIZE,
     check_action,
@@ -20,6 +20,7 @@ from rlsuite.envs.validation import (
     check_int,
     check_optional_int,
     check_options,
+    check_real,
     check_real_array,
     check_real_pair,
 )
@@ -44,6 +45,27 @@ def _draw_contexts(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarr
     return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
+def _separate_best(contexts: np.ndarray, theta: np.ndarray, gap: float) -> np.ndarray:
+    """Shrink every arm whose mean is within ``gap`` of the best to mean ``best - gap``.
+
+    Unit-norm ``U[0, 1]^d`` features under ``theta* = 1/sqrt(d)`` have means
+    packed in a band a few hundredths wide, so without a margin every policy
+    is near-uniform for ``T = 10^4``. Scaling a feature vector by
+    ``c in [0, 1]`` keeps it in ``[0, 1]^d`` and the model linear (its mean
+    scales by ``c``); the best arm is left alone.
+    """
+    if gap == 0.0:
+        return contexts
+    means = contexts @ theta
+    target = means.max(axis=-1, keepdims=True) - gap
+    crowded = means > target
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shrink = np.where(crowded, np.clip(target / means, 0.0, 1.0), 1.0)
+    best = means.argmax(axis=-1)[..., None]
+    np.put_along_axis(shrink, best, 1.0, axis=-1)
+    return contexts * shrink[..., None]
+
+
 class _LinearBanditCore:
     """Parameters and draws shared by the single and the vector env."""
 
@@ -56,7 +78,9 @@ class _LinearBanditCore:
         heteroscedastic: bool,
         sigma_range: tuple[float, float],
         horizon: int | None,
+        gap: float = 0.0,
     ) -> None:
+        self.gap = check_real("gap", gap, 0.0, 1.0, high_open=True)
         self.n_arms = check_int("n_arms", n_arms, low=2, high=MAX_SIZE)
         self.dim = check_int("dim", dim, high=MAX_SIZE)
         if self.n_arms * self.dim > MAX_SIZE:
@@ -85,7 +109,12 @@ class _LinearBanditCore:
         info = {f"{prefix}noise_scale": scales}
         if np.isfinite(self.noise.std):
             info[f"{prefix}noise_std"] = scales * self.noise.std
+        if isinstance(self.noise, BoundedNoise):
+            info[f"{prefix}reward_range"] = scales * self.noise.range
         return info
+
+    def _contexts(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return _separate_best(_draw_contexts(rng, shape), self.theta, self.gap)
 
 
 class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]):
@@ -111,13 +140,19 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
     ## Rewards
     ``<theta*, x_{t,a}> + sigma_t * noise`` as a Python float. Step ``info``:
     ``expected_reward``, ``expected_rewards``, ``optimal_action``, ``regret``,
-    ``noise_scale`` (``sigma_t`` of the round just played) and ``noise_std``
-    (``sigma_t`` times the family's std, where finite).
+    ``noise_scale`` (``sigma_t`` of the round just played), ``noise_std``
+    (``sigma_t`` times the family's std, where finite) and, for the bounded
+    families (:class:`~rlsuite.envs.noise.BoundedNoise`), ``reward_range``
+    (``sigma_t`` times the width of the noise support: given the round's
+    means, each reward lies in an interval of that width).
 
     ## Reward Distribution
     ``noise`` is any family of :mod:`rlsuite.envs.noise` except Bernoulli;
-    ``student_t`` with ``df`` in (1, 2] has infinite variance (the regime of
-    Catoni-style estimators). With ``heteroscedastic=True``, ``sigma_t`` is
+    ``student_t`` with ``df`` in (1, 2] has infinite variance (outside the
+    known-variance assumptions of Catoni-OFUL); ``spike`` and
+    ``truncated_pareto`` are bounded with a known variance and a range far
+    larger than their standard deviation (the regime of Ye et al. 2025).
+    With ``heteroscedastic=True``, ``sigma_t`` is
     drawn ``U[sigma_range]`` per round and revealed *before* acting: reset
     ``info`` carries ``round_noise_scale`` / ``round_noise_std`` for the round
     shown, and a step that continues the episode carries
@@ -134,16 +169,28 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
     ## Arguments
     ``gym.make("rlsuite/LinearContextualBandit-v0", n_arms=20, dim=10,
     theta=None, noise="gaussian", heteroscedastic=False,
-    sigma_range=(0.1, 1.0), horizon=None)``; ``theta=None`` means
-    ``theta* = 1 / sqrt(dim)`` in every coordinate (unit norm).
+    sigma_range=(0.1, 1.0), horizon=None, gap=0.3)``; ``theta=None`` means
+    ``theta* = 1 / sqrt(dim)`` in every coordinate (unit norm). ``gap`` in
+    ``[0, 1)`` separates the best arm: every other arm whose mean is within
+    ``gap`` of the best has its feature vector scaled down (rows then have
+    norm ``<= 1``) until its mean is ``best - gap``, so each suboptimal pull
+    costs at least ``gap`` (exact when ``gap`` is below the best mean, as it
+    always is for the default ``theta*`` and ``gap < 1/sqrt(dim)``). Without it
+    (``gap=0``) the means of a round lie within a few hundredths of each
+    other and OFUL is no better than uniform play at ``T = 10^4``; with the
+    default ``0.3`` OFUL's regret is a fraction of uniform play's
+    (``tests/envs/test_linear_bandit_gap.py``).
+
     ``n_arms * dim`` is at most ``10**7`` and ``sigma_range`` lies in
     ``(0, 1e6]``; ``heteroscedastic`` must be a bool. The problem
     (``theta*``) is given, not drawn, so there is no ``problem_seed``.
 
     ## Version History
-    * v0: initial version. Later, without a version bump because valid use
-      is unchanged: ``step()`` after the episode ended, non-dict ``options``,
-      non-bool ``heteroscedastic`` and string ``sigma_range`` raise.
+    * v0: initial version; ``gap`` (default 0.3) and ``reward_range`` in
+      ``info`` added later (the default problem changed with ``gap``). Also
+      later, without a bump because valid use is unchanged: ``step()`` after
+      the episode ended, non-dict ``options``, non-bool ``heteroscedastic``
+      and string ``sigma_range`` raise.
     """
 
     metadata = {"render_modes": []}
@@ -157,8 +204,9 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
         heteroscedastic: bool = False,
         sigma_range: tuple[float, float] = (0.1, 1.0),
         horizon: int | None = None,
+        gap: float = 0.3,
     ) -> None:
-        self._init_core(n_arms, dim, theta, noise, heteroscedastic, sigma_range, horizon)
+        self._init_core(n_arms, dim, theta, noise, heteroscedastic, sigma_range, horizon, gap)
         self.action_space = spaces.Discrete(self.n_arms)
         self.observation_space = spaces.Box(0.0, 1.0, (self.n_arms, self.dim), dtype=np.float32)
         self.contexts: np.ndarray | None = None
@@ -166,7 +214,7 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
         self._ended = False
 
     def _new_round(self) -> None:
-        self.contexts = _draw_contexts(self.np_random, (self.n_arms, self.dim))
+        self.contexts = self._contexts(self.np_random, (self.n_arms, self.dim))
         self.expected_rewards = self.contexts @ self.theta
         self.scale = float(self._draw_scales(self.np_random, ()))
 
@@ -235,7 +283,9 @@ class LinearContextualBanditVectorEnv(SingleEnvBackedVectorEnv):
         self.contexts: np.ndarray | None = None
 
     def _new_round(self) -> None:
-        self.contexts = _draw_contexts(self.np_random, (self.num_envs, self.n_arms, self.dim))
+        self.contexts = self.single_env._contexts(
+            self.np_random, (self.num_envs, self.n_arms, self.dim)
+        )
         self.expected_rewards = self.contexts @ self.theta
         self.scales = self.single_env._draw_scales(self.np_random, (self.num_envs,))
 

@@ -308,3 +308,182 @@ def make_noise(noise: str | NoiseModel) -> NoiseModel:
     raise ValueError(
         f"noise={noise!r} is not a NoiseModel or one of the names {sorted(NOISE_NAMES)}"
     )
+
+
+class BoundedNoise(NoiseModel):
+    """A centred noise family with a stated bounded support and known variance.
+
+    The regime of Ye, Jin, Agarwal & Zhang (ICML 2025, arXiv 2502.02486):
+    rewards whose worst-case range is far larger than their standard
+    deviation. ``range`` is the width of the support, the ``R`` an OFUL-style
+    bound pays for (a variable in an interval of width ``R`` is
+    ``R / 2``-sub-Gaussian, Hoeffding's lemma); ``std`` is what a
+    variance-aware method pays for.
+    """
+
+    moment_order = property(lambda self: math.inf)
+
+    @property
+    @abstractmethod
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value one draw can take."""
+
+    @property
+    def range(self) -> float:
+        """Width of the support."""
+        low, high = self.support
+        return high - low
+
+    @abstractmethod
+    def abs_moment(self, k: float) -> float:
+        """``E|X|^k`` of one draw."""
+
+    def describe(self) -> dict[str, Any]:
+        """Family summary plus ``range``, ``support``, ``std`` and the 4th moment."""
+        return {
+            **super().describe(),
+            "std": self.std,
+            "range": self.range,
+            "support": self.support,
+            "fourth_moment": self.abs_moment(4.0),
+        }
+
+
+class Spike(BoundedNoise):
+    """Rare symmetric spikes: ``+-std / sqrt(p)`` with probability ``p`` in all, else 0.
+
+    Mean 0, variance ``std^2``, range ``2 std / sqrt(p)``, ``E|X|^k =
+    std^k p^{1 - k/2}`` (kurtosis ``1 / p``). With ``p = 4 std^2 / R^2`` the
+    range is ``R`` at a fixed variance: :meth:`with_range`.
+    """
+
+    name = "spike"
+
+    def __init__(self, p: float = 0.01, std: float = 1.0) -> None:
+        self.p = _check_positive("p", p)
+        if self.p > 1.0:
+            raise ValueError(f"p={p!r} is out of range: must be in (0, 1]")
+        self._std = _check_positive("std", std)
+
+    @classmethod
+    def with_range(cls, reward_range: float, std: float = 1.0) -> Spike:
+        """Spikes of variance ``std^2`` whose support has width ``reward_range >= 2 std``."""
+        reward_range = _check_positive("reward_range", reward_range)
+        std = _check_positive("std", std)
+        if reward_range < 2.0 * std:
+            raise ValueError(
+                f"reward_range={reward_range!r} is out of range: a variance of std^2 = "
+                f"{std**2!r} needs a range of at least 2 std = {2.0 * std!r}"
+            )
+        return cls(p=(2.0 * std / reward_range) ** 2, std=std)
+
+    mean = property(lambda self: 0.0)
+    std = property(lambda self: self._std)
+    variance = property(lambda self: self._std**2)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """``(-std / sqrt(p), std / sqrt(p))``."""
+        height = self._std / math.sqrt(self.p)
+        return -height, height
+
+    def abs_moment(self, k: float) -> float:
+        """``std^k p^{1 - k/2}``."""
+        return self._std**k * self.p ** (1.0 - k / 2.0)
+
+    def sample(self, rng: np.random.Generator, size: Any = None) -> Any:
+        """One uniform per draw: below ``p/2`` a negative spike, above ``1 - p/2`` a positive."""
+        u = rng.random(size)
+        height = self._std / math.sqrt(self.p)
+        u = np.asarray(u)
+        return height * ((u > 1.0 - 0.5 * self.p).astype(np.float64) - (u < 0.5 * self.p))
+
+    def describe(self) -> dict[str, Any]:
+        """Adds the spike probability ``p``."""
+        return {**super().describe(), "p": self.p}
+
+    def __repr__(self) -> str:
+        return f"Spike(p={self.p!r}, std={self._std!r})"
+
+
+def _pareto_raw_moment(alpha: float, cap: float, k: float) -> float:
+    """``E[Y^k]`` of a Pareto(``alpha``) on ``[1, cap]`` (density ``prop. y^{-alpha-1}``)."""
+    norm = alpha / -math.expm1(-alpha * math.log(cap))
+    if abs(k - alpha) < 1e-12:
+        return norm * math.log(cap)
+    return norm * math.expm1((k - alpha) * math.log(cap)) / (k - alpha)
+
+
+class TruncatedPareto(BoundedNoise):
+    """Two-sided scaled Pareto truncated at a stated range: ``X = sign * c * Y``.
+
+    ``Y`` has the Pareto tail ``P(Y > y) prop. y^-alpha`` on ``[1, b]``, the
+    sign is a fair coin, and ``b`` and ``c`` are solved so that ``X`` has
+    variance ``std^2`` and support ``[-R/2, R/2]`` (``R = 2 c b``). For
+    ``alpha <= 2`` the untruncated law has no variance: the truncation at
+    ``R`` is what makes it finite, and most of it comes from the rare draws
+    near ``+-R/2``. Needs ``R > 2 std``.
+    """
+
+    name = "truncated_pareto"
+
+    def __init__(self, alpha: float = 1.5, reward_range: float = 100.0, std: float = 1.0) -> None:
+        from scipy.optimize import brentq
+
+        self.alpha = _check_positive("alpha", alpha)
+        self.reward_range = _check_positive("reward_range", reward_range)
+        self._std = _check_positive("std", std)
+        ratio = self.reward_range / (2.0 * self._std)
+        if ratio <= 1.0 + 1e-9:
+            raise ValueError(
+                f"reward_range={reward_range!r} is out of range: must exceed 2 std = {2 * std!r}"
+            )
+
+        # b / sqrt(E[Y^2]) grows from 1 (b = 1) without bound: one root.
+        def excess(log_cap: float) -> float:
+            cap = math.exp(log_cap)
+            return (
+                log_cap - 0.5 * math.log(_pareto_raw_moment(self.alpha, cap, 2.0)) - math.log(ratio)
+            )
+
+        high = 1.0
+        while excess(high) < 0:
+            high *= 2.0
+        self.cap = math.exp(brentq(excess, 1e-12, high, xtol=1e-13, rtol=1e-13))
+        self.scale = self.reward_range / (2.0 * self.cap)
+
+    mean = property(lambda self: 0.0)
+    std = property(lambda self: self._std)
+    variance = property(lambda self: self._std**2)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """``(-R/2, R/2)``."""
+        return -0.5 * self.reward_range, 0.5 * self.reward_range
+
+    def abs_moment(self, k: float) -> float:
+        """``c^k E[Y^k]``."""
+        return self.scale**k * _pareto_raw_moment(self.alpha, self.cap, k)
+
+    def sample(self, rng: np.random.Generator, size: Any = None) -> Any:
+        """Inverse-CDF draw of ``Y`` on ``[1, b]``, times a random sign and ``c``."""
+        u = rng.random(size)
+        sign = np.where(rng.random(size) < 0.5, -1.0, 1.0)
+        tail = -math.expm1(-self.alpha * math.log(self.cap))
+        y = (1.0 - u * tail) ** (-1.0 / self.alpha)
+        return sign * self.scale * y
+
+    def describe(self) -> dict[str, Any]:
+        """Adds ``alpha`` and the Pareto's ``scale`` and ``cap``."""
+        return {**super().describe(), "alpha": self.alpha, "scale": self.scale, "cap": self.cap}
+
+    def __repr__(self) -> str:
+        return (
+            f"TruncatedPareto(alpha={self.alpha!r}, reward_range={self.reward_range!r}, "
+            f"std={self._std!r})"
+        )
+
+
+NOISE_NAMES["spike"] = Spike
+NOISE_NAMES["truncated_pareto"] = TruncatedPareto
+__all__ += ["BoundedNoise", "Spike", "TruncatedPareto"]

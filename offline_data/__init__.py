@@ -11,6 +11,8 @@ Main entry points
   several skill levels.
 * :func:`log_bandit` / :func:`load_bandit_feedback` -- logged bandit feedback
   in Open Bandit Pipeline's schema; estimators in :mod:`rlsuite.offline_data.ope`.
+* :func:`qlearning_dataset` -- D4RL's flat transition arrays for any Minari dataset.
+* :func:`to_obp` / :func:`from_obp` -- logged feedback to and from OBP's ``bandit_feedback`` dict.
 
 Minari is an optional dependency (``pip install 'rlsuite[offline]'``); it is
 imported when a dataset is written or read.
@@ -34,9 +36,12 @@ from rlsuite.offline_data.collect import (
 )
 from rlsuite.offline_data.minari_io import policy_key, policy_names, write_dataset
 from rlsuite.offline_data.mixes import MIX_KINDS, make_d4rl_datasets, make_mix
+from rlsuite.offline_data.obp import from_obp, to_obp
+from rlsuite.offline_data.qlearning import QLEARNING_KEYS, qlearning_dataset
 
 __all__ = [
     "MIX_KINDS",
+    "QLEARNING_KEYS",
     "BanditFeedback",
     "LoggingPolicy",
     "baseline_policies",
@@ -51,8 +56,11 @@ __all__ = [
     "as_policy",
     "collect",
     "evaluate",
+    "from_obp",
     "policy_key",
     "policy_names",
+    "qlearning_dataset",
     "sb3_policy",
+    "to_obp",
     "write_dataset",
 ]

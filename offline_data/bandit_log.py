@@ -244,7 +244,7 @@ def write_bandit_feedback(
     return write_dataset(
         dataset_id,
         buffers,
-        env_spec=_single_env_spec(spec),
+        env_spec=spec,
         observation_space=single_obs_space,
         action_space=gym.spaces.Discrete(k),
         description="Logged bandit feedback (OBP schema); infos have one row per round.",
@@ -252,13 +252,6 @@ def write_bandit_feedback(
         extra_metadata={"rlsuite_bandit_feedback": True, "rlsuite_n_rounds": n},
         overwrite=overwrite,
     )
-
-
-def _single_env_spec(spec: Any) -> Any:
-    """The spec to record (string entry point only, else none: Minari cannot serialise it)."""
-    if spec is None or not isinstance(spec.entry_point, str):
-        return None
-    return spec
 
 
 def load_bandit_feedback(dataset: Any) -> BanditFeedback:

@@ -22,11 +22,13 @@ process that imports only ``minari`` reads them through
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
 import time
 import uuid
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,12 +40,16 @@ __all__ = [
     "check_new_dataset",
     "datasets_root",
     "policy_names",
+    "recordable_spec",
     "require_minari",
     "write_dataset",
 ]
 
 #: hidden directory of the datasets root where datasets are built before the rename
 TMP_DIR_NAME = ".rlsuite-tmp"
+
+#: keys ``gym.make_vec`` adds to a spec's kwargs; ``gym.make`` of the single env rejects them
+VECTOR_SPEC_KEYS = ("num_envs", "vectorization_mode", "vector_kwargs", "wrappers")
 
 
 def require_minari() -> Any:
@@ -132,8 +138,8 @@ def write_dataset(
     buffers : sequence of minari.data_collector.EpisodeBuffer
         Episodes, in order.
     env_spec : EnvSpec or None
-        Spec recorded so ``dataset.recover_environment()`` works; it must have
-        a string entry point.
+        Spec recorded so ``dataset.recover_environment()`` works, through
+        :func:`recordable_spec` (single-env kwargs, string entry point, JSON kwargs).
     observation_space, action_space : gymnasium.Space
         Spaces of the stored data.
     ref_min_score, ref_max_score : float or None
@@ -174,7 +180,7 @@ def write_dataset(
             tmp_path / "data",
             observation_space=observation_space,
             action_space=action_space,
-            env_spec=env_spec,
+            env_spec=recordable_spec(env_spec),
             data_format=data_format,
         )
         storage.update_metadata(
@@ -191,6 +197,43 @@ def write_dataset(
         if tmp_path.exists():
             shutil.rmtree(tmp_path, ignore_errors=True)
     return MinariDataset(final_path / "data")
+
+
+def recordable_spec(spec: Any) -> gym.envs.registration.EnvSpec | None:
+    """The single-env spec to store, so ``dataset.recover_environment()`` works anywhere.
+
+    A vector env's spec (from ``gym.make_vec``) carries ``num_envs`` and the
+    vectorization mode in its kwargs, which ``gym.make`` of the single env
+    rejects; they are dropped. A spec Minari cannot store (a callable entry
+    point, or kwargs that are not JSON, such as a ``NoiseModel`` instance:
+    pass its name instead) is replaced by ``None`` with a warning, and the
+    dataset then has no env to recover.
+    """
+    if spec is None:
+        return None
+    if not isinstance(spec.entry_point, str):
+        warnings.warn(
+            f"env spec {spec.id!r} has a callable entry point; the dataset records no env spec",
+            stacklevel=3,
+        )
+        return None
+    kwargs = {k: v for k, v in spec.kwargs.items() if k not in VECTOR_SPEC_KEYS}
+    single = dataclasses.replace(spec, kwargs=kwargs)
+    try:
+        # to_json turns dataclasses (e.g. a NoiseModel) into plain dicts that the env then
+        # rejects, so only a spec that survives the round trip unchanged is recordable.
+        stored = gym.envs.registration.EnvSpec.from_json(single.to_json()).kwargs
+        round_trips = bool(stored == kwargs)
+    except (TypeError, ValueError):
+        round_trips = False
+    if not round_trips:
+        warnings.warn(
+            f"env spec {spec.id!r} has kwargs that are not JSON ({kwargs!r}); the dataset "
+            "records no env spec, so recover_environment() will fail (pass noise by name)",
+            stacklevel=3,
+        )
+        return None
+    return single
 
 
 def _remove_stale(tmp_root: Path, max_age_s: float = 86_400.0) -> None:

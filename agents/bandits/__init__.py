@@ -6,6 +6,8 @@ ThompsonSampling, RobustUCB, GradientBandit. Linear contextual (observation
 HeavyOFUL.
 """
 
+from rlsuite.agents._lazy import class_exports, lazy_exports
+
 #: name -> "module:Class" (see :func:`rlsuite.agents.make_agent`)
 AGENTS: dict[str, str] = {
     "Random": "rlsuite.agents.bandits.random_agent:RandomAgent",
@@ -20,3 +22,9 @@ AGENTS: dict[str, str] = {
     "VACatoni": "rlsuite.agents.bandits.va_catoni:VACatoni",
     "HeavyOFUL": "rlsuite.agents.bandits.heavy_oful:HeavyOFUL",
 }
+
+#: every public name -> "module:attribute", imported on first use (PEP 562)
+EXPORTS: dict[str, str] = class_exports(AGENTS)
+
+__all__ = sorted(["AGENTS", "EXPORTS", *EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, globals(), EXPORTS)

@@ -34,6 +34,7 @@ __all__ = [
     "catoni_mean",
     "huber_irls_weights",
     "irls_linear",
+    "irls_linear_batched",
     "psi",
 ]
 
@@ -228,5 +229,52 @@ def irls_linear(
         done = np.linalg.norm(new_theta - theta) <= tol * (1.0 + np.linalg.norm(theta))
         theta = new_theta
         if done:
+            break
+    return theta
+
+
+def irls_linear_batched(
+    features: np.ndarray,
+    targets: np.ndarray,
+    alpha: np.ndarray,
+    *,
+    sigmas: np.ndarray,
+    mask: np.ndarray,
+    lam: float = 1.0,
+    irls_weights: Callable[[np.ndarray], np.ndarray] = catoni_irls_weights,
+    theta0: np.ndarray | None = None,
+    tol: float = 1e-8,
+    max_iter: int = 50,
+) -> np.ndarray:
+    """:func:`irls_linear` for ``B`` independent problems at once, padded to one length.
+
+    ``features`` is ``(B, n, d)``, ``targets``, ``sigmas`` and ``mask`` (True
+    where a sample exists) ``(B, n)``, ``alpha`` ``(B,)`` or ``(B, n)``,
+    ``theta0`` ``(B, d)``. Padded samples get weight 0, so each row solves its
+    own problem; rows that have converged are frozen while the rest iterate.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    y = np.asarray(targets, dtype=np.float64)
+    n_problems, _, d = x.shape
+    inv_sigma = np.where(mask, 1.0 / np.asarray(sigmas, dtype=np.float64), 0.0)
+    base = inv_sigma**2
+    alpha = np.asarray(alpha, dtype=np.float64)
+    alpha = alpha[:, None] if alpha.ndim == 1 else alpha
+    ridge = lam * np.eye(d)
+
+    def solve(c: np.ndarray) -> np.ndarray:
+        weighted = x * (base * c)[..., None]
+        gram = np.swapaxes(x, 1, 2) @ weighted + ridge
+        return np.linalg.solve(gram, (np.swapaxes(weighted, 1, 2) @ y[..., None]))[..., 0]
+
+    theta = solve(np.ones_like(y)) if theta0 is None else np.array(theta0, dtype=np.float64)
+    active = np.ones(n_problems, dtype=bool)
+    for _ in range(max_iter):
+        residuals = (y - np.einsum("bnd,bd->bn", x, theta)) * inv_sigma
+        new_theta = solve(irls_weights(alpha * residuals))
+        step = np.linalg.norm(new_theta - theta, axis=1)
+        theta = np.where(active[:, None], new_theta, theta)
+        active &= step > tol * (1.0 + np.linalg.norm(theta, axis=1))
+        if not active.any():
             break
     return theta

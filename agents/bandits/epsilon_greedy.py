@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from rlsuite.agents.base import BanditAgent
+from rlsuite.agents.log_input import scatter_counts
 from rlsuite.envs.validation import check_real
 
 __all__ = ["EpsilonGreedy"]
@@ -57,7 +58,7 @@ class EpsilonGreedy(BanditAgent):
         actions[explore] = self.rng.integers(self.n_arms, size=int(explore.sum()))
         return actions
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -71,3 +72,12 @@ class EpsilonGreedy(BanditAgent):
         sums[flat] += rewards
         self.values.reshape(-1)[flat] = sums[flat] / counts[flat]
         self.t += 1
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """A whole log in one ``bincount`` per statistic."""
+        counts, sums = scatter_counts(actions, rewards, self.n_arms)
+        self.counts += counts
+        self.sums += sums
+        pulled = self.counts > 0
+        self.values = np.where(pulled, self.sums / np.where(pulled, self.counts, 1.0), np.inf)
+        self.t += len(actions)

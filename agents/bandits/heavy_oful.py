@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.bandits.catoni import huber_irls_weights, irls_linear
+from rlsuite.agents.bandits.catoni import huber_irls_weights, irls_linear_batched
 from rlsuite.agents.bandits.linear_base import WeightedRobustOFUL, ofu_radius
 from rlsuite.envs.validation import check_real
 
@@ -101,14 +101,10 @@ class HeavyOFUL(WeightedRobustOFUL):
         )
         return self.beta_scale * (self._growth(max(self.t, 1)) * noise_term + prior_term)
 
-    def _fit(self, run: int) -> np.ndarray:
-        n = int(self.n_obs[run])
-        return irls_linear(
-            self._x[run, :n],
-            self._y[run, :n],
-            self._aux[run, :n],
-            sigmas=self._sigma_bar[run, :n],
+    def _fit_batch(self, runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return irls_linear_batched(
+            alpha=self._aux[runs, : mask.shape[1]],
             lam=self.lam,
             irls_weights=huber_irls_weights,
-            theta0=self.theta[run],
+            **self._history(runs, mask),
         )

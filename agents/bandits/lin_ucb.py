@@ -27,14 +27,24 @@ class LinUCB(LinearBanditAgent):
     it, which is what :class:`~rlsuite.agents.bandits.catoni_oful.CatoniOFUL`
     fixes. Updates are exact and vectorised over runs.
 
+    ``R`` is the sub-Gaussian scale the user declares. By default
+    (``noise_scale=None``) it is what the env states: noise confined to an
+    interval of width ``W`` is ``W / 2``-sub-Gaussian (Hoeffding's lemma), so
+    ``R`` is half the largest ``info["reward_range"]`` seen so far in that
+    run (the bounded families of :mod:`rlsuite.envs.noise` report it), and 1
+    until an env states a range. Declaring the noise's standard deviation
+    instead is the misspecified, optimistic choice: it is not a valid
+    sub-Gaussian scale for spiky noise.
+
     Parameters
     ----------
     n_arms : int
         Arms per round.
     dim : int
         Feature dimension.
-    noise_scale : float
-        Sub-Gaussian level ``R`` of the reward noise, ``> 0``.
+    noise_scale : float or None
+        Sub-Gaussian level ``R`` of the reward noise, ``> 0``; ``None`` (default):
+        half the env's stated ``reward_range``, 1 where none is stated.
     **kwargs
         ``lam``, ``theta_norm``, ``delta``, ``beta_scale``, ``seed``, ``n_runs``:
         see :class:`~rlsuite.agents.bandits.linear_base.LinearBanditAgent`.
@@ -44,10 +54,14 @@ class LinUCB(LinearBanditAgent):
         self,
         n_arms: int,
         dim: int,
-        noise_scale: float = 1.0,
+        noise_scale: float | None = None,
         **kwargs: Any,
     ) -> None:
-        self.noise_scale = check_real("noise_scale", noise_scale, 0.0, low_open=True)
+        self.noise_scale = (
+            None
+            if noise_scale is None
+            else check_real("noise_scale", noise_scale, 0.0, low_open=True)
+        )
         super().__init__(n_arms, dim, **kwargs)
 
     def _reset_state(self) -> None:
@@ -55,13 +69,20 @@ class LinUCB(LinearBanditAgent):
         self.b = np.zeros((self.n_runs, self.dim))
         self.theta = np.zeros((self.n_runs, self.dim))
         self._rows = np.arange(self.n_runs)
+        self._stated_scale = np.full(self.n_runs, np.nan)
+
+    def sub_gaussian_scale(self) -> np.ndarray:
+        """``R`` per run: the declared ``noise_scale``, else half the stated range, else 1."""
+        if self.noise_scale is not None:
+            return np.full(self.n_runs, self.noise_scale)
+        return np.where(np.isnan(self._stated_scale), 1.0, self._stated_scale)
 
     def radius(self) -> np.ndarray:
         """``beta_t`` per run."""
         noise_term, prior_term = ofu_radius(
             self.logdet, self.dim, self.lam, self.delta, self.theta_norm
         )
-        return self.beta_scale * (self.noise_scale * noise_term + prior_term)
+        return self.beta_scale * (self.sub_gaussian_scale() * noise_term + prior_term)
 
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Optimistic arm per run."""
@@ -75,7 +96,7 @@ class LinUCB(LinearBanditAgent):
         obs = self._check_obs(obs)
         return np.einsum("rkd,rd->rk", obs, self.theta).argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -84,7 +105,22 @@ class LinUCB(LinearBanditAgent):
     ) -> None:
         """Rank-one update of ``V^-1`` and the ridge estimate."""
         x = self._check_obs(obs)[self._rows, actions]
+        if self.noise_scale is None and infos is not None and "reward_range" in infos:
+            stated = np.broadcast_to(
+                np.asarray(infos["reward_range"], dtype=np.float64), (self.n_runs,)
+            )
+            self._stated_scale = np.fmax(self._stated_scale, 0.5 * stated)
         self.v_inv, self.logdet = sherman_morrison(self.v_inv, self.logdet, x)
         self.b += x * np.asarray(rewards, dtype=np.float64)[:, None]
         self.theta = np.einsum("rij,rj->ri", self.v_inv, self.b)
         self.t += 1
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """``V += X^T X`` and ``b += X^T y`` per run: one Gram product for the whole log."""
+        x = self._log_features(obs, actions)  # (R, n, d)
+        gram = np.linalg.inv(self.v_inv) + np.swapaxes(x, 1, 2) @ x
+        self.v_inv = np.linalg.inv(gram)
+        self.logdet = np.linalg.slogdet(gram)[1]
+        self.b += (np.swapaxes(x, 1, 2) @ rewards.T[:, :, None])[..., 0]
+        self.theta = np.einsum("rij,rj->ri", self.v_inv, self.b)
+        self.t += len(actions)

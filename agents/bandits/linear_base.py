@@ -107,8 +107,10 @@ class LinearBanditAgent(BanditAgent):
         self.delta = check_real("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
         super().__init__(n_arms, seed=seed, n_runs=n_runs)
 
-    def _obs_ndim(self) -> int:
-        return 2
+    @property
+    def observation_shape(self) -> tuple[int, ...]:
+        """One feature vector per arm: ``(n_arms, dim)``."""
+        return (self.n_arms, self.dim)
 
     def _check_obs(self, obs: np.ndarray) -> np.ndarray:
         obs = np.asarray(obs, dtype=np.float64)
@@ -130,6 +132,20 @@ class LinearBanditAgent(BanditAgent):
         quad = ((obs @ v_inv) * obs).sum(axis=-1)
         return np.sqrt(np.maximum(quad, 0.0))
 
+    def _log_features(self, obs: np.ndarray | None, actions: np.ndarray) -> np.ndarray:
+        """``(R, n, d)`` features of the logged actions; ``contexts`` are required."""
+        if obs is None:
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit needs contexts of shape "
+                f"(n_rounds, n_arms, dim) = (n, {self.n_arms}, {self.dim})"
+            )
+        expected = (self.n_arms, self.dim)
+        if obs.shape[2:] != expected:
+            raise ValueError(f"contexts has shape {obs.shape}, must end with {expected}")
+        rounds = np.arange(len(actions))[:, None]
+        runs = np.arange(self.n_runs)[None, :]
+        return np.asarray(obs[rounds, runs, actions], dtype=np.float64).transpose(1, 0, 2)
+
 
 class WeightedRobustOFUL(LinearBanditAgent):
     """Variance-weighted OFUL whose estimate comes from a robust regression.
@@ -143,7 +159,12 @@ class WeightedRobustOFUL(LinearBanditAgent):
     of Abbasi-Yadkori et al. (2011, section 5): whenever ``det V`` has grown by
     ``refit_ratio`` since the last fit (and every round while
     ``t <= 2 dim``), which costs ``O(d log T)`` refits instead of ``T``.
-    Runs are refit one by one (a loop over runs).
+    The runs due in a round are refit together, as one padded batch
+    (:func:`~rlsuite.agents.bandits.catoni.irls_linear_batched`).
+
+    The env's stated ``info["reward_range"]`` (running maximum per run) is
+    kept in ``stated_range`` for radii that depend on the range; it stays 1
+    where the env states none.
     """
 
     def __init__(
@@ -169,14 +190,29 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self._y = np.zeros((self.n_runs, 64))
         self._sigma_bar = np.ones((self.n_runs, 64))
         self._aux = np.ones((self.n_runs, 64))
+        self.stated_range = np.ones(self.n_runs)
 
     def _levels(self, x: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(sigma_bar, aux)`` per run for the new samples (``aux``: per-sample extra)."""
         raise NotImplementedError
 
-    def _fit(self, run: int) -> np.ndarray:
-        """Robust estimate of run ``run`` from its first ``n_obs[run]`` samples."""
+    def _fit_batch(self, runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Robust estimates ``(len(runs), d)`` of the given runs from their samples.
+
+        ``mask`` is ``(len(runs), n)``: which of the first ``n`` stored samples exist.
+        """
         raise NotImplementedError
+
+    def _history(self, runs: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+        """Padded history of ``runs`` up to ``mask``'s length, as IRLS keyword arguments."""
+        n = mask.shape[1]
+        return {
+            "features": self._x[runs, :n],
+            "targets": self._y[runs, :n],
+            "sigmas": self._sigma_bar[runs, :n],
+            "mask": mask,
+            "theta0": self.theta[runs],
+        }
 
     def radius(self) -> np.ndarray:
         """Radius ``beta_t`` of the weighted ellipsoid per run."""
@@ -195,7 +231,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
         """Arm with the largest estimated reward."""
         return np.einsum("rkd,rd->rk", self._check_obs(obs), self.theta).argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -205,6 +241,9 @@ class WeightedRobustOFUL(LinearBanditAgent):
         """Store the whitened sample, update ``V``, refit the runs that are due."""
         x = self._check_obs(obs)[self._rows, actions]
         sigma = noise_levels(infos, self.n_runs, type(self).__name__)
+        if infos is not None and "reward_range" in infos:
+            stated = np.broadcast_to(np.asarray(infos["reward_range"], float), sigma.shape)
+            self.stated_range = np.fmax(self.stated_range, stated)
         sigma_bar, aux = self._levels(x, sigma)
         if self.n_obs.max() >= self._y.shape[1]:
             self._grow()
@@ -219,7 +258,43 @@ class WeightedRobustOFUL(LinearBanditAgent):
         due = (self.logdet - self._fit_logdet >= math.log(self.refit_ratio)) | (
             self.n_obs <= 2 * self.dim
         )
-        for run in np.flatnonzero(due):
+        runs = np.flatnonzero(due)
+        if runs.size:
+            counts = self.n_obs[runs]
+            mask = np.arange(int(counts.max()))[None, :] < counts[:, None]
+            self.theta[runs] = self._fit_batch(runs, mask)
+            self._fit_logdet[runs] = self.logdet[runs]
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """Whiten and store the log round by round, then one robust refit per run.
+
+        Each round's level ``sigma_bar_t`` depends on ``V_{t-1}``, so the
+        rank-one updates stay sequential (``O(d^2)`` per round, vectorised
+        over runs); the IRLS refits that :meth:`update_batch` runs on its
+        schedule are replaced by one refit from the whole history at the end.
+        """
+        x_all = self._log_features(obs, actions)
+        for i in range(len(actions)):
+            x = x_all[:, i]
+            sigma = noise_levels(
+                None if infos is None else {k: v[i] for k, v in infos.items()},
+                self.n_runs,
+                type(self).__name__,
+            )
+            sigma_bar, aux = self._levels(x, sigma)
+            if self.n_obs.max() >= self._y.shape[1]:
+                self._grow()
+            slot = self.n_obs
+            self._x[self._rows, slot] = x
+            self._y[self._rows, slot] = rewards[i]
+            self._sigma_bar[self._rows, slot] = sigma_bar
+            self._aux[self._rows, slot] = aux
+            self.n_obs = self.n_obs + 1
+            self.v_inv, self.logdet = sherman_morrison(
+                self.v_inv, self.logdet, x / sigma_bar[:, None]
+            )
+            self.t += 1
+        for run in range(self.n_runs):
             self.theta[run] = self._fit(run)
             self._fit_logdet[run] = self.logdet[run]
 

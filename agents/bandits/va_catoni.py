@@ -47,9 +47,14 @@ class VACatoni(LinearBanditAgent):
     * Linear specialisation of the version-space step, as in
       :class:`~rlsuite.agents.bandits.catoni_oful.CatoniOFUL`.
     * The paper sets each layer's Catoni scale from the layer's uncertainty
-      level and a fourth-moment bound; without that bound we normalise the
-      layer's residuals by their MAD, a robust statistic that exists for any
-      noise with a density (no variance estimate is formed).
+      level and a fourth-moment bound. Given that bound
+      (``fourth_moment = m4 >= E eta^4``), every layer's scale is
+      ``s_l = m4^{1/4}``, the standard-deviation bound it implies
+      (``sigma <= (E eta^4)^{1/4}``, Jensen). Without it (the default) we
+      normalise the layer's residuals by their MAD, a robust statistic that
+      needs no moment (no variance estimate is formed); for noise that is 0
+      most of the time, such as rare spikes, the MAD is near 0 and the
+      radius shrinks accordingly.
     * In step 1 the paper may pull any uncertain arm; we pull the optimistic
       one among them, which keeps the layer invariant and wastes less regret.
     * Layers are refit when ``det V_l`` doubles (rarely-switching schedule).
@@ -66,6 +71,9 @@ class VACatoni(LinearBanditAgent):
         Residual scale assumed while a layer has under ``2 dim`` samples.
     refit_ratio : float
         Refit a layer when its ``det V`` grew by this factor, ``>= 1``.
+    fourth_moment : float or None
+        Bound on the noise's fourth moment ``E eta^4``, ``> 0``; ``None``
+        (default): the MAD scale above.
     **kwargs
         ``lam``, ``theta_norm``, ``delta``, ``beta_scale``, ``seed``, ``n_runs``:
         see :class:`~rlsuite.agents.bandits.linear_base.LinearBanditAgent`.
@@ -78,8 +86,14 @@ class VACatoni(LinearBanditAgent):
         n_layers: int = 8,
         scale_prior: float = 1.0,
         refit_ratio: float = 2.0,
+        fourth_moment: float | None = None,
         **kwargs: Any,
     ) -> None:
+        self.fourth_moment = (
+            None
+            if fourth_moment is None
+            else check_real("fourth_moment", fourth_moment, 0.0, low_open=True)
+        )
         self.n_layers = check_int("n_layers", n_layers)
         self.scale_prior = check_real("scale_prior", scale_prior, 0.0, low_open=True)
         self.refit_ratio = check_real("refit_ratio", refit_ratio, 1.0)
@@ -89,7 +103,8 @@ class VACatoni(LinearBanditAgent):
         shape = (self.n_runs, self.n_layers)
         self.v_inv, self.logdet = self._fresh_gram(*shape)
         self.theta = np.zeros(shape + (self.dim,))
-        self.scale = np.full(shape, self.scale_prior)
+        prior = self.scale_prior if self.fourth_moment is None else self.fourth_moment**0.25
+        self.scale = np.full(shape, prior)
         self.n_obs = np.zeros(shape, dtype=np.int64)
         self._fit_logdet = self.logdet.copy()
         self._last_peel: tuple[np.ndarray, int, list] | None = None
@@ -144,7 +159,7 @@ class VACatoni(LinearBanditAgent):
         theta = self.theta[np.arange(self.n_runs), deepest]
         return np.einsum("rkd,rd->rk", obs, theta).argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -184,7 +199,7 @@ class VACatoni(LinearBanditAgent):
         scale = self.scale[run, layer]
         # Two passes: the MAD scale of the current fit, then the fit at that scale.
         for _ in range(2):
-            if n >= 2 * self.dim:
+            if n >= 2 * self.dim and self.fourth_moment is None:
                 weighted = w * (y - x @ theta)
                 mad = np.median(np.abs(weighted - np.median(weighted)))
                 scale = max(mad / _MAD_TO_STD, 1e-3 * self.scale_prior)

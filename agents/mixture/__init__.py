@@ -7,7 +7,21 @@ fits loss regressors on a few observed mixtures;
 whole recipe against ``rlsuite/DataMixture-v1`` and proposes a mixture.
 """
 
+from rlsuite.agents._lazy import class_exports, lazy_exports
+
 #: name -> "module:Class" (see :func:`rlsuite.agents.make_agent`)
 AGENTS: dict[str, str] = {
     "RegressionMixtureSearch": "rlsuite.agents.mixture.regression_search:RegressionMixtureSearch",
 }
+
+# Public helpers that are not agents.
+_EXTRAS: dict[str, str] = {
+    "MixtureOfDataExperts": "rlsuite.agents.mixture.mde:MixtureOfDataExperts",
+    "MixtureRegressor": "rlsuite.agents.mixture.regressors:MixtureRegressor",
+}
+
+#: every public name -> "module:attribute", imported on first use (PEP 562)
+EXPORTS: dict[str, str] = {**class_exports(AGENTS), **_EXTRAS}
+
+__all__ = sorted(["AGENTS", "EXPORTS", *EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, globals(), EXPORTS)

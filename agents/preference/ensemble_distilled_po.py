@@ -17,7 +17,9 @@ class EnsembleDistilledPO(DistilledPO):
     models, ``min_pi max_{r in S} L_distill(r, pi)``; with ``S`` a finite
     ensemble this is their e-DPO. They also derive a second member of the
     pessimistic family, DPO plus a forward ``KL(pi_ref || pi)`` regulariser
-    (p-DPO). This package implements the ensemble version because
+    (p-DPO). The exact max-min objective over an ensemble is
+    :class:`~rlsuite.agents.preference.pessimistic_distilled_po.PessimisticDistilledPO`;
+    this class is the worst-member loss, kept because
 
     * its pessimism is set by measured reward uncertainty (disagreement of
       bootstrap members from :class:`RewardModel`) rather than by an extra

@@ -123,3 +123,21 @@ class RewardModel:
     def mean_rewards(self) -> np.ndarray:
         """Ensemble mean ``r_hat``, shape ``(n_contexts, n_responses)``."""
         return self.rewards().mean(axis=0)
+
+    def predict(
+        self,
+        observation: np.ndarray,
+        state: Any = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, Any]:
+        """SB3 ``PolicyPredictor``: the response of highest mean ``r_hat`` for one-hot contexts.
+
+        The reward model's greedy policy; it is deterministic, so
+        ``deterministic`` changes nothing.
+        """
+        obs = np.asarray(observation)
+        single = obs.ndim == 1
+        contexts = np.atleast_2d(obs).argmax(axis=-1)
+        actions = self.mean_rewards()[contexts].argmax(axis=1)
+        return (actions[0] if single else actions), state

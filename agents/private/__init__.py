@@ -2,23 +2,13 @@
 
 Each learner is trained with ``fit(dataset)`` on a Minari dataset whose
 episodes carry ``infos["expert_id"]`` (or on in-memory episodes, see
-:func:`rlsuite.agents.private._common.as_expert_data`), acts with SB3's
-``predict`` and reports ``epsilon`` / ``delta``. Opacus and dp_accounting
-come with ``pip install rlsuite[privacy]`` and are imported lazily.
+:func:`rlsuite.agents.private.as_expert_data`), acts with SB3's
+``predict`` and reports ``target_epsilon`` / ``epsilon_spent`` (and the
+deltas). Opacus and dp_accounting come with ``pip install rlsuite[privacy]``
+and are imported lazily.
 """
 
-from rlsuite.agents.private.budget import EpsilonLogger, PrivacyBudget, PrivacyBudgetExceeded
-
-__all__ = [
-    "AGENTS",
-    "EpsilonLogger",
-    "PrivacyBudget",
-    "PrivacyBudgetExceeded",
-    "BehaviorCloning",
-    "ConsensusDP",
-    "ExpertDPSGD",
-    "PATEConsensus",
-]
+from rlsuite.agents._lazy import class_exports, lazy_exports
 
 #: name -> "module:Class" (see :func:`rlsuite.agents.make_agent`)
 AGENTS: dict[str, str] = {
@@ -28,13 +18,17 @@ AGENTS: dict[str, str] = {
     "PATEConsensus": "rlsuite.agents.private.pate_consensus:PATEConsensus",
 }
 
-_LAZY = {name: path for name, path in AGENTS.items()}
+# Public helpers that are not agents.
+_EXTRAS: dict[str, str] = {
+    "EpsilonLogger": "rlsuite.agents.private.budget:EpsilonLogger",
+    "PrivacyBudget": "rlsuite.agents.private.budget:PrivacyBudget",
+    "PrivacyBudgetExceeded": "rlsuite.agents.private.budget:PrivacyBudgetExceeded",
+    "ExpertData": "rlsuite.agents.private._common:ExpertData",
+    "as_expert_data": "rlsuite.agents.private._common:as_expert_data",
+}
 
+#: every public name -> "module:attribute", imported on first use (PEP 562)
+EXPORTS: dict[str, str] = {**class_exports(AGENTS), **_EXTRAS}
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        module, _, cls = _LAZY[name].partition(":")
-        return getattr(importlib.import_module(module), cls)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = sorted(["AGENTS", "EXPORTS", *EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, globals(), EXPORTS)

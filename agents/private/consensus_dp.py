@@ -34,9 +34,9 @@ Composition (dp_accounting PLD, add/remove one expert), ``K = n_candidates``::
 
 with ``eps' = release_fraction * epsilon / (2 K)``, ``delta' = delta / (4 K)``
 and ``z`` the smallest noise for which the composed epsilon stays within the
-target. When :math:`T` exceeds the number of experts no prefix can pass;
-the release is skipped (public decision: the expert count is public, as in
-the paper) and the whole budget goes to DP-SGD.
+target. Everything here is fixed by :meth:`ConsensusDP.plan` before the data
+is read; the release always runs (when :math:`T` exceeds the number of
+experts nothing passes, except with probability :math:`\delta'`).
 
 Differences from the paper (see the issue-6 note): per-expert behaviour
 models are softmax-linear models fitted on each expert's own data (the
@@ -62,11 +62,11 @@ from rlsuite.agents.private._common import (
     make_policy_net,
 )
 from rlsuite.agents.private.accounting import (
-    CALIBRATION_INTERVAL,
-    PLD_INTERVAL,
-    bisect_decreasing,
+    calibrate,
     compose_epsilon,
     dpsgd_pld,
+    expert_sampling,
+    pld_interval,
     release_pld,
     svt_threshold,
 )
@@ -176,10 +176,14 @@ class ConsensusDP(PrivateLearner):
 
     Attributes
     ----------
-    epsilon, delta : float
+    target_epsilon, target_delta : float
+        The requested guarantee.
+    epsilon_spent, delta_spent : float
         Composed privacy of the last :meth:`fit` (PLD, see module docstring).
+    noise_multiplier : float
+        DP-SGD noise, fixed by :meth:`plan` before any data is read.
     threshold : float
-        SVT threshold ``T`` on the stability margin (``inf`` if skipped).
+        SVT threshold ``T`` on the stability margin.
     released_lengths : numpy.ndarray
         Released prefix length per candidate.
     """
@@ -210,83 +214,94 @@ class ConsensusDP(PrivateLearner):
         self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, 0.0, low_open=True)
         self.lr = check_real("lr", lr, 0.0, low_open=True)
         self.max_transitions = check_int("max_transitions", max_transitions)
-        self.threshold = float("inf")
+        self.noise_multiplier = float("nan")
+        self.threshold = float("nan")
         self.released_lengths = np.zeros(0, dtype=np.int64)
+        self.steps_taken = 0
+        self._plan_key: tuple | None = None
 
     # -------------------------------------------------------------- privacy
-    def release_parameters(self, n_experts: int) -> tuple[float, float, float] | None:
-        """``(eps', delta', T)`` of one release, or ``None`` if ``T > n_experts``."""
+    def release_parameters(self) -> tuple[float, float, float]:
+        """``(eps', delta', T)`` of one candidate's release (no data needed)."""
         epsilon_prime = self.release_fraction * self.target_epsilon / (2 * self.n_candidates)
         delta_prime = self.target_delta / (4 * self.n_candidates)
-        threshold = svt_threshold(epsilon_prime, delta_prime)
-        return None if threshold > n_experts else (epsilon_prime, delta_prime, threshold)
+        return epsilon_prime, delta_prime, svt_threshold(epsilon_prime, delta_prime)
 
-    def compose(
-        self, noise_multiplier: float, sample_rate: float, release, interval: float = PLD_INTERVAL
-    ) -> float:
-        """Total epsilon of the release (if any) composed with DP-SGD (PLD)."""
-        plds = [dpsgd_pld(noise_multiplier, sample_rate, self.steps, interval)]
-        if release is not None:
-            plds.append(release_pld(release[0], release[1], self.n_candidates, interval))
+    def compose(self, noise_multiplier: float, steps: int, interval: float | None = None) -> float:
+        """Total epsilon of the release composed with ``steps`` DP-SGD steps (PLD).
+
+        At the default ``interval`` (``pld_interval(target_epsilon)``) this is
+        the function that calibrates and reports.
+        """
+        interval = pld_interval(self.target_epsilon) if interval is None else interval
+        epsilon_prime, delta_prime, _ = self.release_parameters()
+        plds = [release_pld(2.0 * epsilon_prime, delta_prime, self.n_candidates, interval)]
+        if steps:
+            plds.append(dpsgd_pld(noise_multiplier, self.sample_rate, steps, interval))
         return compose_epsilon(plds, self.target_delta)
 
+    def plan(self) -> tuple[float, float]:
+        """Fix the release parameters and the DP-SGD noise (no data needed)."""
+        key = (self.target_epsilon, self.target_delta, self.sample_rate, self.steps,
+               self.n_candidates, self.release_fraction)  # fmt: skip
+        if self._plan_key != key:
+            self.noise_multiplier = float("nan")
+            self.threshold = self.release_parameters()[2]
+            self.noise_multiplier = calibrate(
+                lambda z, interval: self.compose(z, self.steps, interval),
+                self.target_epsilon,
+                pld_interval(self.target_epsilon),
+            )
+            self._planned = (self.compose(self.noise_multiplier, self.steps), self.target_delta)
+            self._plan_key = key
+        return self._planned
+
     # ------------------------------------------------------------------ fit
-    def fit(self, dataset: Any, callback: Any = None) -> ConsensusDP:
+    def _fit(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
         """Release stable consensus prefixes, then run selective DP-SGD."""
         data = as_expert_data(dataset)
         if data.env_id is None:
             raise ValueError(
                 "dataset must name its env (CartPole-v1 or Acrobot-v1) for the release"
             )
+        sampling = expert_sampling(data.n_experts, self.sample_rate)
         rng, generator = self._generators()
         torch.manual_seed(int(rng.integers(2**31)))
         tensors = data.per_expert(self.max_transitions, rng)
-        release = self.release_parameters(data.n_experts)
-        stable = self._release(data, tensors, release)
-        batch = max(1, round(self.sample_rate * data.n_experts))
-        rate = 1.0 / int(np.ceil(data.n_experts / batch))
-        target = self.target_epsilon * (1 - 5e-3)  # margin for the coarse discretisation
-        self.noise_multiplier = bisect_decreasing(
-            lambda z: self.compose(z, rate, release, CALIBRATION_INTERVAL), target, 0.3, 200.0, 16
-        )
-        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
-        run_expert_dpsgd(
-            self.net,
+        stable = self._release(data, tensors)
+        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
+        self.steps_taken = run_expert_dpsgd(
+            net,
             tensors,
             noise_multiplier=self.noise_multiplier,
-            sample_rate=self.sample_rate,
+            sampling=sampling,
             steps=self.steps,
             max_grad_norm=self.max_grad_norm,
             lr=self.lr,
-            delta=self.target_delta,
             generator=generator,
-            callbacks=self._callbacks(callback),
+            callbacks=callbacks,
+            epsilon_after=lambda k: self.compose(self.noise_multiplier, k),
             stable=stable,
             # Every transition of D_stable and D_unstable counts once, as in training on
             # their union: a few released transitions must not outweigh all the rest.
             stable_weight=len(stable[1]) / (len(stable[1]) + len(data.actions)),
         )
-        self.sample_rate_used = rate
-        self.release = release
-        self.epsilon = self.compose(self.noise_multiplier, rate, release)
-        self.delta = self.target_delta
-        return self
+        return net
 
-    def _release(self, data: ExpertData, tensors, release) -> tuple[np.ndarray, np.ndarray]:
-        if release is None:
-            self.threshold = float("inf")
-            self.released_lengths = np.zeros(self.n_candidates, dtype=np.int64)
-            return np.zeros((0, data.obs_dim), np.float32), np.zeros(0, np.int64)
-        epsilon_prime, _, self.threshold = release
+    def _spent(self) -> tuple[float, float]:
+        return self.compose(self.noise_multiplier, self.steps_taken), self.target_delta
+
+    def _release(self, data: ExpertData, tensors) -> tuple[np.ndarray, np.ndarray]:
+        epsilon_prime, _, threshold = self.release_parameters()
         weights = fit_behaviour_models(tensors, data.n_actions)
         # Own generators: the public starts and the SVT noise must not depend on how
         # much randomness the data-dependent steps before them consumed.
-        seed = 0 if self.seed is None else int(self.seed)
+        seed = 0 if self.seed is None else self.seed
         starts_rng, noise_rng = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 2])
         starts = BatchSimulator(data.env_id).reset(self.n_candidates, starts_rng)
         obs, actions, margins, lengths = consensus_paths(weights, data.env_id, starts)
         self.released_lengths = consensus_release(
-            margins, lengths, epsilon_prime, self.threshold, noise_rng
+            margins, lengths, epsilon_prime, threshold, noise_rng
         )
         keep = np.arange(obs.shape[1])[None, :] < self.released_lengths[:, None]
         return obs[keep], actions[keep]

@@ -13,29 +13,28 @@
   search ranked by the effective reward or the outcome value.
 """
 
-from rlsuite.agents.process.beam_search import BeamSearchResult, beam_search
-from rlsuite.agents.process.pav_policy_gradient import PAVPolicyGradient
-from rlsuite.agents.process.values import (
-    GammaProver,
-    ValueTables,
-    policy_values,
-    success_probability,
-)
-from rlsuite.agents.process.wrapper import ProcessRewardWrapper
+from rlsuite.agents._lazy import class_exports, lazy_exports
 
 #: name -> "module:Class" (see :func:`rlsuite.agents.make_agent`)
 AGENTS: dict[str, str] = {
     "PAVPolicyGradient": "rlsuite.agents.process.pav_policy_gradient:PAVPolicyGradient",
 }
 
-__all__ = [
-    "AGENTS",
-    "BeamSearchResult",
-    "GammaProver",
-    "PAVPolicyGradient",
-    "ProcessRewardWrapper",
-    "ValueTables",
-    "beam_search",
-    "policy_values",
-    "success_probability",
-]
+# Public helpers that are not agents.
+_EXTRAS: dict[str, str] = {
+    "BeamSearchResult": "rlsuite.agents.process.beam_search:BeamSearchResult",
+    "beam_search": "rlsuite.agents.process.beam_search:beam_search",
+    "BestOfKProver": "rlsuite.agents.process.values:BestOfKProver",
+    "GammaProver": "rlsuite.agents.process.values:GammaProver",
+    "ValueTables": "rlsuite.agents.process.values:ValueTables",
+    "policy_values": "rlsuite.agents.process.values:policy_values",
+    "success_probability": "rlsuite.agents.process.values:success_probability",
+    "ProcessRewardWrapper": "rlsuite.agents.process.wrapper:ProcessRewardWrapper",
+    "ProcessAdvantageCallback": "rlsuite.agents.process.sb3_callback:ProcessAdvantageCallback",
+}
+
+#: every public name -> "module:attribute", imported on first use (PEP 562)
+EXPORTS: dict[str, str] = {**class_exports(AGENTS), **_EXTRAS}
+
+__all__ = sorted(["AGENTS", "EXPORTS", *EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, globals(), EXPORTS)
