@@ -207,8 +207,21 @@ def check_action(action: Any, n_actions: int) -> int:
     return a
 
 
+#: Unsigned dtype of each integer width: viewing actions through it turns a
+#: negative action into a huge one, so one ``< n_actions`` comparison checks both ends.
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
     """Return a vector env's discrete ``actions`` if they are ``num_envs`` ints in range."""
+    # Fast path (the common case, a correct integer array): one vectorised comparison,
+    # or a Python comparison for a single run, where numpy's per-call cost dominates.
+    if type(actions) is np.ndarray and actions.shape == (num_envs,) and actions.dtype.kind in "iu":
+        if num_envs == 1:
+            if 0 <= int(actions[0]) < n_actions:
+                return actions
+        elif (actions.view(_UNSIGNED[actions.itemsize]) < n_actions).all():
+            return actions
     actions = np.asarray(actions)
     if actions.shape != (num_envs,) or not np.issubdtype(actions.dtype, np.integer):
         raise ValueError(f"actions must be integers of shape ({num_envs},), got {actions!r}")

@@ -258,7 +258,10 @@ class WeightedRobustOFUL(LinearBanditAgent):
         due = (self.logdet - self._fit_logdet >= math.log(self.refit_ratio)) | (
             self.n_obs <= 2 * self.dim
         )
-        runs = np.flatnonzero(due)
+        self._refit(np.flatnonzero(due))
+
+    def _refit(self, runs: np.ndarray) -> None:
+        """Refit ``runs`` from their whole stored history, as one padded batch."""
         if runs.size:
             counts = self.n_obs[runs]
             mask = np.arange(int(counts.max()))[None, :] < counts[:, None]
@@ -294,9 +297,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
                 self.v_inv, self.logdet, x / sigma_bar[:, None]
             )
             self.t += 1
-        for run in range(self.n_runs):
-            self.theta[run] = self._fit(run)
-            self._fit_logdet[run] = self.logdet[run]
+        self._refit(np.arange(self.n_runs))
 
     def _grow(self) -> None:
         size = 2 * self._y.shape[1]

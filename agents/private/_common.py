@@ -68,6 +68,8 @@ class ExpertData:
     expert_ids: np.ndarray
     n_actions: int
     env_id: str | None
+    #: ``episode_bounds[k]:episode_bounds[k + 1]`` are episode ``k``'s rows (in order)
+    episode_bounds: np.ndarray | None = None
 
     @property
     def n_experts(self) -> int:
@@ -159,6 +161,7 @@ def as_expert_data(dataset: Any, expert_key: str = "expert_id") -> ExpertData:
         expert_ids=expert_ids,
         n_actions=n_actions or int(all_actions.max()) + 1,
         env_id=env_id,
+        episode_bounds=np.cumsum([0] + [len(a) for a in actions]),
     )
 
 
