@@ -200,7 +200,7 @@ def check_action(action: Any, n_actions: int) -> int:
     """Return a discrete ``action`` as ``int``; raise if it is not in ``{0..n-1}``."""
     arr = np.asarray(action)
     if arr.ndim != 0 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"action={action!r} must be an integer in [0, {n_actions - 1}]")
+        raise ParameterTypeError(f"action={action!r} must be an integer in [0, {n_actions - 1}]")
     a = int(arr)
     if not 0 <= a < n_actions:
         raise ValueError(f"action={action!r} is out of range: must be in [0, {n_actions - 1}]")
