@@ -130,7 +130,7 @@ class GradientBandit(BanditAgent):
         """Most probable arm."""
         return self.logits.argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -148,3 +148,20 @@ class GradientBandit(BanditAgent):
         self.t += 1
         self._weights = None
         self.reward_mean += (rewards - self.reward_mean) / self.t
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """Replay the log: each gradient step depends on the policy the previous one made.
+
+        The loop runs on the ``(n_runs, n_arms)`` state with no per-round
+        checks, the same arithmetic as :meth:`update_batch`. The gradient is
+        unbiased only for rounds whose action was drawn from the current
+        policy, as in :meth:`update_batch`.
+        """
+        for action_row, reward_row in zip(actions, rewards):
+            signal = reward_row - self.reward_mean if self.baseline else reward_row
+            weights = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+            gradient = weights / -weights.sum(axis=1, keepdims=True)
+            gradient[self._rows, action_row] += 1.0
+            self.logits += self.eta * signal[:, None] * gradient
+            self.t += 1
+            self.reward_mean += (reward_row - self.reward_mean) / self.t

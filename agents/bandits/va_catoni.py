@@ -172,7 +172,7 @@ class VACatoni(LinearBanditAgent):
         theta = self.theta[np.arange(self.n_runs), deepest]
         return np.einsum("rkd,rd->rk", obs, theta).argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
