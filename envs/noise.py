@@ -378,6 +378,7 @@ class Spike(BoundedNoise):
         """One uniform per draw: below ``p/2`` a negative spike, above ``1 - p/2`` a positive."""
         u = rng.random(size)
         height = self._std / math.sqrt(self.p)
+        u = np.asarray(u)
         return height * ((u > 1.0 - 0.5 * self.p).astype(np.float64) - (u < 0.5 * self.p))
 
     def describe(self) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""One run of the process-rewards study: RL, beam search or PPO on PlantedSequence-v0.
+"""One run of the process-rewards study: RL, beam search or PPO on PlantedSequence-v1.
 
 Agents are verifiers: ``"outcome"`` (outcome reward only, ``mu = pi``), a
 ``gamma_<g>`` prover ``mu_g`` (Setlur et al., §3.3) or ``bok_<k>``, the
@@ -66,7 +66,7 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
 
 
 def _run_rl(params: dict[str, Any], agent: str, seed: int) -> RunResult:
-    env = PlantedSequenceEnv()
+    env = PlantedSequenceEnv(problem_seed=seed)  # the y* v0 drew on reset(seed=seed)
     prover = make_prover(agent, params["base_gamma"])
     learner = PAVPolicyGradient(
         prover=prover,
@@ -168,7 +168,7 @@ def _run_ppo(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     if mode not in PPO_PROCESS_REWARDS:
         raise ValueError(f"process_reward={mode!r} must be one of {PPO_PROCESS_REWARDS}")
     torch.set_num_threads(1)
-    env = PlantedSequenceEnv()
+    env = PlantedSequenceEnv(problem_seed=seed)  # the y* v0 drew on reset(seed=seed)
     _, info = env.reset(seed=seed)
     target = info["target"]
     successes = _Successes()
