@@ -3,8 +3,9 @@
 Each learner is trained with ``fit(dataset)`` on a Minari dataset whose
 episodes carry ``infos["expert_id"]`` (or on in-memory episodes, see
 :func:`rlsuite.agents.private.as_expert_data`), acts with SB3's
-``predict`` and reports ``epsilon`` / ``delta``. Opacus and dp_accounting
-come with ``pip install rlsuite[privacy]`` and are imported lazily.
+``predict`` and reports ``target_epsilon`` / ``epsilon_spent`` (and the
+deltas). Opacus and dp_accounting come with ``pip install rlsuite[privacy]``
+and are imported lazily.
 """
 
 from rlsuite.agents._lazy import class_exports, lazy_exports

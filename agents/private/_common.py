@@ -12,8 +12,10 @@ in-memory sequence of episodes (objects or dicts with ``observations``,
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,7 @@ __all__ = [
     "ExpertData",
     "PrivateLearner",
     "as_expert_data",
+    "check_seed",
     "check_privacy",
     "make_policy_net",
     "require_privacy_extra",
@@ -65,6 +68,8 @@ class ExpertData:
     expert_ids: np.ndarray
     n_actions: int
     env_id: str | None
+    #: ``episode_bounds[k]:episode_bounds[k + 1]`` are episode ``k``'s rows (in order)
+    episode_bounds: np.ndarray | None = None
 
     @property
     def n_experts(self) -> int:
@@ -156,6 +161,7 @@ def as_expert_data(dataset: Any, expert_key: str = "expert_id") -> ExpertData:
         expert_ids=expert_ids,
         n_actions=n_actions or int(all_actions.max()) + 1,
         env_id=env_id,
+        episode_bounds=np.cumsum([0] + [len(a) for a in actions]),
     )
 
 
@@ -191,28 +197,84 @@ def train_bc(
         optimizer.step()
 
 
+def check_seed(seed: Any) -> int | None:
+    """Validate a seed: ``None`` or an integer in ``[0, 2**63 - 1]`` (torch's and NumPy's range)."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise TypeError(f"seed={seed!r} must be None or an int, got {type(seed).__name__}")
+    if not 0 <= seed <= 2**63 - 1:
+        raise ValueError(f"seed={seed!r} is out of range: must be in [0, 2**63 - 1]")
+    return int(seed)
+
+
 class PrivateLearner:
     """Base of the learners: seeding, ``predict`` (SB3 ``PolicyPredictor``), privacy report.
 
-    Subclasses implement :meth:`fit` and set ``self.net``, ``self.epsilon``,
-    ``self.delta`` (``epsilon = inf`` for a non-private learner).
+    Privacy attributes (every learner):
+
+    ``target_epsilon``, ``target_delta``
+        The guarantee asked for in the constructor; one :meth:`fit` never
+        spends more.
+    ``epsilon_spent``, ``delta_spent``
+        What the last :meth:`fit` spent, from the same accountant that
+        calibrated the noise. From the moment :meth:`fit` may read data until
+        it completes they hold the planned (worst-case) values, so an
+        interrupted fit is never reported as cheaper than it may have been.
+        ``0`` before any fit; ``inf`` for a non-private learner.
+
+    Subclasses implement :meth:`plan` (every check and calibration that needs
+    no data: it runs before the data is read, and raises there) and
+    :meth:`_fit` (returns the trained network); :meth:`fit` drops any previous
+    model first and installs the new one only when training completed, so a
+    fit that raised (including ``KeyboardInterrupt``) leaves no usable model.
     """
 
     def __init__(self, *, hidden: int = 64, seed: int | None = None) -> None:
         self.hidden = check_int("hidden", hidden)
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.net: nn.Module | None = None
-        self.epsilon = 0.0
-        self.delta = 0.0
+        self.fit_completed = False
+        self.epsilon_spent = 0.0
+        self.delta_spent = 0.0
         self.epsilon_history: list[tuple[int, float]] = []
 
-    def planned_privacy(self) -> tuple[float, float]:
-        """The ``(epsilon, delta)`` one call of :meth:`fit` will spend at most."""
+    # ----------------------------------------------------------------- privacy
+    def plan(self) -> tuple[float, float]:
+        """Calibrate without data and return the ``(epsilon, delta)`` one fit spends at most.
+
+        Raises ``ValueError`` if the target cannot be met; nothing is read.
+        """
         return self.target_epsilon, self.target_delta  # type: ignore[attr-defined]
 
+    def planned_privacy(self) -> tuple[float, float]:
+        """Same as :meth:`plan` (the name :class:`PrivacyBudget` calls)."""
+        return self.plan()
+
+    @property
+    def epsilon(self) -> float:
+        """Deprecated alias of :attr:`epsilon_spent`."""
+        warnings.warn(
+            "`.epsilon` is deprecated; use `.epsilon_spent` (or `.target_epsilon`)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.epsilon_spent
+
+    @property
+    def delta(self) -> float:
+        """Deprecated alias of :attr:`delta_spent`."""
+        warnings.warn(
+            "`.delta` is deprecated; use `.delta_spent` (or `.target_delta`)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.delta_spent
+
+    # --------------------------------------------------------------------- fit
     def _generators(self) -> tuple[np.random.Generator, torch.Generator]:
         torch.set_num_threads(1)
-        seed = 0 if self.seed is None else int(self.seed)
+        seed = 0 if self.seed is None else self.seed
         return np.random.default_rng(seed), torch.Generator().manual_seed(seed)
 
     def _callbacks(self, callback: BanditCallback | list[BanditCallback] | None) -> CallbackList:
@@ -220,8 +282,33 @@ class PrivateLearner:
         callbacks.init_callback(self)
         return callbacks
 
-    def fit(self, dataset: Any, callback: Any = None) -> PrivateLearner:  # pragma: no cover
-        """Train on ``dataset``; see the subclasses."""
+    def fit(self, dataset: Any, callback: Any = None) -> PrivateLearner:
+        """Plan (no data read), then train on ``dataset``; see the subclasses.
+
+        ``callback`` follows the SB3 template (``on_step() -> bool``); a
+        callback that returns ``False`` ends training early with a usable
+        model and the (smaller) epsilon of the steps taken.
+        """
+        self.net, self.fit_completed = None, False
+        planned_epsilon, planned_delta = self.plan()
+        # From here on data may be read: until the fit completes, report the plan.
+        self.epsilon_spent, self.delta_spent = planned_epsilon, planned_delta
+        net = self._fit(dataset, self._callbacks(callback))
+        spent_epsilon, spent_delta = self._spent()
+        if spent_epsilon > planned_epsilon or spent_delta > planned_delta:
+            raise RuntimeError(  # an accounting bug, never a user error: keep no model
+                f"{type(self).__name__} spent (epsilon={spent_epsilon:g}, delta={spent_delta:g})"
+                f" above its plan ({planned_epsilon:g}, {planned_delta:g})"
+            )
+        self.epsilon_spent, self.delta_spent = spent_epsilon, spent_delta
+        self.net, self.fit_completed = net, True
+        return self
+
+    def _fit(self, dataset: Any, callbacks: CallbackList) -> nn.Module:  # pragma: no cover
+        raise NotImplementedError
+
+    def _spent(self) -> tuple[float, float]:  # pragma: no cover
+        """``(epsilon, delta)`` of the events the completed fit ran."""
         raise NotImplementedError
 
     def predict(
@@ -233,7 +320,10 @@ class PrivateLearner:
     ) -> tuple[np.ndarray, Any]:
         """Greedy (or sampled) actions for one observation or a batch ``(n_envs, obs_dim)``."""
         if self.net is None:
-            raise RuntimeError(f"{type(self).__name__} must be fit before predict")
+            raise RuntimeError(
+                f"{type(self).__name__} has no model: fit() has not completed "
+                "(never called, or it raised or was interrupted)"
+            )
         obs = np.asarray(observation, dtype=np.float32)
         single = obs.ndim == 1
         with torch.no_grad():

@@ -14,7 +14,7 @@ __all__ = ["BehaviorCloning"]
 
 
 class BehaviorCloning(PrivateLearner):
-    """Cross-entropy BC of the pooled expert actions; ``epsilon = inf``.
+    """Cross-entropy BC of the pooled expert actions; ``epsilon_spent = inf`` (not private).
 
     Parameters
     ----------
@@ -45,15 +45,17 @@ class BehaviorCloning(PrivateLearner):
         self.lr = check_real("lr", lr, 0.0, low_open=True)
         self.target_epsilon, self.target_delta = math.inf, 0.0
 
-    def fit(self, dataset: Any, callback: Any = None) -> BehaviorCloning:
+    def _fit(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
         """Train on every transition of the dataset."""
         data = as_expert_data(dataset)
         rng, generator = self._generators()
         torch.manual_seed(int(rng.integers(2**31)))
-        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
+        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
         train_bc(
-            self.net, data.observations, data.actions,
+            net, data.observations, data.actions,
             steps=self.steps, batch_size=self.batch_size, lr=self.lr, generator=generator,
         )  # fmt: skip
-        self.epsilon, self.delta = math.inf, 0.0
-        return self
+        return net
+
+    def _spent(self) -> tuple[float, float]:
+        return math.inf, 0.0

@@ -1,13 +1,16 @@
 """Privacy budgets around a learner, and a callback that reports epsilon during training.
 
 :class:`PrivacyBudget` wraps any private learner (``fit``, ``predict``,
-``planned_privacy``, ``epsilon``, ``delta``). Before each ``fit`` it adds
-the learner's planned ``(epsilon, delta)`` to what earlier fits were charged
-(basic composition, valid for any mechanisms) and refuses with
-:class:`PrivacyBudgetExceeded` if the total would pass the budget; during
-training its :class:`EpsilonLogger` stops the learner if the running
-epsilon ever exceeds what is left. Nothing is clamped: a learner is never
-silently trained with a different budget.
+``planned_privacy``, ``epsilon_spent``, ``delta_spent``). Before each
+``fit`` it asks the learner for its plan (which calibrates without data and
+raises if the target is unreachable), adds the planned ``(epsilon, delta)``
+to what earlier fits were charged (basic composition, valid for any
+mechanisms), refuses with :class:`PrivacyBudgetExceeded` if the total would
+pass the budget, and otherwise *charges the plan before the learner sees
+any data*. The charge stands whether ``fit`` returns or raises (an
+exception in a callback, ``KeyboardInterrupt``): the noise, and possibly a
+data-dependent release, may already have happened. Nothing is clamped: a
+learner is never silently trained with a different budget.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class EpsilonLogger(BanditCallback):
 
 
 class PrivacyBudget:
-    """Refuse to train a private learner past ``(epsilon, delta)``.
+    """Refuse to train a private learner past ``(epsilon, delta)``; charge before data is read.
 
     Parameters
     ----------
@@ -68,6 +71,14 @@ class PrivacyBudget:
         A private learner (e.g. :class:`~rlsuite.agents.private.ExpertDPSGD`).
     epsilon, delta : float
         The total budget; ``epsilon > 0``, ``delta`` in ``(0, 1)``.
+
+    Attributes
+    ----------
+    spent_epsilon, spent_delta : float
+        Total charged so far (the planned worst case of every fit started).
+    charges : list of tuple
+        ``(epsilon, delta, outcome)`` per fit started; ``outcome`` is
+        ``"completed"``, ``"raised"`` or ``"running"``.
     """
 
     def __init__(self, learner: Any, epsilon: float, delta: float) -> None:
@@ -75,6 +86,7 @@ class PrivacyBudget:
         self.epsilon_budget, self.delta_budget = check_privacy(epsilon, delta)
         self.spent_epsilon = 0.0
         self.spent_delta = 0.0
+        self.charges: list[tuple[float, float, str]] = []
 
     @property
     def remaining(self) -> tuple[float, float]:
@@ -82,7 +94,7 @@ class PrivacyBudget:
         return self.epsilon_budget - self.spent_epsilon, self.delta_budget - self.spent_delta
 
     def fit(self, dataset: Any, callback: BanditCallback | list[BanditCallback] | None = None):
-        """Fit the learner if its planned privacy fits in the remaining budget."""
+        """Charge the learner's plan, then fit it; refuse (reading nothing) if it does not fit."""
         planned_epsilon, planned_delta = self.learner.planned_privacy()
         left_epsilon, left_delta = self.remaining
         if planned_epsilon > left_epsilon or planned_delta > left_delta:
@@ -92,17 +104,16 @@ class PrivacyBudget:
                 f"delta={left_delta:g}) of the budget ({self.epsilon_budget:g}, "
                 f"{self.delta_budget:g}) is left; lower the learner's epsilon or raise the budget"
             )
-        guard = EpsilonLogger(log_every=25, max_epsilon=left_epsilon)
-        callbacks = [guard] + ([] if callback is None else list(np.atleast_1d(callback)))
-        self.learner.fit(dataset, callback=callbacks)
-        # Charge the planned (worst-case) guarantee: a realised epsilon that depends on
-        # the run (PATE's answered count) is not a valid charge under basic composition.
-        self.spent_epsilon += max(planned_epsilon, float(self.learner.epsilon))
-        self.spent_delta += max(planned_delta, float(self.learner.delta))
-        if guard.stopped or self.spent_epsilon > self.epsilon_budget * (1 + 1e-9):
-            raise PrivacyBudgetExceeded(
-                f"training reached epsilon={self.spent_epsilon:g} > budget {self.epsilon_budget:g}"
-            )
+        # Reserve = commit: charged before any data is read, never refunded.
+        self.spent_epsilon += planned_epsilon
+        self.spent_delta += planned_delta
+        self.charges.append((planned_epsilon, planned_delta, "running"))
+        outcome = "raised"
+        try:
+            self.learner.fit(dataset, callback=callback)
+            outcome = "completed"
+        finally:
+            self.charges[-1] = (planned_epsilon, planned_delta, outcome)
         return self
 
     def predict(self, *args: Any, **kwargs: Any):

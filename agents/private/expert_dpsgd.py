@@ -5,13 +5,21 @@ the tensor of all that expert's transitions (padded, with a mask). The loss
 of a sample is the expert's mean cross-entropy, so Opacus computes one
 gradient per expert, clips it to ``max_grad_norm`` and adds Gaussian noise
 of standard deviation ``noise_multiplier * max_grad_norm``. Experts are
-Poisson-sampled with rate ``sample_rate`` per step (Opacus ``DPDataLoader``)
-and privacy is tracked by Opacus's PRV accountant. This is Algorithm 4
-("Expert-Level DP-SGD") of the paper, with BC as the offline learner.
+Poisson-sampled with rate exactly ``sample_rate`` per step (Opacus
+``DPDataLoader``). This is Algorithm 4 ("Expert-Level DP-SGD") of the
+paper, with BC as the offline learner.
+
+Accounting: dp_accounting's pessimistic PLD of ``steps`` Poisson-sampled
+Gaussians at rate ``sample_rate``
+(:func:`~rlsuite.agents.private.accounting.dpsgd_pld`); the same function
+calibrates the noise (before any data is read) and reports the spend, so
+``epsilon_spent <= target_epsilon`` always.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,10 +33,17 @@ from rlsuite.agents.private._common import (
     make_policy_net,
     require_privacy_extra,
 )
-from rlsuite.agents.private.accounting import CALIBRATION_INTERVAL, bisect_decreasing, dpsgd_pld
+from rlsuite.agents.private.accounting import (
+    MAX_NOISE,
+    ExpertSampling,
+    calibrate,
+    dpsgd_pld,
+    expert_sampling,
+    pld_interval,
+)
 from rlsuite.envs.validation import check_int, check_real
 
-__all__ = ["ExpertDPSGD", "run_expert_dpsgd"]
+__all__ = ["ExpertDPSGD", "calibrated_dpsgd_noise", "run_expert_dpsgd"]
 
 
 class _PerExpert(nn.Module):
@@ -54,50 +69,52 @@ def run_expert_dpsgd(
     tensors: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     *,
     noise_multiplier: float,
-    sample_rate: float,
+    sampling: ExpertSampling,
     steps: int,
     max_grad_norm: float,
     lr: float,
-    delta: float,
     generator: torch.Generator,
     callbacks: Any,
+    epsilon_after: Callable[[int], float],
     stable: tuple[np.ndarray, np.ndarray] | None = None,
     stable_batch: int = 256,
     stable_weight: float = 1.0,
-) -> Any:
-    """Train ``net`` with expert-level DP-SGD; return Opacus's accountant.
+) -> int:
+    """Train ``net`` with expert-level DP-SGD; return the number of steps taken.
+
+    Opacus's ``GradSampleModule``, ``DPOptimizer`` and ``DPDataLoader`` are
+    used directly (not ``PrivacyEngine``), so the loader samples at exactly
+    ``sampling.rate`` and no second accountant exists. ``epsilon_after(k)``
+    is the caller's accountant, handed to callbacks as ``epsilon_fn``.
 
     With ``stable=(obs, actions)`` each step also adds ``stable_weight`` times
-    the *non-private* gradient of the BC loss on released (public) data to the noisy private
-    gradient: the selective DP-SGD of the consensus learner.
+    the *non-private* gradient of the BC loss on released (public) data to the
+    noisy private gradient: the selective DP-SGD of the consensus learner.
     """
     opacus = require_privacy_extra("opacus")
     obs, actions, mask = tensors
-    n_experts = len(obs)
-    batch_size = max(1, round(sample_rate * n_experts))
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(obs, actions, mask),
-        batch_size=batch_size,
-        generator=generator,
-    )
-    engine = opacus.PrivacyEngine(accountant="prv")
-    model, optimizer, dp_loader = engine.make_private(
-        module=_PerExpert(net),
-        optimizer=torch.optim.Adam(net.parameters(), lr=lr),
-        data_loader=loader,
+    model = opacus.GradSampleModule(_PerExpert(net))
+    optimizer = opacus.optimizers.DPOptimizer(
+        torch.optim.Adam(net.parameters(), lr=lr),
         noise_multiplier=noise_multiplier,
         max_grad_norm=max_grad_norm,
-        poisson_sampling=True,
-        noise_generator=generator,
+        expected_batch_size=sampling.expected_batch_size,
+        generator=generator,
+    )
+    loader = opacus.data_loader.DPDataLoader(
+        torch.utils.data.TensorDataset(obs, actions, mask),
+        sample_rate=sampling.rate,
+        generator=generator,
     )
     if stable is not None and len(stable[1]):
         stable_obs = torch.as_tensor(stable[0], dtype=torch.float32)
         stable_act = torch.as_tensor(stable[1], dtype=torch.int64)
     else:
         stable = None
-    step = 0
-    while step < steps:
-        for batch_obs, batch_actions, batch_mask in dp_loader:
+    batches = _forever(loader)
+    try:
+        for step in range(1, steps + 1):
+            batch_obs, batch_actions, batch_mask = next(batches)
             optimizer.zero_grad()
             # An empty Poisson batch still takes a (pure-noise) step, as DP-SGD must.
             per_expert = _per_expert_loss(model(batch_obs), batch_actions, batch_mask)
@@ -108,15 +125,21 @@ def run_expert_dpsgd(
                         model, net, stable_obs, stable_act, stable_batch, generator, stable_weight
                     )
                 optimizer.original_optimizer.step()
-            step += 1
             callbacks.update_locals(
-                {"step": step, "epsilon_fn": lambda: engine.accountant.get_epsilon(delta)}
+                {"step": step, "epsilon_fn": functools.partial(epsilon_after, step)}
             )
             if not callbacks.on_step():
-                return engine.accountant
-            if step >= steps:
-                break
-    return engine.accountant
+                return step
+        return steps
+    finally:
+        model.remove_hooks()  # leave a plain nn.Module behind, without Opacus attributes
+        model.cleanup()
+
+
+def _forever(loader):
+    """Endless Poisson batches: every pass of the loader draws fresh samples."""
+    while True:
+        yield from loader
 
 
 def _add_stable_gradient(model, net, stable_obs, stable_act, batch, generator, weight) -> None:
@@ -130,18 +153,33 @@ def _add_stable_gradient(model, net, stable_obs, stable_act, batch, generator, w
         param.grad = grad if param.grad is None else param.grad + grad
 
 
+@functools.lru_cache(maxsize=256)
+def calibrated_dpsgd_noise(epsilon: float, delta: float, sample_rate: float, steps: int) -> float:
+    """Smallest noise multiplier whose DP-SGD PLD epsilon is ``<= epsilon`` (cached: it is pure)."""
+
+    def epsilon_of(noise: float, interval: float) -> float:
+        pld = dpsgd_pld(noise, sample_rate, steps, interval)
+        return float(pld.get_epsilon_for_delta(delta))
+
+    return calibrate(epsilon_of, epsilon, pld_interval(epsilon))
+
+
 class ExpertDPSGD(PrivateLearner):
     """Expert-level DP-SGD behaviour cloning.
 
     Parameters
     ----------
     epsilon, delta : float
-        Target expert-level privacy; the noise multiplier is calibrated to it
-        with Opacus (PRV accountant). ``epsilon > 0``, ``delta`` in ``(0, 1)``.
+        Target expert-level privacy (``target_epsilon``, ``target_delta``);
+        ``epsilon > 0``, ``delta`` in ``(0, 1)``.
     sample_rate : float
-        Poisson sampling rate of experts per step, in ``(0, 1]``.
+        Poisson sampling rate of experts per step, in ``(0, 1]``; used exactly.
     steps : int
         Number of DP-SGD steps.
+    noise_multiplier : float or None
+        ``None`` (default) calibrates the smallest noise meeting the target;
+        a value is used as given, and refused (before any data is read) if it
+        does not meet the target.
     max_grad_norm : float
         Clipping norm of one expert's gradient.
     lr : float
@@ -155,10 +193,19 @@ class ExpertDPSGD(PrivateLearner):
 
     Attributes
     ----------
-    epsilon, delta : float
-        Privacy spent by the last :meth:`fit` (Opacus PRV accountant).
+    target_epsilon, target_delta : float
+        The requested guarantee.
+    epsilon_spent, delta_spent : float
+        Spent by the last :meth:`fit` (PLD of the steps taken; see
+        :class:`~rlsuite.agents.private._common.PrivateLearner`).
     noise_multiplier : float
-        The calibrated noise multiplier.
+        The noise multiplier used (``nan`` before :meth:`plan`).
+    accounting_interval : float
+        PLD discretisation of the plan and the report:
+        ``pld_interval(target_epsilon)``, or for a given ``noise_multiplier``
+        ``pld_interval`` of its spend when that is below the target.
+    steps_taken : int
+        DP-SGD steps of the last fit (fewer than ``steps`` if a callback stopped it).
     """
 
     def __init__(
@@ -168,6 +215,7 @@ class ExpertDPSGD(PrivateLearner):
         *,
         sample_rate: float = 0.1,
         steps: int = 300,
+        noise_multiplier: float | None = None,
         max_grad_norm: float = 1.0,
         lr: float = 1e-2,
         max_transitions: int = 128,
@@ -178,44 +226,80 @@ class ExpertDPSGD(PrivateLearner):
         self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
         self.sample_rate = check_real("sample_rate", sample_rate, 0.0, 1.0, low_open=True)
         self.steps = check_int("steps", steps)
+        self.noise_multiplier_arg = (
+            None
+            if noise_multiplier is None
+            else check_real("noise_multiplier", noise_multiplier, 0.0, MAX_NOISE, low_open=True)
+        )
         self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, 0.0, low_open=True)
         self.lr = check_real("lr", lr, 0.0, low_open=True)
         self.max_transitions = check_int("max_transitions", max_transitions)
         self.noise_multiplier = float("nan")
+        self.accounting_interval = pld_interval(self.target_epsilon)
+        self.steps_taken = 0
+        self._plan_key: tuple | None = None
 
-    def _calibrate(self, sample_rate: float, epsilon: float) -> float:
-        # dp_accounting's PLD is ~5x faster than Opacus' PRV search and agrees with
-        # it to <0.1%; the 0.5% margin keeps the PRV epsilon under the target.
-        def epsilon_of(noise: float) -> float:
-            pld = dpsgd_pld(noise, sample_rate, self.steps, interval=CALIBRATION_INTERVAL)
-            return float(pld.get_epsilon_for_delta(self.target_delta))
+    def epsilon_after(
+        self, steps: int, noise_multiplier: float | None = None, interval: float | None = None
+    ) -> float:
+        """Epsilon at ``target_delta`` after ``steps`` DP-SGD steps (the one accountant).
 
-        return bisect_decreasing(epsilon_of, epsilon * (1 - 5e-3), 0.3, 200.0, iters=16)
+        ``interval`` defaults to :attr:`accounting_interval`, the grid of both
+        the plan and the report.
+        """
+        noise = self.noise_multiplier if noise_multiplier is None else noise_multiplier
+        interval = self.accounting_interval if interval is None else interval
+        pld = dpsgd_pld(noise, self.sample_rate, steps, interval)
+        return float(pld.get_epsilon_for_delta(self.target_delta))
 
-    def fit(self, dataset: Any, callback: Any = None) -> ExpertDPSGD:
-        """Train on a dataset of experts (Minari or in-memory episodes)."""
+    def plan(self) -> tuple[float, float]:
+        """Fix the noise multiplier (no data needed); return the worst-case spend."""
+        key = (self.target_epsilon, self.target_delta, self.sample_rate, self.steps,
+               self.noise_multiplier_arg)  # fmt: skip
+        if self._plan_key != key:
+            self.noise_multiplier = float("nan")
+            self.accounting_interval = pld_interval(self.target_epsilon)
+            if self.noise_multiplier_arg is None:
+                noise = calibrated_dpsgd_noise(
+                    self.target_epsilon, self.target_delta, self.sample_rate, self.steps
+                )
+            else:
+                noise = self.noise_multiplier_arg
+                # A given noise may spend far less than the target: refine the grid to the
+                # spend, so the (pessimistic) report stays within 1 % of the exact value.
+                rough = self.epsilon_after(self.steps, noise)
+                self.accounting_interval = pld_interval(min(rough, self.target_epsilon))
+                spent = self.epsilon_after(self.steps, noise)
+                if spent > self.target_epsilon:
+                    raise ValueError(
+                        f"noise_multiplier={noise:g} spends epsilon={spent:g} in {self.steps} "
+                        f"steps at sample_rate={self.sample_rate:g}, above the target "
+                        f"epsilon={self.target_epsilon:g}; raise the noise or the target"
+                    )
+            self.noise_multiplier = noise
+            self._planned = (self.epsilon_after(self.steps), self.target_delta)
+            self._plan_key = key
+        return self._planned
+
+    def _fit(self, dataset: Any, callbacks: Any) -> nn.Module:
         data = as_expert_data(dataset)
+        sampling = expert_sampling(data.n_experts, self.sample_rate)
         rng, generator = self._generators()
         torch.manual_seed(int(rng.integers(2**31)))
-        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
-        tensors = data.per_expert(self.max_transitions, rng)
-        # Opacus samples each expert with rate 1 / len(loader); calibrate to that rate.
-        batch = max(1, round(self.sample_rate * data.n_experts))
-        rate = 1.0 / int(np.ceil(data.n_experts / batch))
-        self.noise_multiplier = self._calibrate(rate, self.target_epsilon)
-        accountant = run_expert_dpsgd(
-            self.net,
-            tensors,
+        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
+        self.steps_taken = run_expert_dpsgd(
+            net,
+            data.per_expert(self.max_transitions, rng),
             noise_multiplier=self.noise_multiplier,
-            sample_rate=self.sample_rate,
+            sampling=sampling,
             steps=self.steps,
             max_grad_norm=self.max_grad_norm,
             lr=self.lr,
-            delta=self.target_delta,
             generator=generator,
-            callbacks=self._callbacks(callback),
+            callbacks=callbacks,
+            epsilon_after=self.epsilon_after,
         )
-        self.accountant_history = list(accountant.history)
-        self.epsilon = float(accountant.get_epsilon(self.target_delta))
-        self.delta = self.target_delta
-        return self
+        return net
+
+    def _spent(self) -> tuple[float, float]:
+        return self.epsilon_after(self.steps_taken), self.target_delta

@@ -18,7 +18,10 @@ threshold check of sensitivity 1, every answer a GNMax Gaussian on a
 histogram of L2 sensitivity ``sqrt(2)`` (see
 :func:`~rlsuite.agents.private.accounting.pate_epsilon`). ``sigma2`` is
 calibrated so that the worst case (every query answered) meets the target;
-:attr:`epsilon` reports the realised events, as PATE 2018 does. The
+:attr:`epsilon_spent` reports the realised events (data-independent RDP of
+the checks made and answers given), as PATE 2018 does; ``sigma1, sigma2``
+are fixed by :meth:`PATEConsensus.plan` before any data is read, and the
+teachers are trained only after that. The
 data-dependent (smooth-sensitivity) bound of PATE 2018 is not implemented.
 """
 
@@ -36,7 +39,7 @@ from rlsuite.agents.private._common import (
     make_policy_net,
     train_bc,
 )
-from rlsuite.agents.private.accounting import bisect_decreasing, pate_epsilon
+from rlsuite.agents.private.accounting import calibrate, pate_epsilon
 from rlsuite.envs.validation import check_int, check_real
 from rlsuite.offline_data.experts import BatchSimulator, sample_actions
 
@@ -138,18 +141,28 @@ class PATEConsensus(PrivateLearner):
         self.n_rounds = check_int("n_rounds", n_rounds, high=self.n_queries)
         self.student_steps = check_int("student_steps", student_steps)
 
-    def calibrate(self) -> tuple[float, float]:
-        """``(sigma1, sigma2)`` meeting the target when every query is answered."""
+    def _worst_case(self, sigma_gnmax: float) -> float:
+        """Epsilon when every query is answered (the RDP accountant that also reports)."""
+        return pate_epsilon(
+            self.sigma_ratio * sigma_gnmax, sigma_gnmax, self.n_queries, self.n_queries,
+            self.target_delta,
+        )  # fmt: skip
 
-        def worst_case(sigma2: float) -> float:
-            return pate_epsilon(
-                self.sigma_ratio * sigma2, sigma2, self.n_queries, self.n_queries, self.target_delta
-            )
+    def plan(self) -> tuple[float, float]:
+        """Fix ``(sigma1, sigma2)`` for the worst case (no data needed); return its spend."""
+        key = (self.target_epsilon, self.target_delta, self.sigma_ratio, self.n_queries)
+        if getattr(self, "_plan_key", None) != key:
+            # RDP accounting has no discretisation: the interval argument is unused.
+            sigma2 = calibrate(
+                lambda sigma, _interval: self._worst_case(sigma), self.target_epsilon, 1.0,
+                low=1e-2, high=1e5, name="sigma_gnmax",
+            )  # fmt: skip
+            self.sigma_threshold, self.sigma_gnmax = self.sigma_ratio * sigma2, sigma2
+            self._planned = (self._worst_case(sigma2), self.target_delta)
+            self._plan_key = key
+        return self._planned
 
-        sigma2 = bisect_decreasing(worst_case, self.target_epsilon, 1e-2, 1e5, iters=50)
-        return self.sigma_ratio * sigma2, sigma2
-
-    def fit(self, dataset: Any, callback: Any = None) -> PATEConsensus:
+    def _fit(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
         """Train teachers, answer the student's queries privately, train the student."""
         data = as_expert_data(dataset)
         if data.env_id is None:
@@ -173,44 +186,47 @@ class PATEConsensus(PrivateLearner):
             data.observations, data.actions, group_of_expert[data.expert_index],
             self.n_teachers, data.n_actions, generator=generator,
         )  # fmt: skip
-        self.sigma_threshold, self.sigma_gnmax = self.calibrate()
-        self.net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
-        callbacks = self._callbacks(callback)
+        student = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
         sim = BatchSimulator(data.env_id)
-        states, labels, self.n_answered = [], [], 0
+        states, labels, self.n_answered, self.n_checked = [], [], 0, 0
         per_round = np.diff(np.linspace(0, self.n_queries, self.n_rounds + 1).astype(int))
         for round_index, n_round in enumerate(per_round):
-            queries = self._query_states(sim, n_round, round_index > 0, rng)
+            queries = self._query_states(sim, n_round, student if round_index else None, rng)
             answered, noisy_labels = self._ask(teachers, queries, data.n_actions, rng)
+            self.n_checked += int(n_round)
+            self.n_answered += int(answered.sum())
             states.append(queries[answered])
             labels.append(noisy_labels[answered])
-            self.n_answered += int(answered.sum())
             train_bc(
-                self.net, np.concatenate(states), np.concatenate(labels),
+                student, np.concatenate(states), np.concatenate(labels),
                 steps=self.student_steps, batch_size=128, lr=1e-2, generator=generator,
             )  # fmt: skip
-            self.epsilon = self._spent(int(per_round[: round_index + 1].sum()))
-            callbacks.update_locals({"step": round_index + 1, "epsilon_fn": lambda: self.epsilon})
+            callbacks.update_locals(
+                {"step": round_index + 1, "epsilon_fn": lambda: self._spent()[0]}
+            )
             if not callbacks.on_step():
                 break
-        self.delta = self.target_delta
-        return self
+        return student
 
-    def _spent(self, n_checks: int) -> float:
-        return pate_epsilon(
-            self.sigma_threshold, self.sigma_gnmax, n_checks, self.n_answered, self.target_delta
-        )
+    def _spent(self) -> tuple[float, float]:
+        """Realised events: ``n_checked`` threshold checks, ``n_answered`` GNMax answers."""
+        spent = pate_epsilon(
+            self.sigma_threshold, self.sigma_gnmax, self.n_checked, self.n_answered,
+            self.target_delta,
+        )  # fmt: skip
+        return spent, self.target_delta
 
-    def _query_states(self, sim, n, use_student: bool, rng) -> np.ndarray:
-        """Visited states of 8 public rollouts (random policy, or the student)."""
+    def _query_states(self, sim, n, student, rng) -> np.ndarray:
+        """Visited states of 8 public rollouts (random policy, or the current ``student``)."""
         state = sim.reset(8, rng)
         visited = []
         alive = np.ones(8, dtype=bool)
         for _ in range(500):
             obs = sim.observe(state)
             visited.append(obs[alive])
-            if use_student:
-                actions, _ = self.predict(obs, deterministic=True)
+            if student is not None:
+                with torch.no_grad():
+                    actions = student(torch.from_numpy(obs)).argmax(-1).numpy()
             else:
                 actions = sample_actions(np.full((8, sim.n_actions), 1.0 / sim.n_actions), rng)
             state, _, terminated = sim.step(state, np.asarray(actions))
@@ -230,7 +246,3 @@ class PATEConsensus(PrivateLearner):
         answered = noisy_top >= self.threshold
         labels = (votes + rng.normal(0.0, self.sigma_gnmax, votes.shape)).argmax(axis=1)
         return answered, labels.astype(np.int64)
-
-    def planned_privacy(self) -> tuple[float, float]:
-        """Worst-case ``(epsilon, delta)`` of :meth:`fit` (every query answered)."""
-        return self.target_epsilon, self.target_delta

@@ -56,8 +56,8 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     metrics = {
         "return": mean_return,
         "normalized_return": (mean_return - low) / (high - low),
-        "epsilon_spent": float(learner.epsilon),
-        "delta_spent": float(learner.delta),
+        "epsilon_spent": float(learner.epsilon_spent),
+        "delta_spent": float(learner.delta_spent),
     }
     if agent == "ConsensusDP":
         metrics["released_transitions"] = float(np.sum(learner.released_lengths))
