@@ -1,9 +1,10 @@
 """Callbacks in Stable-Baselines3's template-method shape.
 
 ``on_step()`` counts the call and delegates to ``_on_step() -> bool``;
-returning ``False`` stops :meth:`rlsuite.agents.base.BanditAgent.learn`.
-The same shape serves regret logging here, and consensus rounds and privacy
-budgets in the offline and private learners.
+returning ``False`` stops ``learn`` or ``fit`` of every learner family
+(:class:`rlsuite.agents.base.OnlineAgent`, :class:`~rlsuite.agents.base.OfflineLearner`).
+The same shape serves regret logging here, training logs of the preference
+learners, and privacy budgets of the private learners.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BanditCallback", "CallbackList", "RegretLogger"]
+__all__ = ["BanditCallback", "Callback", "CallbackList", "RegretLogger"]
 
 
-class BanditCallback:
-    """Base callback: subclasses override :meth:`_on_step`."""
+class Callback:
+    """Base callback of every learner: subclasses override :meth:`_on_step`."""
 
     def __init__(self) -> None:
         self.model: Any = None
@@ -44,15 +45,29 @@ class BanditCallback:
         return True
 
 
-class CallbackList(BanditCallback):
+#: The name the bandit family used first; the same class as :class:`Callback`.
+BanditCallback = Callback
+
+
+class CallbackList(Callback):
     """Several callbacks run in order; training stops if any returns ``False``."""
 
-    def __init__(self, callbacks: BanditCallback | list[BanditCallback] | None) -> None:
+    def __init__(self, callbacks: Callback | list[Callback] | None) -> None:
         super().__init__()
         if callbacks is None:
             callbacks = []
-        elif isinstance(callbacks, BanditCallback):
+        elif isinstance(callbacks, Callback):
             callbacks = [callbacks]
+        elif not isinstance(callbacks, (list, tuple)):
+            raise TypeError(
+                f"callback={callbacks!r} must be None, a Callback or a list of Callbacks"
+            )
+        for item in callbacks:
+            if not isinstance(item, Callback):
+                raise TypeError(
+                    f"callback={item!r} must be an rlsuite.agents.callbacks.Callback, "
+                    f"not {type(item).__name__}"
+                )
         self.callbacks = list(callbacks)
 
     def init_callback(self, model: Any) -> None:
@@ -71,7 +86,7 @@ class CallbackList(BanditCallback):
         return all([callback.on_step() for callback in self.callbacks])
 
 
-class RegretLogger(BanditCallback):
+class RegretLogger(Callback):
     """Record per-round pseudo-regret (from ``info["regret"]``) of every run.
 
     After training, :attr:`regret` has shape ``(steps, n_runs)`` and

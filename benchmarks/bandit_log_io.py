@@ -93,7 +93,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     n_arms = 10
     feedback = log_bandit(
-        "rlsuite/MultiArmedBandit-v0",
+        "rlsuite/MultiArmedBandit-v1",
         RandomAgent(n_arms),
         args.rounds,
         seed=0,

@@ -39,9 +39,21 @@ ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
         None,
         {},
     ),
+    # Gymnasium's passive checker warns on every gym.make that a vector reward is not a
+    # float (MO-Gymnasium's convention, as mo_gymnasium.make does); check_env still runs it.
     "rlsuite/MultiObjectiveBandit-v0": (
         "rlsuite.envs.multi_objective_bandit:MultiObjectiveBanditEnv",
         "rlsuite.envs.multi_objective_bandit:MultiObjectiveBanditVectorEnv",
+        {"disable_env_checker": True},
+    ),
+    "rlsuite/ScalarizedMultiObjectiveBandit-v0": (
+        "rlsuite.envs.scalarized_multi_objective_bandit:ScalarizedMultiObjectiveBanditEnv",
+        "rlsuite.envs.scalarized_multi_objective_bandit:ScalarizedMultiObjectiveBanditVectorEnv",
+        {},
+    ),
+    "rlsuite/MulticlassBandit-v0": (
+        "rlsuite.envs.multiclass_bandit:MulticlassBanditEnv",
+        "rlsuite.envs.multiclass_bandit:MulticlassBanditVectorEnv",
         {},
     ),
     "rlsuite/DataMixture-v1": ("rlsuite.envs.data_mixture:DataMixtureEnv", None, {}),

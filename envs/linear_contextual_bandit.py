@@ -146,7 +146,8 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
     ``student_t`` with ``df`` in (1, 2] has infinite variance (outside the
     known-variance assumptions of Catoni-OFUL); ``spike`` and
     ``truncated_pareto`` are bounded with a known variance and a range far
-    larger than their standard deviation (the regime of Ye et al. 2025). With ``heteroscedastic=True``, ``sigma_t`` is
+    larger than their standard deviation (the regime of Ye et al. 2025).
+    With ``heteroscedastic=True``, ``sigma_t`` is
     drawn ``U[sigma_range]`` per round and revealed *before* acting: reset
     ``info`` carries ``round_noise_scale`` / ``round_noise_std`` for the round
     shown, and a step that continues the episode carries

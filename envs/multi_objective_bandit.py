@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any
 
@@ -47,6 +48,37 @@ def check_weights(weights: Any, n_objectives: int, name: str = "weights") -> np.
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or abs(arr.sum() - 1.0) > 1e-6:
         raise ValueError(f"{name}={arr.tolist()!r} must be non-negative and sum to 1 (the simplex)")
     return arr
+
+
+#: Gymnasium's vectorizers, which store one float reward per copy
+_SCALAR_VECTORIZERS = ("gymnasium.vector.sync_vector_env", "gymnasium.vector.async_vector_env")
+
+
+def refuse_scalar_vectorizers(env_id: str) -> None:
+    """Raise if the caller of ``step`` is Gymnasium's ``SyncVectorEnv`` / ``AsyncVectorEnv``.
+
+    They keep one float reward per copy, so a vector reward crashes the sync
+    one ("setting an array element with a sequence") and makes the async one
+    return rewards of varying shape. Gymnasium has no hook for this, so the
+    env looks at the frames above its ``step`` (skipping Gymnasium's
+    wrappers); MO-Gymnasium's ``MOSyncVectorEnv`` steps from its own module
+    and passes.
+    """
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module in _SCALAR_VECTORIZERS:
+            raise TypeError(
+                f"{env_id} returns a vector reward, which Gymnasium's SyncVectorEnv / "
+                "AsyncVectorEnv (gym.make_vec with 'sync' or 'async') cannot hold. Use the "
+                "native vector env, gym.make_vec(id, num_envs, "
+                "vectorization_mode='vector_entry_point'), or mo_gymnasium's "
+                "MOSyncVectorEnv; for a scalar reward use "
+                "'rlsuite/ScalarizedMultiObjectiveBandit-v0' with weights=..."
+            )
+        if not module.startswith(("gymnasium.core", "gymnasium.wrappers")):
+            return
+        frame = frame.f_back
 
 
 class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
@@ -131,6 +163,10 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
     * v0: initial version. ``instance_seed`` was renamed ``problem_seed``, the
       name every rlsuite env uses; ``instance_seed`` still works for one
       version (deprecated, it warns). The problems drawn are unchanged.
+      Registered with ``disable_env_checker=True`` (the passive checker warns
+      on every ``gym.make`` that a vector reward is not a float);
+      ``gym.make_vec`` in ``sync`` / ``async`` mode raises a ``TypeError``
+      naming the native vector env and ``MOSyncVectorEnv``.
     """
 
     metadata = {"render_modes": []}
@@ -189,6 +225,7 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
         self.noise.validate_means(self.expected_reward_table)
         self._context = 0
         self._t = 0
+        self._vectorizer_checked = False
         self._started = self._ended = False
 
     @property
@@ -276,6 +313,10 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
 
     def step(self, action: Any) -> tuple[np.ndarray, np.ndarray, bool, bool, dict[str, Any]]:
         """Answer the current context with ``action``; the reward is a float32 vector."""
+        if not self._vectorizer_checked:
+            if getattr(self, "reward_space", None) is not None:  # not the scalarised subclass
+                refuse_scalar_vectorizers("rlsuite/MultiObjectiveBandit")
+            self._vectorizer_checked = True
         check_episode_running(self._started, self._ended)
         a = check_action(action, self.n_actions)
         means = self.expected_reward_table[self._context, a]

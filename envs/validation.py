@@ -207,8 +207,21 @@ def check_action(action: Any, n_actions: int) -> int:
     return a
 
 
+#: Unsigned dtype of each integer width: viewing actions through it turns a
+#: negative action into a huge one, so one ``< n_actions`` comparison checks both ends.
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
     """Return a vector env's discrete ``actions`` if they are ``num_envs`` ints in range."""
+    # Fast path (the common case, a correct integer array): one vectorised comparison,
+    # or a Python comparison for a single run, where numpy's per-call cost dominates.
+    if type(actions) is np.ndarray and actions.shape == (num_envs,) and actions.dtype.kind in "iu":
+        if num_envs == 1:
+            if 0 <= int(actions[0]) < n_actions:
+                return actions
+        elif (actions.view(_UNSIGNED[actions.itemsize]) < n_actions).all():
+            return actions
     actions = np.asarray(actions)
     if actions.shape != (num_envs,) or not np.issubdtype(actions.dtype, np.integer):
         raise ValueError(f"actions must be integers of shape ({num_envs},), got {actions!r}")
@@ -219,3 +232,111 @@ def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
 
 def _range(low: int, high: int | None) -> str:
     return f"[{low}, {'inf)' if high is None else f'{high}]'}"
+
+
+# ----------------------------------------------------------------------------
+# Shared helpers for agents and envs: choices, probability rows, seeds, optional
+# extras and categorical sampling (one implementation instead of one per class).
+
+__all__ += [
+    "check_choice",
+    "check_probabilities",
+    "check_seed",
+    "require_extra",
+    "sample_categorical",
+    "seed_to_int",
+]
+
+#: Largest seed handed to numpy / torch generators derived from a Generator seed.
+_SEED_BOUND = 2**63
+
+
+def check_choice(name: str, value: Any, choices: Any) -> Any:
+    """Return ``value`` if it is one of ``choices``.
+
+    A value of the wrong type (e.g. a number where the choices are strings)
+    raises ``TypeError``; an unknown one ``ValueError``; both list the choices.
+    """
+    choices = tuple(choices)
+    allowed = ", ".join(repr(c) for c in choices)
+    kinds = {type(c) for c in choices}
+    if len(kinds) == 1 and not isinstance(value, tuple(kinds)):
+        raise TypeError(
+            f"{name}={value!r} must be a {next(iter(kinds)).__name__}, one of {allowed}"
+        )
+    if value not in choices:
+        raise ValueError(f"{name}={value!r} is not known; must be one of {allowed}")
+    return value
+
+
+def check_probabilities(name: str, probs: Any, *, ndim: int | None = None) -> np.ndarray:
+    """Return ``probs`` as float64 if every row (last axis) is a distribution.
+
+    Rows must be finite, non-negative, have at least 2 entries and sum to 1
+    (to 1e-6, which absorbs float32 rounding of hand-written tables).
+    """
+    try:
+        arr = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be an array of real numbers, got {probs!r}") from error
+    if arr.ndim == 0 or arr.shape[-1] < 2 or (ndim is not None and arr.ndim != ndim):
+        shape = "(..., n)" if ndim is None else f"{ndim} axes"
+        raise ValueError(f"{name} has shape {arr.shape}; must be {shape} with n >= 2")
+    if not np.all(np.isfinite(arr)) or arr.min() < 0:
+        raise ValueError(f"{name} must hold finite, non-negative probabilities")
+    sums = arr.sum(axis=-1)
+    if not np.allclose(sums, 1.0, rtol=0.0, atol=1e-6):
+        worst = float(sums.flat[np.argmax(np.abs(sums - 1.0))])
+        raise ValueError(f"{name} rows must sum to 1; one sums to {worst!r}")
+    return arr
+
+
+def check_seed(seed: Any, name: str = "seed") -> int | np.random.Generator | None:
+    """Return a valid seed: ``None``, an integer ``>= 0`` or a ``numpy.random.Generator``."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise TypeError(
+            f"{name}={seed!r} must be None, an integer >= 0 or a numpy.random.Generator, "
+            f"not {type(seed).__name__}"
+        )
+    if seed < 0:
+        raise ValueError(f"{name}={seed!r} is out of range: must be an integer >= 0")
+    return int(seed)
+
+
+def seed_to_int(seed: int | np.random.Generator | None) -> int | None:
+    """An integer seed (for ``env.reset`` or ``torch.Generator``) from a checked seed.
+
+    A Generator gives one draw of its stream, so the same Generator state gives
+    the same integer.
+    """
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(_SEED_BOUND))
+    return seed
+
+
+def require_extra(module: str, extra: str, needed_by: str) -> Any:
+    """Import ``module`` or raise ``ImportError`` naming the extra that installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise ImportError(
+            f"{module} is needed by {needed_by}; install it with `pip install 'rlsuite[{extra}]'`"
+        ) from error
+
+
+def sample_categorical(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One draw per row of ``probs`` (last axis), by inverse CDF with one uniform per row.
+
+    ``rng.random`` is called once with shape ``probs.shape[:-1] + (1,)``, so
+    the stream matches the hand-written ``(u > cumsum).sum()`` samplers this
+    replaces. Draws beyond the last cumulative sum (float rounding) go to the
+    last category instead of falling off the end.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    uniforms = rng.random(probs.shape[:-1] + (1,))
+    draws = (uniforms > np.cumsum(probs, axis=-1)).sum(axis=-1)
+    return np.minimum(draws, probs.shape[-1] - 1)

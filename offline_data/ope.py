@@ -14,8 +14,12 @@ Swaminathan & Joachims 2015; OBP ``obp.ope.estimators``):
 * DR    ``DM + mean(w_i (r_i - q(x_i, a_i)))`` -- unbiased whatever ``q``
   when ``q`` is fit on other rounds (we cross-fit over ``n_folds`` folds).
 
-The DM interval only reflects the spread over contexts, not the error of
-``q`` (its bias); DR's interval is valid because DR is unbiased.
+IPS, SNIPS and DR intervals are normal intervals from the per-round terms
+(DR is unbiased whatever ``q``). DM's comes from a bootstrap that refits
+``q`` on every replicate (:func:`direct_method`): the spread of the
+per-round terms alone ignores the model's error and covered the truth in 0
+of 20 logs. The reward model is fit from per-action sufficient statistics
+(:mod:`rlsuite.offline_data.reward_model`) once per :func:`estimate_all`.
 """
 
 from __future__ import annotations
@@ -27,11 +31,20 @@ from scipy import stats
 
 from rlsuite.envs.validation import check_int, check_real
 from rlsuite.offline_data.bandit_log import BanditFeedback
+from rlsuite.offline_data.reward_model import (
+    RidgeRewardModel,
+    RidgeStatistics,
+    grouped_statistics,
+    predict_all,
+    solve_ridge,
+)
 
 __all__ = [
     "ESTIMATORS",
+    "CrossFittedRewards",
     "OPEResult",
     "RidgeRewardModel",
+    "cross_fit_rewards",
     "direct_method",
     "doubly_robust",
     "estimate_all",
@@ -93,65 +106,109 @@ def snips(feedback: BanditFeedback, action_dist: np.ndarray, alpha: float = 0.05
     return OPEResult.from_terms(w * (feedback.reward - value) / w.mean(), alpha, estimate=value)
 
 
-class RidgeRewardModel:
-    """Ridge regression ``q(x, a)`` of the reward.
+@dataclass(frozen=True)
+class CrossFittedRewards:
+    """A cross-fitted ridge reward model with the statistics its bootstrap needs.
 
-    Contexts of shape ``(n_actions, d)`` (per-arm features, as in the linear
-    contextual bandit) get one shared linear model on ``[onehot(a), x[a]]``;
-    any other context gets a linear model per action on the flattened context.
-
-    Parameters
-    ----------
-    n_actions : int
-        Number of actions.
-    l2 : float
-        Ridge penalty (not applied to the intercepts).
+    ``q[i]`` predicts every action's reward in round ``i`` from a model fit on
+    the other folds (round ``i`` is in fold ``i % n_folds``). ``stats`` holds
+    the ridge statistics of ``n_blocks`` blocks (round ``i`` in block
+    ``i % n_blocks``, so block ``b`` lies in fold ``b % n_folds``) and
+    ``functional[b]`` the sums ``sum_i pi(a|x_i) [1, z_ia]`` of the target
+    policy over block ``b``: the DM value of a model is linear in its
+    coefficients, so a bootstrap replicate that refits the model on
+    resampled blocks never touches the rows again.
     """
 
-    def __init__(self, n_actions: int, l2: float = 1.0) -> None:
-        self.n_actions = check_int("n_actions", n_actions)
-        self.l2 = check_real("l2", l2, 0.0)
-        self.coef: np.ndarray | None = None
-
-    def _features(self, context: np.ndarray, action: np.ndarray) -> np.ndarray:
-        n = len(context)
-        onehot = np.eye(self.n_actions)[action]
-        if context.ndim == 3 and context.shape[1] == self.n_actions:
-            return np.hstack([onehot, context[np.arange(n), action]])
-        flat = context.reshape(n, -1)
-        return np.hstack([onehot, (onehot[:, :, None] * flat[:, None, :]).reshape(n, -1)])
-
-    def fit(self, context: np.ndarray, action: np.ndarray, reward: np.ndarray) -> RidgeRewardModel:
-        """Fit on logged rounds."""
-        phi = self._features(context, action)
-        penalty = np.full(phi.shape[1], self.l2)
-        penalty[: self.n_actions] = 1e-8
-        self.coef = np.linalg.solve(phi.T @ phi + np.diag(penalty), phi.T @ reward)
-        return self
-
-    def predict_all(self, context: np.ndarray) -> np.ndarray:
-        """``(n, n_actions)`` predicted rewards of every action."""
-        if self.coef is None:
-            raise RuntimeError("call fit() before predict_all()")
-        n = len(context)
-        cols = [self._features(context, np.full(n, a)) @ self.coef for a in range(self.n_actions)]
-        return np.stack(cols, axis=1)
+    q: np.ndarray
+    n_folds: int
+    l2: float
+    stats: RidgeStatistics
+    functional: np.ndarray
 
 
-def _cross_fitted_rewards(feedback: BanditFeedback, n_folds: int, l2: float) -> np.ndarray:
-    """``q(x_i, .)`` for every round, each from a model fit on the other folds."""
-    n_folds = check_int("n_folds", n_folds, low=1)
+def cross_fit_rewards(
+    feedback: BanditFeedback,
+    action_dist: np.ndarray,
+    *,
+    n_folds: int = 2,
+    l2: float = 1.0,
+    blocks_per_fold: int = 50,
+) -> CrossFittedRewards:
+    """Fit the ridge reward model once per fold (on the other folds) and predict its fold.
+
+    ``n_folds=1`` fits and predicts on all rounds (no cross-fitting).
+    """
     n = feedback.n_rounds
-    folds = np.arange(n) % n_folds
-    q = np.empty((n, feedback.n_actions))
+    n_folds = check_int("n_folds", n_folds, low=1, high=max(n, 1))
+    l2 = check_real("l2", l2, 0.0)
+    blocks_per_fold = check_int("blocks_per_fold", blocks_per_fold, low=1)
+    action_dist = _check(feedback, action_dist)
+    n_actions = feedback.n_actions
+    context = np.asarray(feedback.context, dtype=np.float64)
+    action = np.asarray(feedback.action, dtype=np.int64)
+    n_blocks = n_folds * min(blocks_per_fold, n // n_folds)
+    stats = grouped_statistics(
+        context, action, feedback.reward, n_actions, np.arange(n) % n_blocks, n_blocks
+    )
+    # Blocks b = m * n_folds + f: reshape to (blocks per fold, fold, ...) and sum per fold.
+    per_fold = n_blocks // n_folds
+    fold_gram = stats.gram.reshape((per_fold, n_folds) + stats.gram.shape[1:]).sum(axis=0)
+    fold_rhs = stats.rhs.reshape((per_fold, n_folds) + stats.rhs.shape[1:]).sum(axis=0)
+    train_gram, train_rhs = _train_sums(fold_gram, fold_rhs)
+    coef = solve_ridge(stats.kind, train_gram, train_rhs, l2)
+    q = np.empty((n, n_actions))
     for fold in range(n_folds):
-        test = folds == fold
-        train = ~test if n_folds > 1 else test
-        model = RidgeRewardModel(feedback.n_actions, l2).fit(
-            feedback.context[train], feedback.action[train], feedback.reward[train]
-        )
-        q[test] = model.predict_all(feedback.context[test])
-    return q
+        q[fold::n_folds] = predict_all(stats.kind, coef[fold], context[fold::n_folds])
+    functional = np.empty((n_blocks, n_actions, stats.rhs.shape[-1]))
+    for block in range(n_blocks):
+        dist = action_dist[block::n_blocks]
+        functional[block, :, 0] = dist.sum(axis=0)
+        if stats.kind == "shared":
+            functional[block, :, 1:] = np.einsum("ia,iad->ad", dist, context[block::n_blocks])
+        else:
+            flat = context[block::n_blocks].reshape(len(dist), -1)
+            functional[block, :, 1:] = dist.T @ flat
+    return CrossFittedRewards(q, n_folds, l2, stats, functional)
+
+
+def _train_sums(fold_gram: np.ndarray, fold_rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Statistics of every fold's training set (the other folds; itself if it is alone)."""
+    n_folds = fold_gram.shape[-4]
+    if n_folds == 1:
+        return fold_gram, fold_rhs
+    folds = np.arange(n_folds)
+    gram = np.stack([fold_gram[..., folds != f, :, :, :].sum(axis=-4) for f in folds], axis=-4)
+    rhs = np.stack([fold_rhs[..., folds != f, :, :].sum(axis=-3) for f in folds], axis=-3)
+    return gram, rhs
+
+
+def _bootstrap_dm(
+    model: CrossFittedRewards, n_bootstrap: int, seed: int | None, chunk: int = 25
+) -> np.ndarray:
+    """DM values of ``n_bootstrap`` replicates that resample blocks within folds and refit."""
+    rng = np.random.default_rng(seed)
+    n_blocks = len(model.functional)
+    per_fold = n_blocks // model.n_folds
+    shape = (per_fold, model.n_folds)
+    gram = model.stats.gram.reshape(shape + model.stats.gram.shape[1:])
+    rhs = model.stats.rhs.reshape(shape + model.stats.rhs.shape[1:])
+    functional = model.functional.reshape(shape + model.functional.shape[1:])
+    rows = model.stats.gram[:, :, 0, 0].sum(axis=1).reshape(shape)
+    values = []
+    for start in range(0, n_bootstrap, chunk):
+        size = min(chunk, n_bootstrap - start)
+        # Each fold draws its blocks with replacement: counts[r, m, f].
+        counts = rng.multinomial(
+            per_fold, np.full(per_fold, 1.0 / per_fold), size=(size, model.n_folds)
+        ).transpose(0, 2, 1)
+        fold_gram = np.einsum("rmf,mfkij->rfkij", counts, gram)
+        fold_rhs = np.einsum("rmf,mfki->rfki", counts, rhs)
+        coef = solve_ridge(model.stats.kind, *_train_sums(fold_gram, fold_rhs), model.l2)
+        fold_functional = np.einsum("rmf,mfki->rfki", counts, functional)
+        total = (fold_functional * coef).sum(axis=(1, 2, 3))
+        values.append(total / np.einsum("rmf,mf->r", counts, rows))
+    return np.concatenate(values)
 
 
 def direct_method(
@@ -161,11 +218,31 @@ def direct_method(
     *,
     n_folds: int = 2,
     l2: float = 1.0,
+    n_bootstrap: int = 200,
+    seed: int | None = 0,
+    reward_model: CrossFittedRewards | None = None,
 ) -> OPEResult:
-    """Direct method with a (cross-fitted) ridge reward model."""
+    """Direct method with a cross-fitted ridge reward model and a bootstrap interval.
+
+    The standard error is the spread of ``n_bootstrap`` replicates that
+    resample blocks of rounds within each fold and refit the reward model on
+    them, so it carries the model's estimation error (not a misspecification
+    bias: the interval is valid only for a reward model that can represent
+    ``E[r | x, a]``). ``n_bootstrap=0`` returns no interval (``nan`` bounds).
+    ``reward_model`` reuses a :func:`cross_fit_rewards` result (same
+    ``action_dist``).
+    """
+    check_real("alpha", alpha, 0.0, 1.0, low_open=True, high_open=True)
+    n_bootstrap = check_int("n_bootstrap", n_bootstrap, low=0)
     action_dist = _check(feedback, action_dist)
-    q = _cross_fitted_rewards(feedback, n_folds, l2)
-    return OPEResult.from_terms(np.sum(action_dist * q, axis=1), alpha)
+    if reward_model is None:
+        reward_model = cross_fit_rewards(feedback, action_dist, n_folds=n_folds, l2=l2)
+    value = float(np.mean(np.sum(action_dist * reward_model.q, axis=1)))
+    if n_bootstrap < 2:
+        return OPEResult(value, np.nan, np.nan, np.nan)
+    std_error = float(np.std(_bootstrap_dm(reward_model, n_bootstrap, seed), ddof=1))
+    z = float(stats.norm.ppf(1.0 - alpha / 2.0))
+    return OPEResult(value, std_error, value - z * std_error, value + z * std_error)
 
 
 def doubly_robust(
@@ -175,10 +252,13 @@ def doubly_robust(
     *,
     n_folds: int = 2,
     l2: float = 1.0,
+    reward_model: CrossFittedRewards | None = None,
 ) -> OPEResult:
     """Doubly robust estimator with a cross-fitted ridge reward model."""
     action_dist = _check(feedback, action_dist)
-    q = _cross_fitted_rewards(feedback, n_folds, l2)
+    if reward_model is None:
+        reward_model = cross_fit_rewards(feedback, action_dist, n_folds=n_folds, l2=l2)
+    q = reward_model.q
     rows = np.arange(feedback.n_rounds)
     w = _weights(feedback, action_dist)
     terms = np.sum(action_dist * q, axis=1) + w * (feedback.reward - q[rows, feedback.action])
@@ -191,5 +271,12 @@ ESTIMATORS = {"IPS": ips, "SNIPS": snips, "DM": direct_method, "DR": doubly_robu
 def estimate_all(
     feedback: BanditFeedback, action_dist: np.ndarray, alpha: float = 0.05
 ) -> dict[str, OPEResult]:
-    """Every estimator of :data:`ESTIMATORS` on the same feedback."""
-    return {name: fn(feedback, action_dist, alpha) for name, fn in ESTIMATORS.items()}
+    """Every estimator of :data:`ESTIMATORS` on the same feedback (one reward-model fit)."""
+    action_dist = _check(feedback, action_dist)
+    model = cross_fit_rewards(feedback, action_dist)
+    return {
+        "IPS": ips(feedback, action_dist, alpha),
+        "SNIPS": snips(feedback, action_dist, alpha),
+        "DM": direct_method(feedback, action_dist, alpha, reward_model=model),
+        "DR": doubly_robust(feedback, action_dist, alpha, reward_model=model),
+    }

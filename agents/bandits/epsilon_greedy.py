@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from rlsuite.agents.base import BanditAgent
+from rlsuite.agents.log_input import scatter_counts
 from rlsuite.envs.validation import check_real
 
 __all__ = ["EpsilonGreedy"]
@@ -52,12 +53,18 @@ class EpsilonGreedy(BanditAgent):
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Greedy arm, replaced by a uniform one with probability ``epsilon``."""
         actions = self.greedy_actions(obs)
+        if self.n_runs == 1:
+            # Same draws as the batched form (one uniform, then one integer when exploring)
+            # without its array bookkeeping, which dominates a single run's step.
+            if self.rng.random() < self.epsilon:
+                actions[0] = self.rng.integers(self.n_arms)
+            return actions
         explore = self.rng.random(self.n_runs) < self.epsilon
         # Draw random arms only for the exploring runs: a tenth of the draws at epsilon=0.1.
         actions[explore] = self.rng.integers(self.n_arms, size=int(explore.sum()))
         return actions
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -71,3 +78,12 @@ class EpsilonGreedy(BanditAgent):
         sums[flat] += rewards
         self.values.reshape(-1)[flat] = sums[flat] / counts[flat]
         self.t += 1
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """A whole log in one ``bincount`` per statistic."""
+        counts, sums = scatter_counts(actions, rewards, self.n_arms)
+        self.counts += counts
+        self.sums += sums
+        pulled = self.counts > 0
+        self.values = np.where(pulled, self.sums / np.where(pulled, self.counts, 1.0), np.inf)
+        self.t += len(actions)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from rlsuite.agents.base import BanditAgent
-from rlsuite.envs.validation import check_real
+from rlsuite.envs.validation import check_real, check_real_array
 
 __all__ = ["GradientBandit", "log_softmax"]
 
@@ -45,8 +45,9 @@ class GradientBandit(BanditAgent):
     ----------
     n_arms : int
         Number of arms.
-    eta : float
-        Constant learning rate, ``> 0``.
+    eta : float or array of shape (n_runs,)
+        Constant learning rate, ``> 0``; an array gives each run its own
+        (so one batched learner sweeps several rates at once).
     baseline : bool
         Centre rewards by their running mean.
     seed : int or None
@@ -64,7 +65,12 @@ class GradientBandit(BanditAgent):
         seed: int | None = None,
         n_runs: int = 1,
     ) -> None:
-        self.eta = check_real("eta", eta, 0.0, low_open=True)
+        if np.ndim(eta) == 0:
+            self.eta: float | np.ndarray = check_real("eta", eta, 0.0, low_open=True)
+        else:
+            self.eta = check_real_array("eta", eta, (n_runs,))
+            if np.any(self.eta <= 0):
+                raise ValueError(f"eta={self.eta.tolist()!r} is out of range: each must be > 0")
         if not isinstance(baseline, (bool, np.bool_)):
             raise ValueError(f"baseline={baseline!r} must be True or False")
         self.baseline = bool(baseline)
@@ -74,6 +80,20 @@ class GradientBandit(BanditAgent):
         self.logits = np.zeros((self.n_runs, self.n_arms))
         self.reward_mean = np.zeros(self.n_runs)
         self._rows = np.arange(self.n_runs)
+        if np.ndim(self.eta) == 1 and len(self.eta) != self.n_runs:
+            raise ValueError(
+                f"n_runs={self.n_runs} does not match the {len(self.eta)} per-run learning rates"
+            )
+        self._eta_column = np.reshape(self.eta, (-1, 1)) if np.ndim(self.eta) else self.eta
+        # exp(theta - max theta) of the current logits, shared by select and update.
+        self._weights: tuple[int, np.ndarray] | None = None
+
+    def _unnormalised(self) -> np.ndarray:
+        """``exp(theta - max theta)`` in ``(0, 1]``: no overflow at any ``eta``."""
+        if self._weights is None or self._weights[0] != self.t:
+            weights = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+            self._weights = (self.t, weights)
+        return self._weights[1]
 
     def log_policy(self) -> np.ndarray:
         """``log pi_theta``, shape ``(n_runs, n_arms)``."""
@@ -101,9 +121,7 @@ class GradientBandit(BanditAgent):
 
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Sample ``a ~ pi_theta`` per run by inverting the CDF with one uniform each."""
-        # Unnormalised weights exp(theta - max theta) lie in (0, 1]: no overflow.
-        weights = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
-        cdf = np.cumsum(weights, axis=1)
+        cdf = np.cumsum(self._unnormalised(), axis=1)
         targets = self.rng.random((self.n_runs, 1)) * cdf[:, -1:]
         # min() guards the one-ulp case where u * total rounds up to total.
         return np.minimum((targets >= cdf).sum(axis=1), self.n_arms - 1)
@@ -112,7 +130,7 @@ class GradientBandit(BanditAgent):
         """Most probable arm."""
         return self.logits.argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -122,9 +140,28 @@ class GradientBandit(BanditAgent):
         """One stochastic-gradient step per run."""
         rewards = np.asarray(rewards, dtype=np.float64)
         signal = rewards - self.reward_mean if self.baseline else rewards
-        weights = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+        weights = self._unnormalised()
         gradient = weights / -weights.sum(axis=1, keepdims=True)
         gradient[self._rows, actions] += 1.0
-        self.logits += self.eta * signal[:, None] * gradient
+        gradient *= self._eta_column * signal[:, None]
+        self.logits += gradient
         self.t += 1
+        self._weights = None
         self.reward_mean += (rewards - self.reward_mean) / self.t
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """Replay the log: each gradient step depends on the policy the previous one made.
+
+        The loop runs on the ``(n_runs, n_arms)`` state with no per-round
+        checks, the same arithmetic as :meth:`update_batch`. The gradient is
+        unbiased only for rounds whose action was drawn from the current
+        policy, as in :meth:`update_batch`.
+        """
+        for action_row, reward_row in zip(actions, rewards):
+            signal = reward_row - self.reward_mean if self.baseline else reward_row
+            weights = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+            gradient = weights / -weights.sum(axis=1, keepdims=True)
+            gradient[self._rows, action_row] += 1.0
+            self.logits += self.eta * signal[:, None] * gradient
+            self.t += 1
+            self.reward_mean += (reward_row - self.reward_mean) / self.t

@@ -96,7 +96,7 @@ class LinUCB(LinearBanditAgent):
         obs = self._check_obs(obs)
         return np.einsum("rkd,rd->rk", obs, self.theta).argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -114,3 +114,13 @@ class LinUCB(LinearBanditAgent):
         self.b += x * np.asarray(rewards, dtype=np.float64)[:, None]
         self.theta = np.einsum("rij,rj->ri", self.v_inv, self.b)
         self.t += 1
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """``V += X^T X`` and ``b += X^T y`` per run: one Gram product for the whole log."""
+        x = self._log_features(obs, actions)  # (R, n, d)
+        gram = np.linalg.inv(self.v_inv) + np.swapaxes(x, 1, 2) @ x
+        self.v_inv = np.linalg.inv(gram)
+        self.logdet = np.linalg.slogdet(gram)[1]
+        self.b += (np.swapaxes(x, 1, 2) @ rewards.T[:, :, None])[..., 0]
+        self.theta = np.einsum("rij,rj->ri", self.v_inv, self.b)
+        self.t += len(actions)

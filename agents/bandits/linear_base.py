@@ -107,8 +107,10 @@ class LinearBanditAgent(BanditAgent):
         self.delta = check_real("delta", delta, 0.0, 1.0, low_open=True, high_open=True)
         super().__init__(n_arms, seed=seed, n_runs=n_runs)
 
-    def _obs_ndim(self) -> int:
-        return 2
+    @property
+    def observation_shape(self) -> tuple[int, ...]:
+        """One feature vector per arm: ``(n_arms, dim)``."""
+        return (self.n_arms, self.dim)
 
     def _check_obs(self, obs: np.ndarray) -> np.ndarray:
         obs = np.asarray(obs, dtype=np.float64)
@@ -129,6 +131,20 @@ class LinearBanditAgent(BanditAgent):
         """``||x_a||_{V^-1}`` for every arm, ``(R, K)`` from ``(R, d, d)`` and ``(R, K, d)``."""
         quad = ((obs @ v_inv) * obs).sum(axis=-1)
         return np.sqrt(np.maximum(quad, 0.0))
+
+    def _log_features(self, obs: np.ndarray | None, actions: np.ndarray) -> np.ndarray:
+        """``(R, n, d)`` features of the logged actions; ``contexts`` are required."""
+        if obs is None:
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit needs contexts of shape "
+                f"(n_rounds, n_arms, dim) = (n, {self.n_arms}, {self.dim})"
+            )
+        expected = (self.n_arms, self.dim)
+        if obs.shape[2:] != expected:
+            raise ValueError(f"contexts has shape {obs.shape}, must end with {expected}")
+        rounds = np.arange(len(actions))[:, None]
+        runs = np.arange(self.n_runs)[None, :]
+        return np.asarray(obs[rounds, runs, actions], dtype=np.float64).transpose(1, 0, 2)
 
 
 class WeightedRobustOFUL(LinearBanditAgent):
@@ -215,7 +231,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
         """Arm with the largest estimated reward."""
         return np.einsum("rkd,rd->rk", self._check_obs(obs), self.theta).argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -242,12 +258,46 @@ class WeightedRobustOFUL(LinearBanditAgent):
         due = (self.logdet - self._fit_logdet >= math.log(self.refit_ratio)) | (
             self.n_obs <= 2 * self.dim
         )
-        runs = np.flatnonzero(due)
+        self._refit(np.flatnonzero(due))
+
+    def _refit(self, runs: np.ndarray) -> None:
+        """Refit ``runs`` from their whole stored history, as one padded batch."""
         if runs.size:
             counts = self.n_obs[runs]
             mask = np.arange(int(counts.max()))[None, :] < counts[:, None]
             self.theta[runs] = self._fit_batch(runs, mask)
             self._fit_logdet[runs] = self.logdet[runs]
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """Whiten and store the log round by round, then one robust refit per run.
+
+        Each round's level ``sigma_bar_t`` depends on ``V_{t-1}``, so the
+        rank-one updates stay sequential (``O(d^2)`` per round, vectorised
+        over runs); the IRLS refits that :meth:`update_batch` runs on its
+        schedule are replaced by one refit from the whole history at the end.
+        """
+        x_all = self._log_features(obs, actions)
+        for i in range(len(actions)):
+            x = x_all[:, i]
+            sigma = noise_levels(
+                None if infos is None else {k: v[i] for k, v in infos.items()},
+                self.n_runs,
+                type(self).__name__,
+            )
+            sigma_bar, aux = self._levels(x, sigma)
+            if self.n_obs.max() >= self._y.shape[1]:
+                self._grow()
+            slot = self.n_obs
+            self._x[self._rows, slot] = x
+            self._y[self._rows, slot] = rewards[i]
+            self._sigma_bar[self._rows, slot] = sigma_bar
+            self._aux[self._rows, slot] = aux
+            self.n_obs = self.n_obs + 1
+            self.v_inv, self.logdet = sherman_morrison(
+                self.v_inv, self.logdet, x / sigma_bar[:, None]
+            )
+            self.t += 1
+        self._refit(np.arange(self.n_runs))
 
     def _grow(self) -> None:
         size = 2 * self._y.shape[1]

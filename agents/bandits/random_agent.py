@@ -24,6 +24,11 @@ class RandomAgent(BanditAgent):
         Number of independent copies.
     """
 
+    @property
+    def observation_shape(self) -> None:
+        """Random play ignores the observation, so any shape is accepted (any env)."""
+        return None
+
     def _reset_state(self) -> None:
         pass
 
@@ -31,7 +36,7 @@ class RandomAgent(BanditAgent):
         """Draw one uniform arm per run."""
         return self.rng.integers(self.n_arms, size=len(obs))
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -44,3 +49,7 @@ class RandomAgent(BanditAgent):
     def action_probabilities(self, obs: np.ndarray) -> np.ndarray:
         """The uniform distribution, one row per run (used as a logging policy)."""
         return np.full((len(obs), self.n_arms), 1.0 / self.n_arms)
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """Nothing to learn: only the round counter advances."""
+        self.t += len(actions)

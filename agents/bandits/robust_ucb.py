@@ -153,7 +153,7 @@ class RobustUCB(BanditAgent):
         """Most pulled arm."""
         return self.counts.argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -173,3 +173,34 @@ class RobustUCB(BanditAgent):
         log_term = self._log_term()
         self.estimates[self._rows, actions] = self._estimate(self._rows, actions, log_term)
         self._refresh_log_term[self._rows, actions] = log_term
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """Append the log to every arm's sample at once, then re-estimate each pulled arm.
+
+        Samples and counts are exactly those of round-by-round updates; every
+        arm's estimate is recomputed with the ``L`` of the next round (round by
+        round, an arm keeps the estimate of its last pull until ``L`` grows 1%).
+        """
+        n, runs = actions.shape
+        flat = (np.arange(runs) * self.n_arms + actions).reshape(-1)  # round-major
+        new = np.bincount(flat, minlength=runs * self.n_arms)
+        # Rank of each reward among its (run, arm)'s logged rewards, in log order.
+        order = np.argsort(flat, kind="stable")
+        rank = np.empty(len(flat), dtype=np.int64)
+        rank[order] = np.arange(len(flat)) - np.repeat(np.cumsum(new) - new, new)
+        slots = self.counts.reshape(-1)[flat] + rank
+        size = self.samples.shape[2]
+        if len(slots) and slots.max() >= size:
+            while size <= slots.max():
+                size *= 2
+            grown = np.zeros(self.samples.shape[:2] + (size,))
+            grown[:, :, : self.samples.shape[2]] = self.samples
+            self.samples = grown
+        self.samples.reshape(runs * self.n_arms, -1)[flat, slots] = rewards.reshape(-1)
+        self.counts += new.reshape(runs, self.n_arms)
+        self.t += n
+        log_term = self._log_term()
+        rows, arms = np.nonzero(self.counts > 0)
+        if len(rows):
+            self.estimates[rows, arms] = self._estimate(rows, arms, log_term)
+            self._refresh_log_term[rows, arms] = log_term

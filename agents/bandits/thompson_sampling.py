@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from rlsuite.agents.base import BanditAgent
+from rlsuite.agents.log_input import scatter_counts
 from rlsuite.envs.validation import check_real
 
 __all__ = ["ThompsonSampling"]
@@ -96,7 +97,7 @@ class ThompsonSampling(BanditAgent):
         means = first / (first + second) if self.posterior == "bernoulli" else first
         return means.argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -118,3 +119,25 @@ class ThompsonSampling(BanditAgent):
         self.counts[self._rows, actions] += 1.0
         self.sums[self._rows, actions] += rewards
         self.t += 1
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """A whole log in one ``bincount`` per statistic.
+
+        Non-binary rewards under ``posterior="bernoulli"`` are binarised with
+        one uniform draw each (the same law as :meth:`update_batch`, a
+        different order of draws).
+        """
+        if self.posterior == "bernoulli":
+            if np.any((rewards < 0.0) | (rewards > 1.0)):
+                raise ValueError(
+                    "rewards out of range: posterior='bernoulli' needs rewards in [0, 1], "
+                    f"got values in [{rewards.min()}, {rewards.max()}]"
+                )
+            binary = np.isin(rewards, (0.0, 1.0))
+            if not binary.all():
+                draws = self.rng.random(rewards.shape)
+                rewards = np.where(binary, rewards, (draws < rewards).astype(np.float64))
+        counts, sums = scatter_counts(actions, rewards, self.n_arms)
+        self.counts += counts
+        self.sums += sums
+        self.t += len(actions)

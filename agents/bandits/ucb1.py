@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from rlsuite.agents.base import BanditAgent
+from rlsuite.agents.log_input import scatter_counts
 from rlsuite.envs.validation import check_real
 
 __all__ = ["UCB1"]
@@ -58,7 +59,7 @@ class UCB1(BanditAgent):
         """Most pulled arm: UCB1's recommendation once exploration is over."""
         return self.counts.argmax(axis=1)
 
-    def update_batch(
+    def _update_batch(
         self,
         obs: np.ndarray,
         actions: np.ndarray,
@@ -69,3 +70,10 @@ class UCB1(BanditAgent):
         self.counts[self._rows, actions] += 1.0
         self.sums[self._rows, actions] += rewards
         self.t += 1
+
+    def _fold_log(self, obs, actions, rewards, infos) -> None:
+        """A whole log in one ``bincount`` per statistic."""
+        counts, sums = scatter_counts(actions, rewards, self.n_arms)
+        self.counts += counts
+        self.sums += sums
+        self.t += len(actions)

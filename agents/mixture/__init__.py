@@ -4,7 +4,7 @@
 scores mixtures by the MDE loss; :mod:`~rlsuite.agents.mixture.regressors`
 fits loss regressors on a few observed mixtures;
 :mod:`~rlsuite.agents.mixture.regression_search` is the agent that runs the
-whole recipe against ``rlsuite/DataMixture-v0`` and proposes a mixture.
+whole recipe against ``rlsuite/DataMixture-v1`` and proposes a mixture.
 """
 
 from rlsuite.agents._lazy import class_exports, lazy_exports

@@ -8,7 +8,7 @@ feature; it needs only the experts' cached predictions on the validation
 tokens, so scoring a candidate mixture costs one weighted sum and a log.
 
 Here the experts are bigram tables ``Q_i(b | a)`` (trained by
-``rlsuite/DataMixture-v0`` on the one-hot mixture ``e_i`` with the same
+``rlsuite/DataMixture-v1`` on the one-hot mixture ``e_i`` with the same
 token budget as any other run, as the paper trains experts with the same
 number of steps) and the validation data is the env's exact bigram
 frequency table, i.e. an infinitely large validation set; the cached
@@ -92,7 +92,7 @@ class MixtureOfDataExperts:
 
     @classmethod
     def from_env(cls, env: Any) -> tuple[MixtureOfDataExperts, list[dict[str, Any]]]:
-        """Train one expert per domain in ``rlsuite/DataMixture-v0`` and cache it.
+        """Train one expert per domain in ``rlsuite/DataMixture-v1`` and cache it.
 
         Uses ``k`` training runs (steps on the one-hot mixtures, each after a
         seedless ``reset`` so the env's task is kept). Returns the MDE and the

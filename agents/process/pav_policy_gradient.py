@@ -10,7 +10,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from rlsuite.agents.callbacks import BanditCallback, CallbackList
-from rlsuite.agents.process.values import Prover, as_prover, matching_states, policy_values
+from rlsuite.agents.process.values import (
+    Prover,
+    as_prover,
+    matching_states,
+    policy_values,
+    prover_advantage,
+)
 from rlsuite.envs.planted_sequence import PlantedSequenceEnv, matching_automaton
 from rlsuite.envs.validation import check_int, check_real
 
@@ -135,8 +141,9 @@ class PAVPolicyGradient:
         self.logits[np.arange(self.target_length), target] = np.log(self.init_gamma)
         self._prover_advantage = None
         if self.prover is not None:
-            probs = self.prover.action_probs(target, self.vocab_size)
-            self._prover_advantage = policy_values(self.automaton, probs, self.length).advantage
+            self._prover_advantage = prover_advantage(
+                self.prover, target, self.vocab_size, self.length
+            )
 
     def success_probability(self) -> float:
         """Exact probability that ``pi`` writes ``y*`` (the accuracy)."""

@@ -87,7 +87,7 @@ def prover_advantages(
 class ProcessAdvantageCallback(BaseCallback):
     """Add ``alpha * A^mu`` to PPO's (or A2C's) advantages after every rollout.
 
-    Use it on SB3 on-policy learners trained on ``rlsuite/PlantedSequence-v0``
+    Use it on SB3 on-policy learners trained on ``rlsuite/PlantedSequence-v1``
     (no reward wrapper): ``model.learn(n, callback=ProcessAdvantageCallback(10.0))``.
     Each sub-env's own target is read from the training env, so vector envs
     with different targets per copy work.

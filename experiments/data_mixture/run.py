@@ -60,7 +60,10 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     """Score regressor ``agent`` on ``params["n_train"]`` observed mixtures of task ``seed``."""
     if agent not in REGRESSORS:
         raise ValueError(f"agent={agent!r} is not known; must be one of {REGRESSORS}")
-    env = DataMixtureEnv(**{key: params[key] for key in ENV_PARAMS if key in params})
+    env = DataMixtureEnv(
+        **{key: params[key] for key in ENV_PARAMS if key in params},
+        problem_seed=seed,  # the task v0 drew on reset(seed=seed)
+    )
     env.reset(seed=seed)
     k = env.n_domains
     heldout = heldout_mixtures(seed, int(params["n_heldout"]), k)

@@ -1,6 +1,6 @@
 """Settings of the data-mixture study.
 
-One task of ``rlsuite/DataMixture-v0`` per seed (k = 4 bigram domains over 40
+One task of ``rlsuite/DataMixture-v1`` per seed (k = 4 bigram domains over 40
 tokens, end task mixed from domains 0 and 1, 16,384-token training runs).
 A setting fixes the number of observed training mixtures ``n_train``; every
 regressor (agent) is scored on the same 90 held-out mixtures of a seed.

@@ -1,13 +1,14 @@
-"""Analysis of the heavy-tailed Catoni study: regret table, robustness score, plots.
+"""Analysis of the Catoni study: regret against log R, fitted slopes, the Catoni/OFUL ratio.
 
-Robustness score (bsuite style, in ``[0, 1]``, higher is better). For an
-agent and a noise setting ``s``, its normalised performance is
-``p_s = clip(1 - R_s / R_s^unif, 0, 1)``, where ``R_s`` is its mean regret at
-``T`` and ``R_s^unif`` that of uniform play on the same contexts (0: no
-better than random, 1: no regret). The score is the mean over the
-heavy-tailed settings of ``min(1, p_s / p_gaussian)``: 1 when the agent does
-as well under every tail index as under Gaussian noise, 0 when it is
-reduced to random play; an agent that never learns scores 0.
+Score (in ``[0, 1]``, higher is better): for each setting an agent's
+normalised performance ``clip(1 - regret / regret_uniform, 0, 1)``, where
+``regret_uniform`` is uniform play's expected regret on the same contexts;
+the score is its mean over the settings given (0: no better than uniform
+play, 1: no regret). The study's own claim is checked by :func:`ratios`:
+CatoniOFUL's regret over OFUL's when OFUL is told the true range.
+
+Intervals are 95% Student-t intervals over the copies (independent seeds)
+of each run, read from the ``copy_regret`` curve.
 """
 
 from __future__ import annotations
@@ -16,45 +17,102 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from rlsuite.experiments.heavy_tail_catoni.sweep import NOISES
-
-__all__ = ["performance", "plot", "score", "table"]
-
-NOISE_ORDER = [label for label, *_ in NOISES]
-
-
-def performance(df: pd.DataFrame) -> pd.DataFrame:
-    """Normalised performance ``p_s`` per agent (rows) and noise label (columns)."""
-    means = df.groupby(["agent", "noise_label"])[["regret", "random_regret"]].mean()
-    perf = (1.0 - means["regret"] / means["random_regret"]).clip(0.0, 1.0)
-    return perf.unstack("noise_label").reindex(columns=NOISE_ORDER)
+__all__ = ["copy_regrets", "plot", "ratios", "score", "slopes", "summary", "table"]
 
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
-    """Robustness score per agent, in ``[0, 1]`` (see the module docstring)."""
-    perf = performance(df)
-    heavy = [c for c in perf.columns if c != "gaussian" and perf[c].notna().any()]
-    reference = perf["gaussian"]
-    ratios = perf[heavy].div(reference.where(reference > 0), axis=0).clip(upper=1.0)
-    scores = ratios.mean(axis=1).fillna(0.0).clip(0.0, 1.0)
-    return scores.rename("score").reset_index()
+    """Mean normalised performance per agent (see the module docstring)."""
+    perf = (1.0 - df["regret"] / df["random_regret"]).clip(0.0, 1.0)
+    return df.assign(score=perf).groupby("agent")["score"].mean().reset_index()
 
 
-def table(df: pd.DataFrame) -> pd.DataFrame:
-    """``mean ± s.e.`` of the regret at ``T`` per agent (rows) and noise (columns)."""
-    grouped = df.groupby(["agent", "noise_label"])["regret"]
-    stats = grouped.agg(["mean", "std", "count"])
-    se = stats["std"].fillna(0.0) / np.sqrt(stats["count"])
-    cells = [f"{m:.0f} ± {s:.0f}" for m, s in zip(stats["mean"], se)]
-    formatted = pd.Series(cells, index=stats.index).unstack("noise_label")
-    random = df.groupby("noise_label")["random_regret"].mean()
-    formatted.loc["(uniform play)"] = [f"{random.get(c, np.nan):.0f}" for c in formatted]
-    return formatted.reindex(columns=[c for c in NOISE_ORDER if c in formatted])
+def copy_regrets(curves: pd.DataFrame) -> pd.DataFrame:
+    """One row per (setting, agent, copy) with its final regret."""
+    rows = curves[curves["curve"] == "copy_regret"]
+    return rows.rename(columns={"value": "regret", "step": "copy"})[
+        ["setting", "agent", "copy", "regret"]
+    ]
+
+
+def summary(df: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
+    """Per setting and agent: mean regret over copies and its 95% interval half-width."""
+    per_copy = copy_regrets(curves)
+    params = df.drop_duplicates("setting").set_index("setting")
+    stats_ = per_copy.groupby(["setting", "agent"])["regret"].agg(["mean", "std", "count"])
+    half = stats.t.ppf(0.975, np.maximum(stats_["count"] - 1, 1)) * stats_["std"].fillna(0.0)
+    stats_["ci95"] = half / np.sqrt(stats_["count"])
+    out = stats_.reset_index()
+    for column in ("reward_range", "heteroscedastic", "noise", "random_regret"):
+        if column in params:
+            out[column] = out["setting"].map(params[column])
+    return out
+
+
+def table(df: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``mean ± 95% CI`` of the regret per agent (rows) and (rounds, R) (columns)."""
+    if curves is None:
+        cells = df.assign(cell=df["regret"].map("{:.0f}".format))
+    else:
+        s = summary(df, curves)
+        cells = s.assign(cell=[f"{m:.0f} ± {c:.0f}" for m, c in zip(s["mean"], s["ci95"])])
+        cells = cells.merge(
+            df[["setting", "heteroscedastic", "reward_range"]].drop_duplicates("setting"),
+            on="setting",
+            suffixes=("_", ""),
+        )
+    cells = cells.assign(
+        rounds=np.where(cells["heteroscedastic"].astype(bool), "hetero", "homo"),
+        R=cells["reward_range"].astype(float),
+    )
+    formatted = cells.pivot_table(
+        index="agent", columns=["rounds", "R"], values="cell", aggfunc="first"
+    )
+    uniform = (
+        df.assign(
+            rounds=np.where(df["heteroscedastic"].astype(bool), "hetero", "homo"),
+            R=df["reward_range"].astype(float),
+        )
+        .groupby(["rounds", "R"])["random_regret"]
+        .mean()
+    )
+    formatted.loc["(uniform play)"] = [f"{uniform.get(c, np.nan):.0f}" for c in formatted.columns]
+    return formatted
+
+
+def slopes(df: pd.DataFrame) -> pd.DataFrame:
+    """Least-squares slope of mean regret against ``R`` and against ``log R`` per agent.
+
+    ``regret ~ a + b R`` and ``regret ~ a + c log R`` over the ranges of the
+    sweep, separately for homoscedastic and heteroscedastic rounds; with
+    three ranges the fit is descriptive, not a test.
+    """
+    rows = []
+    for (hetero, agent), group in df.groupby(["heteroscedastic", "agent"]):
+        means = group.groupby("reward_range")["regret"].mean()
+        r = means.index.to_numpy(dtype=float)
+        if len(r) < 2:
+            continue
+        rows.append(
+            {
+                "rounds": "hetero" if hetero else "homo",
+                "agent": agent,
+                "slope_per_R": float(np.polyfit(r, means.to_numpy(), 1)[0]),
+                "slope_per_logR": float(np.polyfit(np.log(r), means.to_numpy(), 1)[0]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def ratios(df: pd.DataFrame, agent: str = "CatoniOFUL", reference: str = "OFUL-trueR"):
+    """``regret(agent) / regret(reference)`` per setting (rounds, R)."""
+    means = df.groupby(["heteroscedastic", "reward_range", "agent"])["regret"].mean().unstack()
+    return (means[agent] / means[reference]).rename(f"{agent} / {reference}").reset_index()
 
 
 def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    """Cumulative-regret curves (mean ± s.e. band) per noise, and the score bars."""
+    """Regret at ``T`` against ``log R`` per agent with 95% intervals, one panel per rounds kind."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -62,39 +120,33 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    label_of = df.drop_duplicates("setting").set_index("setting")["noise_label"]
-    data = curves[curves["curve"] == "cumulative_regret"]
-    data = data.assign(noise_label=data["setting"].map(label_of))
-    labels = [c for c in NOISE_ORDER if c in set(data["noise_label"])]
-    fig, axes = plt.subplots(1, len(labels), figsize=(4 * len(labels), 3.4), squeeze=False)
-    for ax, label in zip(axes[0], labels):
-        for agent, group in data[data["noise_label"] == label].groupby("agent"):
-            by_step = group.groupby("step")["value"]
-            mean, se = by_step.mean(), by_step.std().fillna(0.0) / np.sqrt(by_step.count())
-            ax.plot(mean.index, mean.values, label=agent)
-            ax.fill_between(mean.index, mean - se, mean + se, alpha=0.2)
-        ax.set_title(f"noise: {label}")
-        ax.set_xlabel("round t")
-        ax.set_ylabel("cumulative regret")
+    s = summary(df, curves)
+    kinds = sorted(s["heteroscedastic"].astype(bool).unique())
+    fig, axes = plt.subplots(1, len(kinds), figsize=(5.5 * len(kinds), 4), squeeze=False)
+    for ax, hetero in zip(axes[0], kinds):
+        part = s[s["heteroscedastic"].astype(bool) == hetero]
+        for agent, group in part.groupby("agent"):
+            group = group.sort_values("reward_range")
+            ax.errorbar(
+                group["reward_range"],
+                group["mean"],
+                yerr=group["ci95"],
+                marker="o",
+                capsize=3,
+                label=agent,
+            )
+        uniform = part.groupby("reward_range")["random_regret"].mean()
+        ax.plot(uniform.index, uniform.values, "k--", lw=1, label="uniform play")
+        ax.set_xscale("log")
+        ax.set_xlabel("reward range R (log scale)")
+        ax.set_ylabel("cumulative regret at T (mean, 95% CI)")
+        ax.set_title("heteroscedastic sigma_t" if hetero else "homoscedastic")
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
-    paths = [_save(fig, out_dir / "heavy_tail_catoni_regret.png")]
-    scores = score(df)
-    fig, ax = plt.subplots(figsize=(5, 3))
-    ax.bar(scores["agent"], scores["score"])
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("robustness score")
-    fig.tight_layout()
-    paths.append(_save(fig, out_dir / "heavy_tail_catoni_score.png"))
-    return paths
-
-
-def _save(fig, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
+    path = out_dir / "heavy_tail_catoni_regret_vs_logR.png"
     tmp = path.with_suffix(".tmp.png")
     fig.savefig(tmp, dpi=120)
     plt.close(fig)
     tmp.replace(path)
-    return path
+    return [path]

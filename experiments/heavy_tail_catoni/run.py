@@ -1,4 +1,4 @@
-"""One run of the heavy-tailed Catoni study."""
+"""One run of the Catoni study: an agent on ``copies`` copies of the native vector env."""
 
 from __future__ import annotations
 
@@ -8,71 +8,105 @@ import numpy as np
 
 from rlsuite.agents import make_agent
 from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
-from rlsuite.envs.noise import Gaussian, NoiseModel, StudentT
+from rlsuite.envs.noise import Gaussian, NoiseModel, Spike, StudentT, TruncatedPareto
 from rlsuite.experiments.base import RunResult
 from rlsuite.experiments.heavy_tail_catoni.sweep import ABLATION_AGENTS
 
-__all__ = ["make_noise_model", "run"]
+__all__ = ["agent_spec", "make_noise_model", "run"]
 
-KNOWN_AGENTS = ("OFUL", "LinUCB", "CatoniOFUL", "VACatoni", "HeavyOFUL")
+KNOWN_AGENTS = ("OFUL-trueR", "OFUL-sigma", "CatoniOFUL", "VACatoni", "HeavyOFUL")
 CURVE_POINTS = 100
 
 
 def make_noise_model(params: dict[str, Any]) -> NoiseModel:
-    """The unit-scale noise family named by ``params["noise"]`` (and ``df``)."""
-    if params["noise"] == "gaussian":
-        return Gaussian(1.0)
-    if params["noise"] == "student_t":
-        return StudentT(df=float(params["df"]))
-    raise ValueError(f"noise={params['noise']!r} must be 'gaussian' or 'student_t'")
+    """The noise family of a setting, at its stated std (and range, where bounded)."""
+    family, std = params["noise"], float(params["noise_std"])
+    if family == "spike":
+        return Spike.with_range(float(params["reward_range"]), std)
+    if family == "truncated_pareto":
+        return TruncatedPareto(float(params["alpha"]), float(params["reward_range"]), std)
+    if family == "gaussian":
+        return Gaussian(std)
+    if family == "student_t":
+        return StudentT(df=float(params["df"]), scale=std)
+    raise ValueError(f"noise={family!r} must be spike, truncated_pareto, gaussian or student_t")
+
+
+def agent_spec(agent: str, params: dict[str, Any], noise: NoiseModel) -> tuple[str, dict]:
+    """Registered name and kwargs of an agent label in a setting.
+
+    ``OFUL-trueR`` leaves ``noise_scale`` at its default, half the env's
+    stated range (1 for the unbounded families, where nothing is stated);
+    ``OFUL-sigma`` declares the largest noise std of the setting, which
+    under-covers spiky noise. ``VACatoni-4th`` is told the noise's fourth
+    moment (the paper's variance-agnostic assumption).
+    """
+    kwargs: dict[str, Any] = {"beta_scale": float(params["beta_scale"])}
+    if agent == "OFUL-trueR":
+        return "OFUL", kwargs
+    if agent == "OFUL-sigma":
+        return "OFUL", {**kwargs, "noise_scale": float(params["noise_std"])}
+    if agent == "HeavyOFUL":
+        return "HeavyOFUL", {**kwargs, "epsilon": float(params["moment_epsilon"])}
+    if agent == "VACatoni-4th":
+        fourth = noise.describe().get("fourth_moment")
+        if fourth is None:
+            raise ValueError(f"agent={agent!r} needs a bounded noise family with a 4th moment")
+        return "VACatoni", {**kwargs, "fourth_moment": float(fourth)}
+    if agent in ABLATION_AGENTS:
+        name, extra = ABLATION_AGENTS[agent]
+        return name, {**kwargs, **extra}
+    if agent in KNOWN_AGENTS:
+        return agent, kwargs
+    known = KNOWN_AGENTS + tuple(ABLATION_AGENTS)
+    raise ValueError(f"agent={agent!r} is not part of heavy_tail_catoni: {known}")
 
 
 def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
-    """Play ``agent`` for ``horizon`` rounds on the linear bandit and record its regret.
+    """Play ``agent`` on ``copies`` independent copies for ``horizon`` rounds.
 
-    The env is seeded with ``seed``, so every agent sees the same contexts
-    and noise draws for a seed (draws do not depend on the actions); the
-    agent's own generator is seeded with ``seed`` too. ``random_regret`` is
-    the expected regret of uniform play on the same contexts, the
-    normaliser of the analysis's score.
+    The vector env is reset with ``seed`` and its draws do not depend on the
+    actions, so every agent sees the same contexts and noise; copy ``i`` is
+    seed ``i`` of the study. Metrics: the mean and standard error over copies
+    of the cumulative pseudo-regret at ``T`` and of uniform play's expected
+    regret on the same contexts; curves: ``copy_regret`` (final regret of
+    each copy, indexed by copy) and the mean ``cumulative_regret``.
     """
-    known = KNOWN_AGENTS + tuple(ABLATION_AGENTS)
-    if agent not in known:
-        raise ValueError(f"agent={agent!r} is not part of heavy_tail_catoni: {known}")
-    name, extra = ABLATION_AGENTS.get(agent, (agent, {}))
-    horizon = int(params["horizon"])
+    noise = make_noise_model(params)
+    name, kwargs = agent_spec(agent, params, noise)
+    horizon, copies = int(params["horizon"]), int(params["copies"])
     n_arms, dim = int(params["n_arms"]), int(params["dim"])
     env = LinearContextualBanditVectorEnv(
-        num_envs=1,
+        num_envs=copies,
         n_arms=n_arms,
         dim=dim,
-        noise=make_noise_model(params),
-        heteroscedastic=bool(params.get("heteroscedastic", False)),
+        noise=noise,
+        heteroscedastic=bool(params["heteroscedastic"]),
+        gap=float(params["gap"]),
     )
-    kwargs: dict[str, Any] = {"beta_scale": float(params["beta_scale"]), "seed": seed, **extra}
-    if name == "HeavyOFUL":
-        kwargs["epsilon"] = float(params["moment_epsilon"])
-    learner = make_agent(name, n_arms=n_arms, dim=dim, **kwargs)
+    learner = make_agent(name, n_arms=n_arms, dim=dim, seed=seed, n_runs=copies, **kwargs)
     obs, _ = env.reset(seed=seed)
-    regret = np.empty(horizon)
-    random_regret = 0.0
+    regret = np.empty((horizon, copies))
+    random_regret = np.zeros(copies)
     for t in range(horizon):
         actions = learner.select_actions(obs)
         next_obs, rewards, _, _, info = env.step(actions)
         learner.update_batch(obs, actions, rewards, info)
-        # Step info describes the round just played.
-        means = info["expected_rewards"][0]
-        random_regret += means.max() - means.mean()
-        regret[t] = info["regret"][0]
+        means = info["expected_rewards"]
+        random_regret += means.max(axis=1) - means.mean(axis=1)
+        regret[t] = info["regret"]
         obs = next_obs
-    cumulative = np.cumsum(regret)
+    cumulative = np.cumsum(regret, axis=0)
+    final = cumulative[-1]
     steps = np.unique(np.linspace(1, horizon, CURVE_POINTS).round().astype(np.int64))
+    se = float(final.std(ddof=1) / np.sqrt(copies)) if copies > 1 else float("nan")
     return RunResult(
         metrics={
-            "regret": float(cumulative[-1]),
-            "random_regret": float(random_regret),
-            "normalized_regret": float(cumulative[-1] / random_regret),
+            "regret": float(final.mean()),
+            "regret_se": se,
+            "random_regret": float(random_regret.mean()),
+            "normalized_regret": float(final.mean() / random_regret.mean()),
         },
-        curves={"cumulative_regret": cumulative[steps - 1]},
-        curve_steps={"cumulative_regret": steps},
+        curves={"cumulative_regret": cumulative[steps - 1].mean(axis=1), "copy_regret": final},
+        curve_steps={"cumulative_regret": steps, "copy_regret": np.arange(copies)},
     )

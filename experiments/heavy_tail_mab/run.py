@@ -17,7 +17,7 @@ import gymnasium as gym
 import numpy as np
 from scipy import special
 
-import rlsuite.envs  # noqa: F401 - registers rlsuite/MultiArmedBandit-v0
+import rlsuite.envs  # noqa: F401 - registers rlsuite/MultiArmedBandit-v1
 from rlsuite.agents import make_agent
 from rlsuite.agents.callbacks import RegretLogger
 from rlsuite.envs.noise import Gaussian, NoiseModel, StudentT
@@ -26,7 +26,7 @@ from rlsuite.experiments.heavy_tail_mab.sweep import BANDIT_AGENTS
 
 __all__ = ["BANDIT_AGENTS", "agent_spec", "arm_means", "make_noise_model", "run"]
 
-ENV_ID = "rlsuite/MultiArmedBandit-v0"
+ENV_ID = "rlsuite/MultiArmedBandit-v1"
 #: Points kept of each cumulative-regret curve (log-spaced would hide the slope).
 CURVE_POINTS = 100
 

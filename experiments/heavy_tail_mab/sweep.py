@@ -1,6 +1,6 @@
 """Settings of the heavy-tailed bandit study.
 
-A K-armed ``rlsuite/MultiArmedBandit-v0`` with one best arm ``gap`` above the
+A K-armed ``rlsuite/MultiArmedBandit-v1`` with one best arm ``gap`` above the
 other ``K - 1`` (which share a mean) and Student-t reward noise. ``df`` is the
 tail index: ``df = 1.5`` has a mean but no variance (the regime of robust
 UCB, Bubeck, Cesa-Bianchi & Lugosi 2013), ``df = 3`` has a variance but no

@@ -39,6 +39,7 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         reward_range=params["reward_range"],
         temperature=1.0,
         reference_policy="random",
+        problem_seed=seed,  # the problem v0 drew on reset(seed=seed)
     )
     env.reset(seed=seed)
     data = make_preference_dataset(env, params["sampling"], params["n_pairs"], seed=seed + 10_000)

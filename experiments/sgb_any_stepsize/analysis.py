@@ -1,7 +1,13 @@
-"""Analysis of the SGB study: convergence table, score and the Figure-1-style plot."""
+"""Analysis of the SGB study: convergence table, score, and three figures.
+
+Every metric and curve of a run is per ``eta`` (prefix ``eta<eta>/``); a run
+holds ``copies`` independent copies per ``eta``, and fractions come with
+95% Wilson intervals over those copies.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,45 +15,77 @@ import pandas as pd
 
 from rlsuite.experiments.sgb_any_stepsize.sweep import CHECKPOINTS
 
-__all__ = ["plot", "score", "table"]
+__all__ = ["plot", "score", "table", "wilson"]
+
+_PREFIX = re.compile(r"^eta([0-9.e+-]+)/(.+)$")
+
+
+def wilson(fraction: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a binomial fraction over ``n`` trials."""
+    if n <= 0 or not np.isfinite(fraction):
+        return (np.nan, np.nan)
+    centre = (fraction + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(fraction * (1 - fraction) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (centre - half, centre + half)
+
+
+def _long(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per (run, eta) with the per-eta metrics as columns."""
+    rows = []
+    for _, run in df.iterrows():
+        by_eta: dict[float, dict] = {}
+        for column, value in run.items():
+            match = _PREFIX.match(str(column))
+            if match and pd.notna(value):
+                by_eta.setdefault(float(match.group(1)), {})[match.group(2)] = value
+        for eta, metrics in by_eta.items():
+            rows.append({"setting": run["setting"], "seed": run["seed"], "eta": eta, **metrics})
+    return pd.DataFrame(rows)
 
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
-    """Fraction of runs (over settings and seeds) converged at their horizon, in ``[0, 1]``.
+    """Fraction of copies (over every ``eta``) converged at the horizon, in ``[0, 1]``.
 
     The theory promises almost-sure convergence for every ``eta`` but no rate,
     so this measures how soon it happens at the horizon studied.
     """
-    scores = df.groupby("agent")["converged_final"].mean().clip(0.0, 1.0)
-    return scores.rename("score").reset_index()
+    long = _long(df)
+    value = float((long["converged_final"] * long["copies"]).sum() / long["copies"].sum())
+    return pd.DataFrame({"agent": ["GradientBandit"], "score": [value]})
 
 
 def table(df: pd.DataFrame) -> pd.DataFrame:
-    """Per ``eta``: fraction converged at each checkpoint, and the log-log slope.
+    """Per ``eta``: copies, fraction converged at each checkpoint (95% CI), slope quartiles.
 
-    Columns ``eta, runs, conv_t<checkpoint>..., slope_mean, slope_se,
-    slope_median, slope_median_converged`` (the last over runs converged at
-    the horizon); checkpoints beyond the horizon are left out.
+    The slope is the log-log slope of the suboptimality over ``[T/100, T]``
+    among the copies converged at ``T`` (``-1``: the ``O(1/t)`` rate).
     """
     rows = []
-    for eta, group in df.groupby("eta"):
-        row: dict[str, float] = {"eta": eta, "runs": len(group)}
+    for eta, group in _long(df).groupby("eta"):
+        n = float(group["copies"].sum())
+        row: dict[str, object] = {"eta": eta, "copies": int(n)}
         for checkpoint in CHECKPOINTS:
-            column = f"converged_t{checkpoint}"
+            column = f"conv_t{checkpoint}"
             if column in group and group[column].notna().any():
-                row[f"conv_t{checkpoint}"] = group[column].mean()
-        slopes = group["slope"].dropna()
-        row["slope_mean"] = slopes.mean()
-        row["slope_se"] = slopes.std(ddof=1) / np.sqrt(len(slopes)) if len(slopes) > 1 else 0.0
-        row["slope_median"] = slopes.median()
-        converged = group.loc[group["converged_final"] > 0, "slope"].dropna()
-        row["slope_median_converged"] = converged.median() if len(converged) else np.nan
+                frac = float((group[column] * group["copies"]).sum() / n)
+                low, high = wilson(frac, n)
+                row[f"conv@{checkpoint:.0e}"] = f"{frac:.3f} [{low:.3f}, {high:.3f}]"
+        row["slope_median (q25, q75)"] = (
+            f"{group['slope_median'].median():.3f} "
+            f"({group['slope_q25'].median():.3f}, {group['slope_q75'].median():.3f})"
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+def _curves_by_eta(curves: pd.DataFrame) -> dict[float, pd.DataFrame]:
+    parts = curves["curve"].str.extract(_PREFIX)
+    data = curves.assign(eta=parts[0].astype(float), name=parts[1])
+    return {eta: group for eta, group in data.groupby("eta")}
+
+
 def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    """One panel per ``eta``: ``log(r(a*) - pi^T r)`` against ``log t``, one line per seed."""
+    """Fraction converged vs ``t``; log suboptimality quantile bands; stuck ``log pi(a*)``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -55,21 +93,81 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    eta_of = df.drop_duplicates("setting").set_index("setting")["eta"]
-    data = curves[curves["curve"] == "log_subopt"].assign(eta=lambda c: c["setting"].map(eta_of))
-    etas = sorted(data["eta"].unique())
+    by_eta = _curves_by_eta(curves)
+    etas = sorted(by_eta)
+    colors = dict(zip(etas, plt.get_cmap("viridis")(np.linspace(0, 0.9, len(etas)))))
+    paths = []
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for eta in etas:
+        c = by_eta[eta][by_eta[eta]["name"] == "frac_converged"]
+        ax.plot(c["step"], c["value"], color=colors[eta], label=f"eta = {eta:g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("t (log)")
+    ax.set_ylabel("fraction converged (subopt < 1e-2, log)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(_save(fig, out_dir / "sgb_fraction_converged.png"))
+
     fig, axes = plt.subplots(1, len(etas), figsize=(4 * len(etas), 3.4), squeeze=False)
     for ax, eta in zip(axes[0], etas):
-        for _, run in data[data["eta"] == eta].groupby("seed"):
-            ax.plot(np.log(run["step"]), run["value"], linewidth=0.9)
+        c = by_eta[eta].pivot_table(index="step", columns="name", values="value")
+        logt = np.log(c.index.to_numpy(dtype=float))
+        ax.fill_between(
+            logt,
+            c["log_subopt_q0.05"],
+            c["log_subopt_q0.95"],
+            alpha=0.2,
+            color=colors[eta],
+            label="5-95%",
+        )
+        ax.fill_between(
+            logt,
+            c["log_subopt_q0.25"],
+            c["log_subopt_q0.75"],
+            alpha=0.4,
+            color=colors[eta],
+            label="25-75%",
+        )
+        ax.plot(logt, c["log_subopt_q0.5"], color="k", lw=1, label="median")
         ax.set_title(f"eta = {eta:g}")
         ax.set_xlabel("log t")
         ax.set_ylabel("log(r(a*) - pi_t^T r)")
         ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
     fig.tight_layout()
-    path = out_dir / "sgb_any_stepsize_log_subopt.png"
+    paths.append(_save(fig, out_dir / "sgb_log_subopt_bands.png"))
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for eta in etas:
+        c = by_eta[eta].pivot_table(index="step", columns="name", values="value")
+        if "stuck_log_pi_opt_q0.5" not in c:
+            continue
+        ax.fill_between(
+            c.index,
+            c["stuck_log_pi_opt_q0.25"],
+            c["stuck_log_pi_opt_q0.75"],
+            alpha=0.3,
+            color=colors[eta],
+        )
+        ax.plot(c.index, c["stuck_log_pi_opt_q0.5"], color=colors[eta], label=f"eta = {eta:g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("t (log)")
+    ax.set_ylabel("log pi_t(a*) of copies not converged at T")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(_save(fig, out_dir / "sgb_stuck_log_pi_opt.png"))
+    return paths
+
+
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
     tmp = path.with_suffix(".tmp.png")
     fig.savefig(tmp, dpi=120)
     plt.close(fig)
     tmp.replace(path)
-    return [path]
+    return path

@@ -51,7 +51,7 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         n_contexts=params["n_contexts"],
         n_actions=params["n_actions"],
         kl_coef=params["kl_coef"],
-        instance_seed=seed,
+        problem_seed=seed,
     )
     problem = env.unwrapped
     learner = _agent_class(agent)(

@@ -21,7 +21,7 @@ MEANS = [0.5, 0.5, 1.0, 0.5, 0.5]  # gap 0.5
 
 def _env(**kwargs):
     return gym.make(
-        "rlsuite/MultiArmedBandit-v0", n_arms=5, means=MEANS, noise=StudentT(df=3.0), **kwargs
+        "rlsuite/MultiArmedBandit-v1", n_arms=5, means=MEANS, noise=StudentT(df=3.0), **kwargs
     )
 
 

@@ -13,7 +13,7 @@ from rlsuite.agents.mixture.regression_search import RegressionMixtureSearch
 from rlsuite.agents.mixture.regressors import MixtureRegressor
 from rlsuite.envs.data_mixture import bigram_cross_entropy
 
-ENV_ID = "rlsuite/DataMixture-v0"
+ENV_ID = "rlsuite/DataMixture-v1"
 
 
 @pytest.fixture(scope="module")

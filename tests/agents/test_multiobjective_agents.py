@@ -17,7 +17,7 @@ SMALL = dict(hidden_sizes=(32, 32), batch_size=32, pretrain_steps=100, seed=0)
 
 
 def _env():
-    return gym.make("rlsuite/MultiObjectiveBandit-v0", n_contexts=8, n_actions=16, instance_seed=0)
+    return gym.make("rlsuite/MultiObjectiveBandit-v0", n_contexts=8, n_actions=16, problem_seed=0)
 
 
 def _front(agent, env):

@@ -138,7 +138,7 @@ def test_registered_agents_build_and_predict_through_sb3_evaluate_policy():
     from stable_baselines3.common.evaluation import evaluate_policy
     from stable_baselines3.common.monitor import Monitor
 
-    env = gym.make("rlsuite/PreferenceBandit-v0", reference_policy="random", reward_range=4.0)
+    env = gym.make("rlsuite/PreferenceBandit-v1", reference_policy="random", reward_range=4.0)
     env.reset(seed=0)
     base = env.unwrapped
     data = make_preference_dataset(env, "uniform", 2000, seed=0)

@@ -37,7 +37,7 @@ def _make_model(name: str, env: gym.Env):
 @pytest.mark.parametrize("algo", ["PPO", "A2C", "DQN"])
 def test_sb3_picks_the_best_arm_within_budget(algo):
     torch.set_num_threads(1)
-    env = gym.make("rlsuite/MultiArmedBandit-v0", n_arms=5, means=MEANS, noise=StudentT(df=3.0))
+    env = gym.make("rlsuite/MultiArmedBandit-v1", n_arms=5, means=MEANS, noise=StudentT(df=3.0))
     model = _make_model(algo, env)
     model.learn(3000)
     action, _ = model.predict(np.zeros(1, dtype=np.float32), deterministic=True)

@@ -97,7 +97,7 @@ def test_wrong_shapes_and_values_are_named():
 
 
 @pytest.mark.parametrize(
-    "env_id", ["rlsuite/MultiArmedBandit-v0", "rlsuite/LinearContextualBandit-v0"]
+    "env_id", ["rlsuite/MultiArmedBandit-v1", "rlsuite/LinearContextualBandit-v0"]
 )
 @FAST
 @given(action=st.one_of(st.integers(max_value=-1), st.integers(min_value=20)))

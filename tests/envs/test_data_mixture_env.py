@@ -1,4 +1,4 @@
-"""rlsuite/DataMixture-v0: checkers, determinism, action validation, and the training model."""
+"""rlsuite/DataMixture-v1: checkers, determinism, action validation, and the training model."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rlsuite.envs.data_mixture import (
     fit_bigram_model,
 )
 
-ENV_ID = "rlsuite/DataMixture-v0"
+ENV_ID = "rlsuite/DataMixture-v1"
 
 
 def _step(env: gym.Env, action) -> tuple[float, dict]:

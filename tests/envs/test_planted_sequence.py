@@ -20,7 +20,7 @@ def _longest_match(tokens, target):
 
 
 def test_default_env_passes_both_checkers():
-    env = gym.make("rlsuite/PlantedSequence-v0")
+    env = gym.make("rlsuite/PlantedSequence-v1")
     check_env(env.unwrapped)
     sb3_check_env(env)
     assert env.observation_space == gym.spaces.MultiDiscrete([16] * 10)

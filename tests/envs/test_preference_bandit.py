@@ -13,7 +13,7 @@ from rlsuite.envs.preference_bandit import (
 
 
 def test_default_env_passes_gymnasium_and_sb3_checkers():
-    env = gym.make("rlsuite/PreferenceBandit-v0")
+    env = gym.make("rlsuite/PreferenceBandit-v1")
     check_env(env.unwrapped)
     sb3_check_env(env)
 

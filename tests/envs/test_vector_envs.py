@@ -26,7 +26,7 @@ MEANS = np.array([0.1, 0.4, 0.9, 0.2])
 
 def test_make_vec_uses_the_native_vector_env():
     envs = gym.make_vec(
-        "rlsuite/MultiArmedBandit-v0", num_envs=3, vectorization_mode="vector_entry_point"
+        "rlsuite/MultiArmedBandit-v1", num_envs=3, vectorization_mode="vector_entry_point"
     )
     assert isinstance(envs, MultiArmedBanditVectorEnv)
     envs = gym.make_vec(
@@ -169,7 +169,7 @@ def test_mo_vector_env_horizon_and_bad_actions():
 def test_preference_vector_env_problems_have_the_single_env_law_and_rewards_are_r_star():
     n = 300
     vector = gym.make_vec(
-        "rlsuite/PreferenceBandit-v0",
+        "rlsuite/PreferenceBandit-v1",
         num_envs=n,
         vectorization_mode="vector_entry_point",
         reward_range=4.0,

@@ -136,7 +136,7 @@ def test_ctrl_c_commits_finished_runs_and_exits_130(study):
 def test_list_prints_envs_agents_experiments(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for expected in ("rlsuite/MultiArmedBandit-v0", "UCB1", "RobustUCB", "heavy_tail_mab"):
+    for expected in ("rlsuite/MultiArmedBandit-v1", "UCB1", "RobustUCB", "heavy_tail_mab"):
         assert expected in out
 
 

@@ -71,3 +71,13 @@ def test_ppo_trains_on_the_one_step_env():
     assert result.curve_steps["cumulative_regret"][-1] == 256
     assert 0.0 <= result.metrics["regret"] <= 256 * 0.5
     assert result.metrics["simple_regret"] in (0.0, 0.5)
+
+
+def test_truncated_robust_ucb_width_exceeds_every_gap_within_the_horizon() -> None:
+    """Why RobustUCB-truncated plays near-uniformly: its index cannot separate the arms."""
+    from rlsuite.experiments.heavy_tail_mab import analysis as mab_analysis
+
+    widths = mab_analysis.truncated_widths()
+    assert (widths["width_at_T_over_K"] > widths["gap"]).all()
+    assert (widths["best_width"] > widths["gap"]).all()  # no valid epsilon rescues it
+    assert (widths["pulls_for_half_gap"] > 10_000 / 5).all()

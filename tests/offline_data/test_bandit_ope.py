@@ -59,7 +59,7 @@ def test_log_round_trip_and_schema():
 
 
 def test_single_env_and_bandit_agent_logging_policy():
-    env = gym.make("rlsuite/MultiArmedBandit-v0", n_arms=3)
+    env = gym.make("rlsuite/MultiArmedBandit-v1", n_arms=3)
     fb = log_bandit(env, RandomAgent(3), 60, seed=0)
     np.testing.assert_allclose(fb.pscore, 1 / 3)
     assert set(np.unique(fb.action)) == {0, 1, 2}

@@ -152,7 +152,7 @@ def test_our_datasets_and_bad_input():
     data = qlearning_dataset("rlsuite/cp/q-v0")
     assert data["terminals"].sum() == 2 and data["observations"].shape[1] == 4
     log_bandit(
-        "rlsuite/MultiArmedBandit-v0",
+        "rlsuite/MultiArmedBandit-v1",
         lambda obs: np.full((len(obs), 3), 1 / 3),
         10,
         "rlsuite/mab/q-v0",

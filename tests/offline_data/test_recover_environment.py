@@ -28,7 +28,7 @@ def datasets_path(tmp_path, monkeypatch):
     return tmp_path / "datasets"
 
 
-MAB = "rlsuite/MultiArmedBandit-v0"
+MAB = "rlsuite/MultiArmedBandit-v1"
 LCB = "rlsuite/LinearContextualBandit-v0"
 
 
@@ -90,6 +90,9 @@ def test_every_dataset_kind_recovers_its_env_with_minari_only(datasets_path):
     log_bandit(sync, uniform, 6, "rlsuite/mab/sync-v0")
     lcb = {"n_arms": 3, "dim": 2}
     log_bandit(LCB, uniform, 20, "rlsuite/lcb/native-v0", num_envs=5, env_kwargs=lcb)
+    iris = {"dataset": "iris", "n_samples": 100, "problem_seed": 3}
+    log_bandit("rlsuite/MulticlassBandit-v0", uniform, 20, "rlsuite/iris/log-v0", env_kwargs=iris)
+    expected["rlsuite/iris/log-v0"] = "rlsuite/MulticlassBandit-v0"
     for name in ("native", "single", "sync"):
         expected[f"rlsuite/mab/{name}-v0"] = MAB
     expected["rlsuite/lcb/native-v0"] = LCB

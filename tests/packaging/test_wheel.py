@@ -91,7 +91,7 @@ def test_wheel_installs_and_imports_outside_the_repo(wheel, tmp_path):
         import rlsuite.envs, rlsuite.agents, rlsuite.experiments
         print(rlsuite.envs.__file__)
         print(rlsuite.envs.__version__)
-        env = gym.make("rlsuite/MultiArmedBandit-v0")
+        env = gym.make("rlsuite/MultiArmedBandit-v1")
         env.reset(seed=0)
         print(type(env.step(0)[1]).__name__)
     """)
