@@ -15,21 +15,20 @@ import importlib
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from rlsuite.agents.base import OfflineLearner, isolated_torch_rng
 from rlsuite.agents.callbacks import BanditCallback, CallbackList
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.envs.validation import check_int, check_real, check_seed, seed_to_int
 
 __all__ = [
     "ExpertData",
     "PrivateLearner",
     "as_expert_data",
-    "check_seed",
     "check_privacy",
     "make_policy_net",
     "require_privacy_extra",
@@ -197,18 +196,7 @@ def train_bc(
         optimizer.step()
 
 
-def check_seed(seed: Any) -> int | None:
-    """Validate a seed: ``None`` or an integer in ``[0, 2**63 - 1]`` (torch's and NumPy's range)."""
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, Integral):
-        raise TypeError(f"seed={seed!r} must be None or an int, got {type(seed).__name__}")
-    if not 0 <= seed <= 2**63 - 1:
-        raise ValueError(f"seed={seed!r} is out of range: must be in [0, 2**63 - 1]")
-    return int(seed)
-
-
-class PrivateLearner:
+class PrivateLearner(OfflineLearner):
     """Base of the learners: seeding, ``predict`` (SB3 ``PolicyPredictor``), privacy report.
 
     Privacy attributes (every learner):
@@ -232,7 +220,8 @@ class PrivateLearner:
 
     def __init__(self, *, hidden: int = 64, seed: int | None = None) -> None:
         self.hidden = check_int("hidden", hidden)
-        self.seed = check_seed(seed)
+        # A Generator seed is drawn once here, so every later use sees one integer.
+        self.seed = seed_to_int(check_seed(seed))
         self.net: nn.Module | None = None
         self.fit_completed = False
         self.epsilon_spent = 0.0
@@ -289,11 +278,13 @@ class PrivateLearner:
         callback that returns ``False`` ends training early with a usable
         model and the (smaller) epsilon of the steps taken.
         """
+        CallbackList(callback)  # type check before any work
         self.net, self.fit_completed = None, False
         planned_epsilon, planned_delta = self.plan()
         # From here on data may be read: until the fit completes, report the plan.
         self.epsilon_spent, self.delta_spent = planned_epsilon, planned_delta
-        net = self._fit(dataset, self._callbacks(callback))
+        with isolated_torch_rng():
+            net = self._fit(dataset, self._callbacks(callback))
         spent_epsilon, spent_delta = self._spent()
         if spent_epsilon > planned_epsilon or spent_delta > planned_delta:
             raise RuntimeError(  # an accounting bug, never a user error: keep no model
@@ -311,25 +302,15 @@ class PrivateLearner:
         """``(epsilon, delta)`` of the events the completed fit ran."""
         raise NotImplementedError
 
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, Any]:
-        """Greedy (or sampled) actions for one observation or a batch ``(n_envs, obs_dim)``."""
+    def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
+        """Greedy (or sampled) actions for a batch ``(n, obs_dim)`` (SB3 ``predict`` wraps it)."""
         if self.net is None:
             raise RuntimeError(
                 f"{type(self).__name__} has no model: fit() has not completed "
                 "(never called, or it raised or was interrupted)"
             )
-        obs = np.asarray(observation, dtype=np.float32)
-        single = obs.ndim == 1
         with torch.no_grad():
-            logits = self.net(torch.from_numpy(obs[None] if single else obs))
+            logits = self.net(torch.as_tensor(observations, dtype=torch.float32))
         if deterministic:
-            actions = logits.argmax(dim=-1).numpy()
-        else:
-            actions = torch.distributions.Categorical(logits=logits).sample().numpy()
-        return (actions[0] if single else actions), state
+            return logits.argmax(dim=-1).numpy()
+        return torch.distributions.Categorical(logits=logits).sample().numpy()
