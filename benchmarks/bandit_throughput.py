@@ -1,14 +1,21 @@
-"""Bandit throughput: per-step Gymnasium loop vs native vector env vs the RNG floor.
+"""Bandit throughput: per-step Gymnasium loop vs native vector env vs two floors.
 
-Measures, in one run on one machine (so only the ratios matter):
+Measured in one run on one machine, so only the ratios matter:
 
 (a) ``gym.make`` + ``EpsilonGreedy.select_action`` / ``update`` one step at a time;
-(b) ``MultiArmedBanditVectorEnv`` with R runs and a batched ``EpsilonGreedy`` update;
-(c) the floor: drawing the same Student-t noise alone, R values per call.
+(b) ``MultiArmedBanditVectorEnv`` with R runs and a batched ``EpsilonGreedy``
+    (select, step, update), for every R in ``--runs``;
+(c) the RNG floor: the same Student-t rewards alone, R draws per call;
+(d) the real floor of one epsilon-greedy step written by hand on bare arrays:
+    the Student-t draw, the value refresh of the pulled arms, the argmax and
+    the two scatter-adds (counts and sums), nothing else.
 
-Usage: ``python benchmarks/bandit_throughput.py [--runs 10000] [--arms 10] [--seconds 2]``.
-The last line is JSON with ``loop_steps_per_s``, ``vector_steps_per_s``,
-``rng_floor_per_s``, ``speedup_vs_loop`` and ``slowdown_vs_floor``.
+Each rate is the best of one short window, taken ``--repeats`` times in
+alternation (b, c, d, b, c, d, ...), so that each ratio is formed from
+windows measured next to each other; ratios are reported min/median/max.
+
+Usage: ``OMP_NUM_THREADS=1 python benchmarks/bandit_throughput.py [--runs 1 1024 1048576]``.
+The last line is JSON.
 """
 
 from __future__ import annotations
@@ -26,24 +33,64 @@ from rlsuite.envs.multi_armed_bandit import MultiArmedBanditVectorEnv
 from rlsuite.envs.noise import StudentT
 
 
-def _rate(step, units_per_call: int, seconds: float) -> float:
-    """Units per second of ``step()``, best of three timed windows of ``seconds / 3``."""
-    best = 0.0
-    for _ in range(3):
-        calls, start = 0, time.perf_counter()
-        while (elapsed := time.perf_counter() - start) < seconds / 3:
-            for _ in range(10):
-                step()
-            calls += 10
-        best = max(best, calls * units_per_call / elapsed)
-    return best
+def rate(step, units_per_call: int, seconds: float) -> float:
+    """Units per second of ``step()`` over one window of about ``seconds``."""
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for _ in range(10):
+            step()
+        calls += 10
+    return calls * units_per_call / elapsed
+
+
+def summary(values) -> dict[str, float]:
+    values = np.asarray(values, dtype=np.float64)
+    return {
+        "min": float(f"{values.min():.4g}"),
+        "median": float(f"{np.median(values):.4g}"),
+        "max": float(f"{values.max():.4g}"),
+    }
+
+
+def vector_step_fn(runs: int, arms: int, noise):
+    env = MultiArmedBanditVectorEnv(num_envs=runs, n_arms=arms, noise=noise)
+    agent = EpsilonGreedy(arms, epsilon=0.1, seed=0, n_runs=runs)
+    state = {"obs": env.reset(seed=0)[0]}
+
+    def step() -> None:
+        actions = agent.select_actions(state["obs"])
+        obs, rewards, _, _, infos = env.step(actions)
+        agent.update_batch(state["obs"], actions, rewards, infos)
+        state["obs"] = obs
+
+    return step
+
+
+def epsilon_floor_fn(runs: int, arms: int, noise):
+    """One epsilon-greedy step on bare arrays (no validation, no info, no exploration draw)."""
+    rng = np.random.default_rng(0)
+    means = rng.random((runs, arms)).reshape(-1)
+    counts, sums = np.zeros(runs * arms), np.zeros(runs * arms)
+    values = np.full((runs, arms), np.inf)
+    flat_values = values.reshape(-1)
+    offsets = np.arange(runs) * arms
+
+    def step() -> None:
+        flat = offsets + values.argmax(axis=1)
+        rewards = means[flat] + noise.sample(rng, runs)
+        counts[flat] += 1.0
+        sums[flat] += rewards
+        flat_values[flat] = sums[flat] / counts[flat]
+
+    return step
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, nargs="+", default=[1, 1024, 1 << 20])
     parser.add_argument("--arms", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=0.3, help="length of one window")
+    parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     noise = StudentT(df=3.0)
 
@@ -59,38 +106,42 @@ def main() -> None:
             obs, _ = env.reset()
         state["obs"] = obs
 
-    vector_env = MultiArmedBanditVectorEnv(num_envs=args.runs, n_arms=args.arms, noise=noise)
-    batched = EpsilonGreedy(args.arms, epsilon=0.1, seed=0, n_runs=args.runs)
-    vector_obs = {"obs": vector_env.reset(seed=0)[0]}
+    loop = [rate(loop_step, 1, args.seconds) for _ in range(3)]
+    print(f"(a) per-step gym loop: {np.median(loop):14,.0f} steps/s (median)")
+    result: dict[str, object] = {"loop_steps_per_s": summary(loop), "runs": {}}
+    for runs in args.runs:
+        vector = vector_step_fn(runs, args.arms, noise)
+        floor = epsilon_floor_fn(runs, args.arms, noise)
+        rng = np.random.default_rng(0)
 
-    def vector_step() -> None:
-        actions = batched.select_actions(vector_obs["obs"])
-        obs, rewards, _, _, infos = vector_env.step(actions)
-        batched.update_batch(vector_obs["obs"], actions, rewards, infos)
-        vector_obs["obs"] = obs
+        def draws(runs=runs, rng=rng) -> None:
+            noise.sample(rng, runs)
 
-    rng = np.random.default_rng(0)
-
-    def floor_step() -> None:
-        noise.sample(rng, args.runs)
-
-    loop = _rate(loop_step, 1, args.seconds)
-    vector = _rate(vector_step, args.runs, args.seconds)
-    floor = _rate(floor_step, args.runs, args.seconds)
-    print(f"(a) per-step gym loop      : {loop:14,.0f} steps/s")
-    print(f"(b) vector env R={args.runs:<7}  : {vector:14,.0f} steps/s")
-    print(f"(c) RNG floor              : {floor:14,.0f} draws/s")
-    print(
-        json.dumps(
-            {
-                "loop_steps_per_s": round(loop),
-                "vector_steps_per_s": round(vector),
-                "rng_floor_per_s": round(floor),
-                "speedup_vs_loop": round(vector / loop, 1),
-                "slowdown_vs_floor": round(floor / vector, 2),
-            }
+        seconds = args.seconds if runs < 1 << 16 else 3 * args.seconds
+        rates = {"vector": [], "rng_floor": [], "epsilon_greedy_floor": []}
+        for _ in range(args.repeats):
+            rates["vector"].append(rate(vector, runs, seconds))
+            rates["rng_floor"].append(rate(draws, runs, seconds))
+            rates["epsilon_greedy_floor"].append(rate(floor, runs, seconds))
+        vec = np.asarray(rates["vector"])
+        entry = {
+            "vector_steps_per_s": summary(vec),
+            "rng_floor_per_s": summary(rates["rng_floor"]),
+            "epsilon_greedy_floor_per_s": summary(rates["epsilon_greedy_floor"]),
+            "vector_over_loop": summary(vec / np.median(loop)),
+            "slowdown_vs_rng_floor": summary(np.asarray(rates["rng_floor"]) / vec),
+            "slowdown_vs_epsilon_greedy_floor": summary(
+                np.asarray(rates["epsilon_greedy_floor"]) / vec
+            ),
+        }
+        result["runs"][str(runs)] = entry
+        rf, ef = entry["slowdown_vs_rng_floor"], entry["slowdown_vs_epsilon_greedy_floor"]
+        print(
+            f"(b) R={runs:<8d} {np.median(vec):14,.0f} steps/s; x slower than floor "
+            f"(min/median/max): RNG {rf['min']:.2f}/{rf['median']:.2f}/{rf['max']:.2f}, "
+            f"eps-greedy step {ef['min']:.2f}/{ef['median']:.2f}/{ef['max']:.2f}"
         )
-    )
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -15,11 +15,14 @@ def end_rounds(t: np.ndarray, horizon: int | None) -> tuple[np.ndarray, np.ndarr
     counter ``t`` (modified in place) restarts at 0 (same-step autoreset).
     """
     t += 1
+    n = t.shape[0]
     if horizon is None:
-        return np.ones(len(t), dtype=bool), np.zeros(len(t), dtype=bool)
+        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
     truncated = t >= horizon
-    t[truncated] = 0
-    return np.zeros(len(t), dtype=bool), truncated
+    # Most rounds end no episode: skip the masked write (a second pass) when none does.
+    if truncated.any():
+        t[truncated] = 0
+    return np.zeros(n, dtype=bool), truncated
 
 
 def one_hot_contexts(contexts: int | np.ndarray, n_contexts: int) -> np.ndarray:

@@ -200,15 +200,28 @@ def check_action(action: Any, n_actions: int) -> int:
     """Return a discrete ``action`` as ``int``; raise if it is not in ``{0..n-1}``."""
     arr = np.asarray(action)
     if arr.ndim != 0 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"action={action!r} must be an integer in [0, {n_actions - 1}]")
+        raise ParameterTypeError(f"action={action!r} must be an integer in [0, {n_actions - 1}]")
     a = int(arr)
     if not 0 <= a < n_actions:
         raise ValueError(f"action={action!r} is out of range: must be in [0, {n_actions - 1}]")
     return a
 
 
+#: Unsigned dtype of each integer width: viewing actions through it turns a
+#: negative action into a huge one, so one ``< n_actions`` comparison checks both ends.
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
     """Return a vector env's discrete ``actions`` if they are ``num_envs`` ints in range."""
+    # Fast path (the common case, a correct integer array): one vectorised comparison,
+    # or a Python comparison for a single run, where numpy's per-call cost dominates.
+    if type(actions) is np.ndarray and actions.shape == (num_envs,) and actions.dtype.kind in "iu":
+        if num_envs == 1:
+            if 0 <= int(actions[0]) < n_actions:
+                return actions
+        elif (actions.view(_UNSIGNED[actions.itemsize]) < n_actions).all():
+            return actions
     actions = np.asarray(actions)
     if actions.shape != (num_envs,) or not np.issubdtype(actions.dtype, np.integer):
         raise ValueError(f"actions must be integers of shape ({num_envs},), got {actions!r}")
@@ -236,6 +249,7 @@ __all__ += [
 
 #: Largest seed handed to numpy / torch generators derived from a Generator seed.
 _SEED_BOUND = 2**63
+_MAX_SEED = 2**63 - 1
 
 
 def check_choice(name: str, value: Any, choices: Any) -> Any:
@@ -287,8 +301,9 @@ def check_seed(seed: Any, name: str = "seed") -> int | np.random.Generator | Non
             f"{name}={seed!r} must be None, an integer >= 0 or a numpy.random.Generator, "
             f"not {type(seed).__name__}"
         )
-    if seed < 0:
-        raise ValueError(f"{name}={seed!r} is out of range: must be an integer >= 0")
+    if not 0 <= int(seed) <= _MAX_SEED:
+        # torch.Generator.manual_seed takes at most 2**63 - 1; numpy takes any int >= 0.
+        raise ValueError(f"{name}={seed!r} is out of range: must be in [0, 2**63 - 1]")
     return int(seed)
 
 

@@ -53,6 +53,12 @@ class EpsilonGreedy(BanditAgent):
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Greedy arm, replaced by a uniform one with probability ``epsilon``."""
         actions = self.greedy_actions(obs)
+        if self.n_runs == 1:
+            # Same draws as the batched form (one uniform, then one integer when exploring)
+            # without its array bookkeeping, which dominates a single run's step.
+            if self.rng.random() < self.epsilon:
+                actions[0] = self.rng.integers(self.n_arms)
+            return actions
         explore = self.rng.random(self.n_runs) < self.epsilon
         # Draw random arms only for the exploring runs: a tenth of the draws at epsilon=0.1.
         actions[explore] = self.rng.integers(self.n_arms, size=int(explore.sum()))

@@ -276,11 +276,10 @@ class WeightedRobustOFUL(LinearBanditAgent):
         x_all = self._log_features(obs, actions)
         for i in range(len(actions)):
             x = x_all[:, i]
-            sigma = noise_levels(
-                None if infos is None else {k: v[i] for k, v in infos.items()},
-                self.n_runs,
-                type(self).__name__,
-            )
+            round_info = None if infos is None else {k: v[i] for k, v in infos.items()}
+            sigma = noise_levels(round_info, self.n_runs, type(self).__name__)
+            if round_info is not None and "reward_range" in round_info:
+                self.stated_range = np.fmax(self.stated_range, round_info["reward_range"])
             sigma_bar, aux = self._levels(x, sigma)
             if self.n_obs.max() >= self._y.shape[1]:
                 self._grow()
@@ -294,9 +293,14 @@ class WeightedRobustOFUL(LinearBanditAgent):
                 self.v_inv, self.logdet, x / sigma_bar[:, None]
             )
             self.t += 1
-        for run in range(self.n_runs):
-            self.theta[run] = self._fit(run)
-            self._fit_logdet[run] = self.logdet[run]
+        self.refit_all()
+
+    def refit_all(self) -> None:
+        """Refit every run's robust estimate from its whole history now."""
+        runs = self._rows
+        mask = np.arange(int(self.n_obs.max()))[None, :] < self.n_obs[:, None]
+        self.theta[runs] = self._fit_batch(runs, mask)
+        self._fit_logdet[runs] = self.logdet[runs]
 
     def _grow(self) -> None:
         size = 2 * self._y.shape[1]

@@ -1,14 +1,14 @@
-"""Settings of the expert-level DP study: two envs x four privacy levels.
+"""Settings of the expert-level DP study: two envs x five privacy levels.
 
 The paper uses 3000 experts per environment; the default here is 300
 (``settings(n_experts=3000)`` or ``python -m rlsuite.experiments.expert_dp
---experts 3000`` for the paper's size). Non-private BC ignores ``epsilon``.
+--sweep paper`` for the paper's size). Non-private BC ignores ``epsilon``.
 """
 
 from __future__ import annotations
 
 ENV_IDS = ("CartPole-v1", "Acrobot-v1")
-EPSILONS = (1.0, 2.0, 5.0, 10.0)
+EPSILONS = (0.5, 1.0, 2.0, 5.0, 10.0)
 DELTA = 1e-5
 
 
@@ -32,16 +32,21 @@ AGENTS = ("BehaviorCloning", "ExpertDPSGD", "ConsensusDP", "PATEConsensus")
 NUM_SEEDS = 5
 #: Not part of the quick suite (no "quick" sweep): one private fit takes tens of seconds.
 
+
 #: Non-private BC ignores epsilon: it runs once per env (its own block, at the first epsilon).
+def _blocks(sweep: tuple[dict, ...], seeds: int) -> list[dict]:
+    """BC (which ignores epsilon) once per env at the first epsilon; the private agents at all."""
+    return [
+        {"settings": [s for s in sweep if s["epsilon"] == EPSILONS[0]], "agents": AGENTS[:1],
+         "seeds": seeds},
+        {"settings": sweep, "agents": AGENTS[1:], "seeds": seeds},
+    ]  # fmt: skip
+
+
 SWEEPS: dict = {
-    "main": [
-        {
-            "settings": [s for s in SETTINGS if s["epsilon"] == EPSILONS[0]],
-            "agents": AGENTS[:1],
-            "seeds": NUM_SEEDS,
-        },
-        {"settings": SETTINGS, "agents": AGENTS[1:], "seeds": NUM_SEEDS},
-    ],
+    "main": _blocks(SETTINGS, NUM_SEEDS),
+    #: The paper's size: 3000 experts per environment.
+    "paper": _blocks(settings(n_experts=3000), NUM_SEEDS),
     "smoke": {
         "settings": tuple(
             s

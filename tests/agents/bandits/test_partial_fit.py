@@ -123,8 +123,7 @@ def test_linear_agents_match_round_by_round(name, n_runs):
         folded.partial_fit(actions, rewards, contexts, infos=noise)
     if name in ("CatoniOFUL", "HeavyOFUL"):
         # One IRLS refit at the end instead of the rarely-switching schedule.
-        for run in range(n_runs):
-            replayed.theta[run] = replayed._fit(run)
+        replayed.refit_all()
         assert_same_state(folded, replayed, rtol=1e-6)
     else:
         assert_same_state(folded, replayed, rtol=1e-8)
