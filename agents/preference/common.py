@@ -131,6 +131,15 @@ class PreferencePolicyLearner(OfflineLearner):
         Adam learning rate (``lr`` is its deprecated name).
     seed : None, int >= 0 or numpy.random.Generator
         Seed of the sampling in :meth:`predict` (training is deterministic).
+    gradient_tolerance : float or None
+        ``None`` (default): ``n_steps`` Adam steps. A float ``> 0``: train to
+        convergence instead, with full-batch L-BFGS (strong-Wolfe line search)
+        until the largest gradient entry is ``<= gradient_tolerance`` times
+        its value at ``pi_ref`` (relative, since the loss's gradient scales
+        with ``beta``) or the loss stops changing (``1e-12``), with ``n_steps`` only as a safety
+        limit on iterations. ``n_iterations_``, ``gradient_norm_`` (relative max-abs)
+        and ``converged_`` (stopped before the limit) record how it ended, so
+        a study can tell a converged fit from a capped one.
     """
 
     _renamed_parameters = {"lr": "learning_rate"}
@@ -143,8 +152,18 @@ class PreferencePolicyLearner(OfflineLearner):
         n_steps: int = 1000,
         learning_rate: float = 0.05,
         seed: int | np.random.Generator | None = None,
+        *,
+        gradient_tolerance: float | None = None,
     ) -> None:
         self.beta = check_real("beta", beta, 0.0, low_open=True)
+        self.gradient_tolerance = (
+            None
+            if gradient_tolerance is None
+            else check_real("gradient_tolerance", gradient_tolerance, 0.0, low_open=True)
+        )
+        self.n_iterations_: int | None = None
+        self.gradient_norm_: float | None = None
+        self.converged_: bool | None = None
         self.reference_probs = (
             None
             if reference_probs is None
@@ -195,6 +214,9 @@ class PreferencePolicyLearner(OfflineLearner):
     def _train(self, objective: Callable[[], torch.Tensor], callback: Any = None) -> None:
         """Minimise ``objective()`` with full-batch Adam for ``n_steps`` steps."""
         assert self.policy is not None
+        if self.gradient_tolerance is not None:
+            self._train_to_convergence(objective, callback)
+            return
         callbacks = self._callbacks(callback)
         optimizer = torch.optim.Adam(self.policy.parameters(), lr=self.learning_rate)
         for step in range(1, self.n_steps + 1):
@@ -205,6 +227,41 @@ class PreferencePolicyLearner(OfflineLearner):
             callbacks.update_locals({"step": step, "loss": loss.detach()})
             if not callbacks.on_step():
                 break
+        self.n_iterations_, self.converged_ = step, False
+
+    def _train_to_convergence(self, objective: Callable[[], torch.Tensor], callback: Any) -> None:
+        """L-BFGS until the gradient or the loss change is below tolerance (``n_steps`` a limit)."""
+        assert self.policy is not None and self.gradient_tolerance is not None
+        params = list(self.policy.parameters())
+        initial = objective()
+        initial_grad = torch.autograd.grad(initial, params)
+        scale = float(max(g.abs().max() for g in initial_grad))
+        optimizer = torch.optim.LBFGS(
+            params,
+            lr=1.0,
+            max_iter=self.n_steps,
+            max_eval=4 * self.n_steps,
+            tolerance_grad=self.gradient_tolerance * max(scale, 1e-300),
+            tolerance_change=1e-12,
+            history_size=20,
+            line_search_fn="strong_wolfe",
+        )
+
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad()
+            loss = objective()
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        loss = closure()
+        self.n_iterations_ = int(optimizer.state[params[0]]["n_iter"])
+        grad_max = float(max(p.grad.abs().max() for p in params if p.grad is not None))
+        self.gradient_norm_ = grad_max / max(scale, 1e-300)
+        self.converged_ = self.n_iterations_ < self.n_steps
+        callbacks = self._callbacks(callback)
+        callbacks.update_locals({"step": self.n_iterations_, "loss": loss.detach()})
+        callbacks.on_step()
 
     # ---------------------------------------------------------------- queries
     def _require_fit(self) -> TabularPolicy | LogLinearPolicy:

@@ -46,7 +46,7 @@ class PreferenceOptimizer(PreferencePolicyLearner):
         ``> 0``; larger keeps ``pi`` closer to the base policy.
     base_policy : str
         One of :data:`BASE_POLICIES`.
-    reference_probs, policy, n_steps, learning_rate, seed
+    reference_probs, policy, n_steps, learning_rate, seed, gradient_tolerance
         See :class:`~rlsuite.agents.preference.common.PreferencePolicyLearner`.
     """
 
@@ -60,12 +60,22 @@ class PreferenceOptimizer(PreferencePolicyLearner):
         n_steps: int = 1000,
         learning_rate: float = 0.05,
         seed: int | np.random.Generator | None = None,
+        *,
+        gradient_tolerance: float | None = None,
     ) -> None:
         self.loss_name, self.loss_fn = resolve_loss(loss)
         if base_policy not in BASE_POLICIES:
             raise ValueError(f"base_policy={base_policy!r} must be one of {BASE_POLICIES}")
         self.base_policy = base_policy
-        super().__init__(beta, reference_probs, policy, n_steps, learning_rate, seed)
+        super().__init__(
+            beta,
+            reference_probs,
+            policy,
+            n_steps,
+            learning_rate,
+            seed,
+            gradient_tolerance=gradient_tolerance,
+        )
 
     def _base_log_probs(self, dataset: PreferenceDataset) -> torch.Tensor:
         if self.base_policy == "reference":

@@ -30,7 +30,10 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     against the optimum of the same ``beta`` with the labeller's reward scale
     ``r / temperature``, ``unsampled_mass`` (``pi`` on responses ``mu`` never
     samples; 0 when ``mu`` has full support), its value under ``pi_ref``, and
-    the fraction of contexts where the greedy response is unsampled.
+    the fraction of contexts where the greedy response is unsampled, and how
+    training ended: ``n_iterations``, ``converged`` (1 when a convergence
+    criterion, not the ``n_steps`` limit, stopped it; always 0 for the Adam
+    path without ``gradient_tolerance``) and the final relative ``gradient_norm``.
     """
     loss, _, base = agent.partition("/")
     env = PreferenceBanditEnv(
@@ -51,6 +54,7 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         n_steps=params["n_steps"],
         learning_rate=params.get("lr", 0.05),
         seed=seed,
+        gradient_tolerance=params.get("gradient_tolerance"),
     ).fit(data)
     probs = learner.probs()
     rewards, reference = env.rewards, env.reference_probs
@@ -73,5 +77,10 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
             (rewards.max(axis=1) - rewards[np.arange(len(greedy)), greedy]).mean()
         ),
         "coverage": float(data.seen_mask().mean()),
+        "n_iterations": float(learner.n_iterations_),
+        "converged": float(learner.converged_),
+        "gradient_norm": float(
+            np.nan if learner.gradient_norm_ is None else learner.gradient_norm_
+        ),
     }
     return RunResult(metrics=metrics)

@@ -155,3 +155,39 @@ def test_registered_agents_build_and_predict_through_sb3_evaluate_policy():
     mean, _ = evaluate_policy(agent, Monitor(env), n_eval_episodes=400, deterministic=True)
     assert mean == pytest.approx(base.expected_return(greedy), abs=0.4)
     assert base.expected_return(greedy) > base.expected_return(base.reference_probs) + 0.5
+
+
+def test_converged_fit_reaches_the_dpo_optimum_where_a_step_cap_does_not():
+    # DPO on 70 wins / 30 losses of response 0 has the optimum sigmoid(beta * D) = 0.7, so
+    # D* = logit(0.7) / beta = 16.9 at beta = 0.05 (base = reference). L-BFGS to a 1e-8
+    # relative gradient (or a 1e-12 loss change) gets there; 50 Adam steps at lr 0.05 move the logit gap by at most
+    # 50 * 0.05 * 2 = 5, so the cap stops far short of D* (it regularises, which is what the
+    # study must avoid).
+    beta = 0.05
+    ref = np.array([[0.3, 0.7]])
+    data = _two_response_data(wins_first=70, n=100, mu=(0.5, 0.5))
+    expected = np.log(0.7 / 0.3) / beta + np.log(0.3 / 0.7)
+    converged = PreferenceOptimizer(
+        "dpo", beta, reference_probs=ref, n_steps=500, gradient_tolerance=1e-8
+    ).fit(data)
+    gap = np.log(converged.probs()[0, 0] / converged.probs()[0, 1])
+    assert gap == pytest.approx(expected, abs=1e-4)
+    assert converged.converged_ and converged.n_iterations_ < 500
+    # Float64 stops it on the loss-change test (1e-12) just before 1e-8 of the gradient.
+    assert converged.gradient_norm_ <= 1e-6
+    capped = PreferenceOptimizer("dpo", beta, reference_probs=ref, n_steps=50, lr=0.05).fit(data)
+    capped_gap = np.log(capped.probs()[0, 0] / capped.probs()[0, 1])
+    assert capped.converged_ is False and capped.n_iterations_ == 50
+    assert abs(capped_gap - expected) > 10
+
+
+def test_converged_fit_reports_hitting_the_iteration_limit():
+    data = _two_response_data(wins_first=70, n=100, mu=(0.5, 0.5))
+    agent = PreferenceOptimizer("dpo", 0.05, n_steps=2, gradient_tolerance=1e-12).fit(data)
+    assert agent.n_iterations_ == 2 and agent.converged_ is False
+
+
+@pytest.mark.parametrize("tol", [0.0, -1e-3])
+def test_non_positive_gradient_tolerance_raises(tol):
+    with pytest.raises(ValueError, match="gradient_tolerance"):
+        PreferenceOptimizer("dpo", 0.1, gradient_tolerance=tol)
