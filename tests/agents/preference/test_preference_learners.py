@@ -160,9 +160,9 @@ def test_registered_agents_build_and_predict_through_sb3_evaluate_policy():
 def test_converged_fit_reaches_the_dpo_optimum_where_a_step_cap_does_not():
     # DPO on 70 wins / 30 losses of response 0 has the optimum sigmoid(beta * D) = 0.7, so
     # D* = logit(0.7) / beta = 16.9 at beta = 0.05 (base = reference). L-BFGS to a 1e-8
-    # relative gradient (or a 1e-12 loss change) gets there; 50 Adam steps at lr 0.05 move the logit gap by at most
-    # 50 * 0.05 * 2 = 5, so the cap stops far short of D* (it regularises, which is what the
-    # study must avoid).
+    # relative gradient (or a 1e-12 loss change) gets there; 50 Adam steps at lr 0.05 move
+    # the logit gap by at most 50 * 0.05 * 2 = 5, so the cap stops far short of D* (it
+    # regularises, which is what the study must avoid).
     beta = 0.05
     ref = np.array([[0.3, 0.7]])
     data = _two_response_data(wins_first=70, n=100, mu=(0.5, 0.5))
