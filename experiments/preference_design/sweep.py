@@ -1,7 +1,8 @@
 """Settings of the ``preference_design`` study (Agarwal, Dann & Marinov, ICML 2025).
 
-Every setting is one ``(R, beta, sampling)`` with 1000 pairs over 20 contexts
-x 16 responses; the agents are the nine ``loss/base`` pairs. Every fit runs
+Every setting is one ``(R, beta, sampling)`` with 1000 pairs over 10 contexts
+x 10 responses (sized so the 756-run sweep fits a few CPU-minutes on the shared
+machine); the agents are the nine ``loss/base`` pairs. Every fit runs
 to convergence (L-BFGS until the gradient is ``1e-5`` of its value at
 ``pi_ref`` or the loss stops changing; ``n_steps`` is only a safety limit and
 the run records whether it was hit), so ``beta`` alone sets how far ``pi``
@@ -12,7 +13,7 @@ Choices (the paper's summarisation setting has no tabular analogue):
 with probability ``sigmoid(1) = 0.73``), ``R = 16`` near-deterministic ones.
 ``sampling="skewed"`` down-weights the best responses, so ``mu != pi_ref``
 and base=sampling differs from base=uniform. The beta path is
-``0.01 * 3**k``, k = 0..9, wide enough that every method's frontier spans a
+``0.01 * 5**k``, k = 0..6 (0.01 to 156), wide enough that every method's frontier spans a
 common KL range (DPO needs beta ~ 100 to stay near ``pi_ref``).
 """
 
@@ -23,7 +24,7 @@ import itertools
 LOSSES = ("dpo", "ipo", "slic")
 BASES = ("reference", "sampling", "uniform")
 REWARD_RANGES = (1.0, 16.0)
-BETAS = tuple(round(0.01 * 3**k, 6) for k in range(10))
+BETAS = tuple(round(0.01 * 5**k, 6) for k in range(7))
 SAMPLINGS = ("uniform", "skewed")
 CONVERGED_FIT = {"gradient_tolerance": 1e-5, "n_steps": 3000}
 
@@ -33,8 +34,8 @@ SETTINGS: tuple[dict, ...] = tuple(
         "n_pairs": 1000,
         "beta": beta,
         "sampling": sampling,
-        "n_contexts": 20,
-        "n_responses": 16,
+        "n_contexts": 10,
+        "n_responses": 10,
         **CONVERGED_FIT,
     }
     for sampling, r, beta in itertools.product(SAMPLINGS, REWARD_RANGES, BETAS)
