@@ -50,7 +50,7 @@ def build_parser(name: str | None = None) -> argparse.ArgumentParser:
         "--sweep", default="main", help="which of the study's SWEEPS (main, quick, smoke, ...)"
     )
     parser.add_argument(
-        "--seeds", type=_positive_int, default=None, help="seeds 0..N-1 (default: the sweep's)"
+        "--seeds", type=_positive_int, default=None, help="seeds 0..N-1 (None: each setting's own)"
     )
     parser.add_argument(
         "--workers",
@@ -62,9 +62,9 @@ def build_parser(name: str | None = None) -> argparse.ArgumentParser:
         "--backend", choices=("local", "ray"), default="local", help="where runs execute"
     )
     parser.add_argument(
-        "--db", default=None, help="SQLite results database (default: results/NAME.sqlite)"
+        "--db", default=None, help="SQLite results database (None: results/NAME.sqlite)"
     )
-    parser.add_argument("--out", default=None, help="report folder (default: report/NAME)")
+    parser.add_argument("--out", default=None, help="report folder (None: report/NAME)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 

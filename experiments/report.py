@@ -243,7 +243,7 @@ def _plot_summary(summary: pd.DataFrame, statements: dict[str, str], path: Path)
     for ax, ((experiment, sweep), rows) in zip(axes.ravel(), sections):
         colours = plotting.agent_colours(rows["agent"], str(experiment))
         plotting.score_panel(ax, rows, f"{experiment} [{sweep}]", colours)
-        ax.set_xlabel("\n".join(textwrap.wrap(statements[str(experiment)], 64)), fontsize=7)
+        ax.set_xlabel("\n".join(textwrap.wrap(statements[str(experiment)], 56)), fontsize=7)
     for ax in axes.ravel()[len(sections) :]:
         ax.set_visible(False)
     fig.suptitle(

@@ -250,22 +250,29 @@ def _import_ray() -> Any:
     return ray
 
 
+def _connect_ray(workers: int, address: str | None) -> bool:
+    """Start or join Ray unless it runs already; return whether this call started it."""
+    ray = _import_ray()
+    if ray.is_initialized():
+        return False
+    kwargs: dict[str, Any] = {"address": address} if address else {"num_cpus": workers}
+    try:
+        ray.init(include_dashboard=False, log_to_driver=False, logging_level="ERROR", **kwargs)
+    except ConnectionError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        raise ValueError(
+            f"--ray-address {address!r}: no Ray cluster to connect to ({first}); "
+            "start one with `ray start --head`, or drop --ray-address to run on a "
+            "local Ray instance"
+        ) from None
+    return True
+
+
 def _iter_ray(
     specs: list[RunSpec], workers: int, address: str | None, state: dict[str, Any]
 ) -> Iterator[Outcome]:
     ray = _import_ray()
-    started_here = not ray.is_initialized()
-    if started_here:
-        kwargs: dict[str, Any] = {"address": address} if address else {"num_cpus": workers}
-        try:
-            ray.init(include_dashboard=False, log_to_driver=False, logging_level="ERROR", **kwargs)
-        except ConnectionError as error:
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-            raise ValueError(
-                f"--ray-address {address!r}: no Ray cluster to connect to ({first}); "
-                "start one with `ray start --head`, or drop --ray-address to run on a "
-                "local Ray instance"
-            ) from None
+    started_here = _connect_ray(workers, address)
     try:
         cpus = max(1, int(ray.cluster_resources().get("CPU", workers)))
         remote = ray.remote(num_cpus=1)(_execute_batch)
@@ -348,12 +355,18 @@ def run_sweep(
     specs, workers = prepare_sweep(
         suite, sweep=sweep, seeds=seeds, backend=backend, workers=workers
     )
-    if not hasattr(store, "done_keys"):
-        from rlsuite.experiments.store import ResultsStore
+    # Join Ray before the store is opened: no cluster means no file is created.
+    started_ray = backend == "ray" and _connect_ray(workers, ray_address)
+    try:
+        if not hasattr(store, "done_keys"):
+            from rlsuite.experiments.store import ResultsStore
 
-        with ResultsStore(store) as opened:
-            return _run_specs(specs, opened, backend, workers, ray_address, progress)
-    return _run_specs(specs, store, backend, workers, ray_address, progress)  # type: ignore[arg-type]
+            with ResultsStore(store) as opened:
+                return _run_specs(specs, opened, backend, workers, ray_address, progress)
+        return _run_specs(specs, store, backend, workers, ray_address, progress)  # type: ignore[arg-type]
+    finally:
+        if started_ray:
+            _import_ray().shutdown()
 
 
 def collect(

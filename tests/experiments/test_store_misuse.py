@@ -202,3 +202,4 @@ def test_ray_without_a_cluster_is_one_line(tmp_path, capsys, monkeypatch):
     argv = ["bench", "--suite", "sgb_any_stepsize", "--sweep", "smoke", "--db"]
     argv += [str(tmp_path / "r.sqlite"), "--backend", "ray", "--ray-address", "auto"]
     _one_line_exit_2(capsys, argv + ["--no-progress"], "ray start --head")
+    assert list(tmp_path.iterdir()) == []  # no database file either
