@@ -26,6 +26,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# type checker line (the contract's) goes here, e.g. $(BIN)/mypy ...
 
 test: install lint
 	$(BIN)/python -m pytest -n 2 -q

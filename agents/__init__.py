@@ -32,8 +32,12 @@ SUBPACKAGES = (
 
 # The protocol, importable from the package root like the agents.
 _PROTOCOL: dict[str, str] = {
+    "Agent": "rlsuite.agents.base:Agent",
     "BanditAgent": "rlsuite.agents.base:BanditAgent",
+    "OfflineLearner": "rlsuite.agents.base:OfflineLearner",
+    "OnlineAgent": "rlsuite.agents.base:OnlineAgent",
     "BanditCallback": "rlsuite.agents.callbacks:BanditCallback",
+    "Callback": "rlsuite.agents.callbacks:Callback",
     "CallbackList": "rlsuite.agents.callbacks:CallbackList",
     "RegretLogger": "rlsuite.agents.callbacks:RegretLogger",
 }
@@ -48,7 +52,7 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running fr
 # any subpackage sets it there.
 _root = sys.modules.get("rlsuite")
 if _root is not None and not hasattr(_root, "__version__"):
-    _root.__version__ = __version__
+    _root.__version__ = __version__  # type: ignore[attr-defined]
 
 
 def _registries() -> Iterator[tuple[str, dict[str, str]]]:

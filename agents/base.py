@@ -41,6 +41,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import VectorEnv
 from tqdm.auto import tqdm
+from typing_extensions import Self
 
 from rlsuite.agents._lazy import load_entry_point
 from rlsuite.agents.callbacks import Callback, CallbackList
@@ -56,6 +57,9 @@ __all__ = [
 ]
 
 AgentT = TypeVar("AgentT", bound="Agent")
+
+#: What one env step of ``learn`` gives: next obs, next round's info, rewards, step infos.
+_Step = tuple[Any, dict[str, Any], np.ndarray, Any]
 
 #: Marks a saved file as an rlsuite agent (and its layout version).
 _SAVE_FORMAT = ("rlsuite-agent", 1)
@@ -164,6 +168,14 @@ class Agent(ABC):
         if "__init__" in cls.__dict__:
             cls.__init__ = _recording_init(cls.__dict__["__init__"])  # type: ignore[method-assign]
 
+    def _callbacks(self, callback: Callback | list[Callback] | None) -> CallbackList:
+        """The callbacks of one ``learn`` / ``fit`` call, attached to this agent (once)."""
+        if isinstance(callback, CallbackList) and callback.model is self:
+            return callback
+        callbacks = CallbackList(callback)
+        callbacks.init_callback(self)
+        return callbacks
+
     # ------------------------------------------------------------- predict
     def predict(
         self,
@@ -261,18 +273,13 @@ class OnlineAgent(Agent):
 
     @abstractmethod
     def learn(
-        self: AgentT,
+        self,
         env: Any,
         total_timesteps: int,
         callback: Callback | list[Callback] | None = None,
         progress_bar: bool = False,
-    ) -> AgentT:
+    ) -> Self:
         """Interact with ``env`` for ``total_timesteps`` steps and learn; return ``self``."""
-
-    def _callbacks(self, callback: Callback | list[Callback] | None) -> CallbackList:
-        callbacks = CallbackList(callback)
-        callbacks.init_callback(self)
-        return callbacks
 
 
 class OfflineLearner(Agent):
@@ -282,23 +289,17 @@ class OfflineLearner(Agent):
     generator isolated (:func:`isolated_torch_rng`) and returns ``self``.
     """
 
-    def fit(
-        self: AgentT, dataset: Any, callback: Callback | list[Callback] | None = None
-    ) -> AgentT:
+    def fit(self, dataset: Any, callback: Callback | list[Callback] | None = None) -> Self:
         """Learn from ``dataset``; callbacks can stop training by returning ``False``."""
-        CallbackList(callback)  # type check before any work
+        callbacks = self._callbacks(callback)
         with isolated_torch_rng():
-            self._fit(dataset, callback)
+            self._fit(dataset, callbacks)
+        callbacks.on_training_end()
         return self
 
     @abstractmethod
     def _fit(self, dataset: Any, callback: Callback | list[Callback] | None) -> None:
         """Learn from ``dataset`` (see :meth:`fit`)."""
-
-    def _callbacks(self, callback: Callback | list[Callback] | None) -> CallbackList:
-        callbacks = CallbackList(callback)
-        callbacks.init_callback(self)
-        return callbacks
 
 
 class BanditAgent(OnlineAgent):
@@ -314,6 +315,8 @@ class BanditAgent(OnlineAgent):
         Number of independent copies whose state is kept (``R`` in the
         batched methods).
     """
+
+    n_runs: int
 
     def __init__(
         self, n_arms: int, *, seed: int | np.random.Generator | None = None, n_runs: int = 1
@@ -484,21 +487,23 @@ class BanditAgent(OnlineAgent):
         stop training by returning ``False`` from ``_on_step``.
         """
         total_timesteps = check_int("total_timesteps", total_timesteps)
-        vector = isinstance(env, VectorEnv)
-        n_envs = env.num_envs if vector else 1
+        n_envs = env.num_envs if isinstance(env, VectorEnv) else 1
         if n_envs != self.n_runs:
             raise ValueError(f"env has {n_envs} runs but the agent has n_runs={self.n_runs}")
         callbacks = self._callbacks(callback)
         obs, info = env.reset(seed=seed_to_int(self.seed))
-        step = self._vector_step if vector else self._single_step
         for _ in tqdm(range(total_timesteps), disable=not progress_bar, desc=type(self).__name__):
-            obs, info, rewards, step_infos = step(env, obs, info)
+            if isinstance(env, VectorEnv):
+                obs, info, rewards, step_infos = self._vector_step(env, obs, info)
+            else:
+                obs, info, rewards, step_infos = self._single_step(env, obs, info)
             callbacks.update_locals({"rewards": rewards, "infos": step_infos})
             if not callbacks.on_step():
                 break
+        callbacks.on_training_end()
         return self
 
-    def _single_step(self, env: gym.Env, obs: Any, info: dict[str, Any]):
+    def _single_step(self, env: gym.Env, obs: Any, info: dict[str, Any]) -> _Step:
         action = self.select_action(obs)
         next_obs, reward, terminated, truncated, step_info = env.step(action)
         self.update(obs, action, reward, {**_round_info(info), **step_info})
@@ -548,7 +553,7 @@ class BanditAgent(OnlineAgent):
             round_info = None if infos is None else {k: v[i] for k, v in infos.items()}
             self.update_batch(obs[i], actions[i], rewards[i], round_info)
 
-    def _vector_step(self, env: VectorEnv, obs: np.ndarray, info: dict[str, Any]):
+    def _vector_step(self, env: VectorEnv, obs: np.ndarray, info: dict[str, Any]) -> _Step:
         actions = self.select_actions(obs)
         next_obs, rewards, _, _, step_infos = env.step(actions)
         self.update_batch(obs, actions, rewards, {**_round_info(info), **step_infos})

@@ -22,6 +22,7 @@ class Callback:
     def __init__(self) -> None:
         self.model: Any = None
         self.n_calls = 0
+        self.training_ended = False
         self.locals: dict[str, Any] = {}
 
     def init_callback(self, model: Any) -> None:
@@ -37,12 +38,20 @@ class Callback:
         self.locals.update(locals_)
 
     def on_step(self) -> bool:
-        """Called after every environment step; ``False`` stops training."""
+        """Called after every step (env step, gradient step, round); ``False`` stops training."""
         self.n_calls += 1
         return self._on_step()
 
     def _on_step(self) -> bool:
         return True
+
+    def on_training_end(self) -> None:
+        """Called once when ``learn`` / ``fit`` finishes (also after an early stop)."""
+        self.training_ended = True
+        self._on_training_end()
+
+    def _on_training_end(self) -> None:
+        pass
 
 
 #: The name the bandit family used first; the same class as :class:`Callback`.
@@ -80,6 +89,12 @@ class CallbackList(Callback):
         """Forward the step's variables."""
         for callback in self.callbacks:
             callback.update_locals(locals_)
+
+    def on_training_end(self) -> None:
+        """Tell every callback that training has finished."""
+        super().on_training_end()
+        for callback in self.callbacks:
+            callback.on_training_end()
 
     def _on_step(self) -> bool:
         # Every callback sees the step even if an earlier one asks to stop.

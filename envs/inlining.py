@@ -9,9 +9,27 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from rlsuite.envs.validation import check_action, check_int
+from rlsuite.envs.validation import (
+    ParameterTypeError,
+    check_action,
+    check_episode_running,
+    check_int,
+    check_options,
+)
 
-__all__ = ["FAMILIES", "FEATURES", "InliningEnv", "Module"]
+__all__ = [
+    "FAMILIES",
+    "FEATURES",
+    "MAX_CALLSITES",
+    "MAX_FUNCTIONS",
+    "InliningEnv",
+    "Module",
+    "check_module",
+]
+
+#: Limits on a module: the env walks call sites in Python, one per step.
+MAX_FUNCTIONS = 10_000
+MAX_CALLSITES = 100_000
 
 #: observation features, after MLGO's inlining features (Trofin et al. 2021)
 FEATURES = (
@@ -57,6 +75,53 @@ class Module:
     def n_functions(self) -> int:
         """Number of functions."""
         return len(self.base)
+
+
+def check_module(module: Any) -> Module:
+    """Return ``module`` if it is a valid :class:`Module`; raise naming what is wrong.
+
+    Valid: ``base`` holds non-negative integer sizes (1 to ``MAX_FUNCTIONS``
+    functions), ``local`` one bool per function, and ``sites`` 1 to
+    ``MAX_CALLSITES`` tuples ``(caller, callee, n_args, n_const_args, in_loop)``
+    with ``caller < callee`` (so no self-calls and no cycles), both in range,
+    ``0 <= n_const_args <= n_args`` and a bool ``in_loop``.
+    """
+    name = "options['module']"
+    if not isinstance(module, Module):
+        raise ParameterTypeError(f"{name}={module!r} must be a Module, got {type(module).__name__}")
+    base, local = np.asarray(module.base), np.asarray(module.local)
+    if base.ndim != 1 or not np.issubdtype(base.dtype, np.integer) or base.dtype == bool:
+        raise ParameterTypeError(f"{name}.base={module.base!r} must be a 1-D array of integers")
+    n = len(base)
+    if not 1 <= n <= MAX_FUNCTIONS:
+        raise ValueError(f"{name} has {n} functions: must have 1 to {MAX_FUNCTIONS}")
+    if base.min() < 0:
+        raise ValueError(f"{name}.base={base.tolist()!r} has negative sizes: must be >= 0")
+    if local.shape != (n,) or local.dtype != bool:
+        raise ValueError(f"{name}.local={module.local!r} must be {n} bools, one per function")
+    if not isinstance(module.sites, (list, tuple)) or not 1 <= len(module.sites) <= MAX_CALLSITES:
+        raise ValueError(f"{name}.sites must be a list of 1 to {MAX_CALLSITES} call sites")
+    for k, site in enumerate(module.sites):
+        _check_site(f"{name}.sites[{k}]", site, n)
+    return module
+
+
+def _check_site(name: str, site: Any, n_functions: int) -> None:
+    if not isinstance(site, (tuple, list)) or len(site) != 5:
+        raise ValueError(f"{name}={site!r} must be (caller, callee, n_args, n_const_args, in_loop)")
+    caller, callee, n_args, n_const, in_loop = site
+    for field_name, value in (("caller", caller), ("callee", callee)):
+        check_int(f"{name} {field_name}", value, low=0, high=n_functions - 1)
+    if caller == callee:
+        raise ValueError(f"{name}={site!r} is a self-call: function {caller} calls itself")
+    if callee < caller:
+        raise ValueError(
+            f"{name}={site!r} would allow a cycle: function i may only call j > i (a DAG)"
+        )
+    n_args = check_int(f"{name} n_args", n_args, low=0)
+    check_int(f"{name} n_const_args", n_const, low=0, high=n_args)
+    if not isinstance(in_loop, (bool, np.bool_)):
+        raise ParameterTypeError(f"{name} in_loop={in_loop!r} must be a bool")
 
 
 def _call_cost(n_args: int) -> int:
@@ -152,10 +217,17 @@ class InliningEnv(gym.Env[np.ndarray, np.int64]):
 
     ## Arguments
     ``gym.make("rlsuite/Inlining-v0", families=None, n_functions=(8, 16))``;
-    ``families`` restricts the module families (default: all).
+    ``families`` restricts the module families (default: all); at most
+    ``10**4`` functions. A module passed in ``options`` is checked by
+    :func:`check_module` (sizes, linkage, call sites; no self-calls or
+    cycles). Modules are the episodes' starting states, drawn from fixed
+    families, so there is no ``problem_seed``: every copy poses the same
+    distribution of modules.
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version. Later, without a version bump because valid use
+      is unchanged: invalid modules, unknown ``options`` and ``step()`` after
+      the last call site raise.
     """
 
     metadata = {"render_modes": []}
@@ -165,6 +237,12 @@ class InliningEnv(gym.Env[np.ndarray, np.int64]):
         families: tuple[str, ...] | list[str] | None = None,
         n_functions: tuple[int, int] = (8, 16),
     ) -> None:
+        if isinstance(families, str) or not (
+            families is None or isinstance(families, (tuple, list))
+        ):
+            raise ParameterTypeError(
+                f"families={families!r} must be None or a list of names from {list(FAMILIES)}"
+            )
         families = tuple(FAMILIES) if families is None else tuple(families)
         unknown = [f for f in families if f not in FAMILIES]
         if not families or unknown:
@@ -174,11 +252,13 @@ class InliningEnv(gym.Env[np.ndarray, np.int64]):
         self.families = families
         if not isinstance(n_functions, (tuple, list)) or len(n_functions) != 2:
             raise ValueError(f"n_functions={n_functions!r} must be a (low, high) pair, low >= 4")
-        low = check_int("n_functions[0]", n_functions[0], low=4)
-        self.n_functions = (low, check_int("n_functions[1]", n_functions[1], low=low))
+        low = check_int("n_functions[0]", n_functions[0], low=4, high=MAX_FUNCTIONS)
+        high = check_int("n_functions[1]", n_functions[1], low=low, high=MAX_FUNCTIONS)
+        self.n_functions = (low, high)
         self.observation_space = spaces.Box(0.0, np.inf, (len(FEATURES),), np.float32)
         self.action_space = spaces.Discrete(2)
         self.module: Module | None = None
+        self.index = 0
 
     # ----------------------------------------------------------------- state
     def _start(self, module: Module) -> None:
@@ -240,19 +320,22 @@ class InliningEnv(gym.Env[np.ndarray, np.int64]):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Draw a new module and show its first call site."""
         super().reset(seed=seed)
-        module = (options or {}).get("module")
+        module = check_options(options, allowed=("module",)).get("module")
         if module is None:
             family = self.families[int(self.np_random.integers(len(self.families)))]
             module = draw_module(self.np_random, family, self.n_functions)
-        elif not isinstance(module, Module) or not module.sites:
-            raise ValueError(f"options['module']={module!r} must be a Module with call sites")
+        else:
+            check_module(module)
         self._start(module)
         return self._obs(), {"module_family": module.family, "n_callsites": len(module.sites)}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Inline (1) or keep (0) the current call site."""
-        if self.module is None or self.index >= len(self.module.sites):
-            raise RuntimeError("call reset() before step()")
+        check_episode_running(
+            self.module is not None,
+            self.module is not None and self.index >= len(self.module.sites),
+        )
+        assert self.module is not None
         inline = check_action(action, 2) == 1
         caller, callee, n_args, n_const, _ = self.module.sites[self.index]
         if inline:

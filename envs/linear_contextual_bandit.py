@@ -7,18 +7,28 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
+from rlsuite.envs._single_backed import SingleEnvBackedVectorEnv
 from rlsuite.envs._vector import end_rounds
 from rlsuite.envs.noise import Bernoulli, BoundedNoise, NoiseModel, make_noise
 from rlsuite.envs.validation import (
+    MAX_SIZE,
     check_action,
     check_actions,
+    check_bool,
+    check_episode_running,
     check_int,
     check_optional_int,
+    check_options,
     check_real,
+    check_real_array,
+    check_real_pair,
 )
+
+#: Largest ``sigma_range[1]``: ``sigma_t`` multiplies the noise family's scale
+#: (itself at most ``rlsuite.envs.noise.MAX_NOISE_SCALE``), and their product's
+#: heaviest draws must stay finite.
+MAX_SIGMA = 1e6
 
 __all__ = ["LinearContextualBanditEnv", "LinearContextualBanditVectorEnv"]
 
@@ -26,19 +36,7 @@ __all__ = ["LinearContextualBanditEnv", "LinearContextualBanditVectorEnv"]
 def _check_theta(theta: Any, dim: int) -> np.ndarray:
     if theta is None:
         return np.full(dim, 1.0 / np.sqrt(dim))
-    arr = np.asarray(theta, dtype=np.float64)
-    if arr.shape != (dim,) or not np.all(np.isfinite(arr)):
-        raise ValueError(
-            f"theta has shape {arr.shape}, must be finite with shape (dim,) = ({dim},)"
-        )
-    return arr.copy()
-
-
-def _check_sigma_range(sigma_range: Any) -> tuple[float, float]:
-    low, high = (float(v) for v in sigma_range)
-    check_real("sigma_range[0]", low, 0.0, low_open=True)
-    check_real("sigma_range[1]", high, low, np.inf)
-    return low, high
+    return check_real_array("theta", theta, (dim,))
 
 
 def _draw_contexts(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -83,16 +81,23 @@ class _LinearBanditCore:
         gap: float = 0.0,
     ) -> None:
         self.gap = check_real("gap", gap, 0.0, 1.0, high_open=True)
-        self.n_arms = check_int("n_arms", n_arms, low=2)
-        self.dim = check_int("dim", dim)
+        self.n_arms = check_int("n_arms", n_arms, low=2, high=MAX_SIZE)
+        self.dim = check_int("dim", dim, high=MAX_SIZE)
+        if self.n_arms * self.dim > MAX_SIZE:
+            raise ValueError(
+                f"n_arms * dim = {self.n_arms} * {self.dim} is out of range: the contexts of a "
+                f"round must have at most {MAX_SIZE} entries"
+            )
         self.theta = _check_theta(theta, self.dim)
         self.noise = make_noise(noise)
         if isinstance(self.noise, Bernoulli):
             raise ValueError(
                 "noise='bernoulli' is not supported: linear means are not probabilities"
             )
-        self.heteroscedastic = bool(heteroscedastic)
-        self.sigma_range = _check_sigma_range(sigma_range)
+        self.heteroscedastic = check_bool("heteroscedastic", heteroscedastic)
+        self.sigma_range = check_real_pair(
+            "sigma_range", sigma_range, 0.0, MAX_SIGMA, low_open=True
+        )
         self.horizon = check_optional_int("horizon", horizon)
 
     def _draw_scales(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -176,9 +181,16 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
     default ``0.3`` OFUL's regret is a fraction of uniform play's
     (``tests/envs/test_linear_bandit_gap.py``).
 
+    ``n_arms * dim`` is at most ``10**7`` and ``sigma_range`` lies in
+    ``(0, 1e6]``; ``heteroscedastic`` must be a bool. The problem
+    (``theta*``) is given, not drawn, so there is no ``problem_seed``.
+
     ## Version History
     * v0: initial version; ``gap`` (default 0.3) and ``reward_range`` in
-      ``info`` added later (the default problem changed with ``gap``).
+      ``info`` added later (the default problem changed with ``gap``). Also
+      later, without a bump because valid use is unchanged: ``step()`` after
+      the episode ended, non-dict ``options``, non-bool ``heteroscedastic``
+      and string ``sigma_range`` raise.
     """
 
     metadata = {"render_modes": []}
@@ -199,6 +211,7 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
         self.observation_space = spaces.Box(0.0, 1.0, (self.n_arms, self.dim), dtype=np.float32)
         self.contexts: np.ndarray | None = None
         self._t = 0
+        self._ended = False
 
     def _new_round(self) -> None:
         self.contexts = self._contexts(self.np_random, (self.n_arms, self.dim))
@@ -216,7 +229,9 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start a new episode and show the first round's contexts."""
         super().reset(seed=seed)
+        check_options(options)
         self._t = 0
+        self._ended = False
         self._new_round()
         info = {**self._round_info(), **self._scale_info("round_", self.scale)}
         info["noise"] = self.noise.describe()
@@ -224,8 +239,7 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Pull ``action`` on the current contexts."""
-        if self.contexts is None:
-            raise RuntimeError("call reset() before step()")
+        check_episode_running(self.contexts is not None, self._ended)
         a = check_action(action, self.n_arms)
         mean = float(self.expected_rewards[a])
         reward = mean + self.scale * float(self.noise.sample(self.np_random))
@@ -235,58 +249,54 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
         self._t += 1
         terminated = self.horizon is None
         truncated = self.horizon is not None and self._t >= self.horizon
+        self._ended = terminated or truncated
         if not (terminated or truncated):
             self._new_round()
             info.update(self._scale_info("next_round_", self.scale))
         return self.contexts.astype(np.float32), float(reward), terminated, truncated, info
 
 
-class LinearContextualBanditVectorEnv(_LinearBanditCore, VectorEnv):
+class LinearContextualBanditVectorEnv(SingleEnvBackedVectorEnv):
     """``R`` independent copies of :class:`LinearContextualBanditEnv` in numpy.
 
-    Each step draws all ``R x n_arms`` contexts at once and auto-resets in
-    the same step, so the returned observation is always the next round's
-    contexts and ``infos["next_round_noise_scale"]`` its ``sigma``.
+    Takes ``num_envs`` and the single env's arguments, which a
+    :class:`LinearContextualBanditEnv` (``self.single_env``) validates; its
+    ``theta*`` and noise draws are used for every copy. Each step draws all
+    ``R x n_arms`` contexts at once and auto-resets in the same step, so the
+    returned observation is always the next round's contexts and
+    ``infos["next_round_noise_scale"]`` its ``sigma``.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    single_env_class = LinearContextualBanditEnv
 
-    def __init__(
-        self,
-        num_envs: int = 1,
-        n_arms: int = 20,
-        dim: int = 10,
-        theta: Any = None,
-        noise: str | NoiseModel = "gaussian",
-        heteroscedastic: bool = False,
-        sigma_range: tuple[float, float] = (0.1, 1.0),
-        horizon: int | None = None,
-        gap: float = 0.3,
-        **kwargs: Any,
-    ) -> None:
-        self.num_envs = check_int("num_envs", num_envs)
-        self._init_core(n_arms, dim, theta, noise, heteroscedastic, sigma_range, horizon, gap)
-        self.single_action_space = spaces.Discrete(self.n_arms)
-        self.single_observation_space = spaces.Box(
-            0.0, 1.0, (self.n_arms, self.dim), dtype=np.float32
+    def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
+        super().__init__(num_envs, **kwargs)
+        single = self.single_env
+        self.n_arms, self.dim, self.theta, self.noise = (
+            single.n_arms,
+            single.dim,
+            single.theta,
+            single.noise,
         )
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self._check_size("n_arms * dim", self.n_arms * self.dim)
         self._rows = np.arange(self.num_envs)
-        self._t = np.zeros(self.num_envs, dtype=np.int64)
         self.contexts: np.ndarray | None = None
 
     def _new_round(self) -> None:
-        self.contexts = self._contexts(self.np_random, (self.num_envs, self.n_arms, self.dim))
+        self.contexts = self.single_env._contexts(
+            self.np_random, (self.num_envs, self.n_arms, self.dim)
+        )
         self.expected_rewards = self.contexts @ self.theta
-        self.scales = self._draw_scales(self.np_random, (self.num_envs,))
+        self.scales = self.single_env._draw_scales(self.np_random, (self.num_envs,))
+
+    def _scale_info(self, prefix: str, scales: Any) -> dict[str, Any]:
+        return self.single_env._scale_info(prefix, scales)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every copy and show the first contexts."""
-        super().reset(seed=seed)
-        self._t[:] = 0
+        self._start_reset(seed, options)
         self._new_round()
         info = {
             "expected_rewards": self.expected_rewards,
@@ -299,8 +309,7 @@ class LinearContextualBanditVectorEnv(_LinearBanditCore, VectorEnv):
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Pull one arm in every copy, then show the next round."""
-        if self.contexts is None:
-            raise RuntimeError("call reset() before step()")
+        self._check_running()
         actions = check_actions(actions, self.num_envs, self.n_arms)
         expected = self.expected_rewards[self._rows, actions]
         rewards = expected + self.scales * self.noise.sample(self.np_random, self.num_envs)

@@ -7,9 +7,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
+from rlsuite.envs._single_backed import SingleEnvBackedVectorEnv
 from rlsuite.envs._vector import end_rounds
 from rlsuite.envs.noise import NoiseModel, make_noise
 from rlsuite.envs.validation import (
@@ -173,50 +172,41 @@ class MultiArmedBanditEnv(gym.Env[np.ndarray, np.int64]):
         return self._obs(), reward, terminated, truncated, info
 
 
-class MultiArmedBanditVectorEnv(VectorEnv):
+class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
     """``R`` copies of :class:`MultiArmedBanditEnv` stepped in numpy.
 
-    The constructor takes ``num_envs`` and the single env's arguments, which
-    a :class:`MultiArmedBanditEnv` (``self.problem``) validates and uses to
-    draw the problem, so the two share one code path for parameters. Every
-    copy poses that one problem (the means of ``problem_seed``, or the given
-    ``means``) and draws its own rewards from the vector env's
-    ``np_random``. With ``problem_seed=None`` (v0) each copy instead draws
-    its own means from ``np_random`` on the first reset and on every seeded
-    reset. Episodes auto-reset in the same step (``AutoresetMode.SAME_STEP``).
+    Takes ``num_envs`` and the single env's arguments, which a
+    :class:`MultiArmedBanditEnv` (``self.single_env``) validates and uses to
+    draw the problem: every copy poses that one problem (the means of
+    ``problem_seed``, or the given ``means``) and draws its own rewards from
+    the vector env's ``np_random``. With ``problem_seed=None`` (v0) each copy
+    instead draws its own means on the first reset and on every seeded reset.
+    Episodes auto-reset in the same step (``AutoresetMode.SAME_STEP``).
     ``infos`` holds ``expected_reward``, ``regret``, ``optimal_action`` as
     ``(R,)`` arrays and ``expected_rewards`` as ``(R, K)``.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    single_env_class = MultiArmedBanditEnv
 
     def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
-        self.num_envs = check_int("num_envs", num_envs, high=MAX_SIZE)
-        self.problem = MultiArmedBanditEnv(**kwargs)  # validates every argument
-        self.n_arms, self.noise = self.problem.n_arms, self.problem.noise
-        self.horizon, self.problem_seed = self.problem.horizon, self.problem.problem_seed
-        self.single_action_space = self.problem.action_space
-        self.single_observation_space = self.problem.observation_space
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        super().__init__(num_envs, **kwargs)
+        single = self.single_env
+        self.n_arms, self.noise = single.n_arms, single.noise
+        self.problem_seed = single.problem_seed
+        self._check_size("n_arms", self.n_arms)
         self.means: np.ndarray | None = None
-        if self.problem.means is not None:
-            self.means = np.broadcast_to(self.problem.means, (self.num_envs, self.n_arms)).copy()
+        if single.means is not None:
+            self.means = np.broadcast_to(single.means, (self.num_envs, self.n_arms)).copy()
         self._row_offsets = np.arange(self.num_envs) * self.n_arms
-        self._t = np.zeros(self.num_envs, dtype=np.int64)
         self._obs = np.zeros((self.num_envs, 1), dtype=np.float32)
-        self._started = False
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every copy; ``seed`` seeds the rewards (and, for v0, redraws the means)."""
-        super().reset(seed=seed)
-        check_options(options)
-        if self.problem.draws_at_reset and (seed is not None or not self._started):
+        first = self._start_reset(seed, options)
+        if self.single_env.draws_at_reset and (seed is not None or first):
             self.means = _draw_means(self.np_random, (self.num_envs, self.n_arms))
-        self._started = True
-        self._t[:] = 0
         assert self.means is not None
         # Means only change here, so the per-step infos reuse these.
         self._best = self.means.max(axis=1)
@@ -228,7 +218,7 @@ class MultiArmedBanditVectorEnv(VectorEnv):
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Pull one arm in every copy."""
-        check_episode_running(self._started, False)
+        self._check_running()
         assert self.means is not None
         actions = check_actions(actions, self.num_envs, self.n_arms)
         expected = self.means.reshape(-1)[self._row_offsets + actions]

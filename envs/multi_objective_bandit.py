@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 from typing import Any
@@ -9,9 +10,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
+from rlsuite.envs._single_backed import SingleEnvBackedVectorEnv
 from rlsuite.envs._vector import end_rounds, one_hot_contexts
 from rlsuite.envs.noise import Bernoulli, NoiseModel, make_noise
 from rlsuite.envs.validation import (
@@ -25,6 +25,12 @@ from rlsuite.envs.validation import (
     check_problem_seed,
     check_real,
 )
+
+#: Smallest ``kl_coef``: ``1 / kl_coef`` must be a finite float64.
+MIN_KL_COEF = 1e-300
+#: Largest noise std (or scale, for heavy tails): draws reach about 1e16 times
+#: the scale, which must stay below float32's 3.4e38.
+MAX_FLOAT32_NOISE_SCALE = 1e20
 
 __all__ = [
     "LinearScalarization",
@@ -156,7 +162,8 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
     ``gym.make("rlsuite/MultiObjectiveBandit-v0", n_contexts=16, n_actions=32,
     n_objectives=2, kl_coef=0.1, reference_scale=1.0, noise="bernoulli",
     problem_seed=0, horizon=None)``; ``n_contexts * n_actions * n_objectives``
-    is at most ``10**7``. ``step()`` before ``reset()`` or after the episode
+    is at most ``10**7``, ``kl_coef >= 1e-300`` and the noise scale at most
+    ``1e20`` (rewards are float32). ``step()`` before ``reset()`` or after the episode
     ended raises.
 
     ## Version History
@@ -191,11 +198,18 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
                 f"n_contexts * n_actions * n_objectives = {self.n_contexts} * {self.n_actions}"
                 f" * {self.n_objectives} is out of range: must be at most {MAX_SIZE}"
             )
-        self.kl_coef = check_real("kl_coef", kl_coef, 0.0, low_open=True)
+        # 1 / kl_coef scales the logits of optimal_policy: it must be finite.
+        self.kl_coef = check_real("kl_coef", kl_coef, MIN_KL_COEF)
         # exp(w . mu / kl_coef) of optimal_policy is computed in log space, so
         # only a scale so large that the logits overflow float64 is refused.
         self.reference_scale = check_real("reference_scale", reference_scale, 0.0, 1e100)
         self.noise = make_noise(noise)
+        scale = self.noise.std if math.isfinite(self.noise.std) else getattr(self.noise, "scale", 1)
+        if not scale <= MAX_FLOAT32_NOISE_SCALE:
+            raise ValueError(
+                f"noise={self.noise!r} is out of range: rewards are float32, so the noise "
+                f"scale must be at most {MAX_FLOAT32_NOISE_SCALE:g}"
+            )
         if instance_seed is not None:
             warnings.warn(
                 "instance_seed is deprecated, use problem_seed (the name every rlsuite env uses)",
@@ -334,7 +348,7 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
         return self._obs(), reward, terminated, truncated, info
 
 
-class MultiObjectiveBanditVectorEnv(VectorEnv):
+class MultiObjectiveBanditVectorEnv(SingleEnvBackedVectorEnv):
     """``R`` independent copies of :class:`MultiObjectiveBanditEnv` stepped in numpy.
 
     All copies share one instance (means and reference policy, fixed by
@@ -348,20 +362,16 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
     and ``expected_reward`` ``(R, n_objectives)`` of the rounds just played.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    single_env_class = MultiObjectiveBanditEnv
 
     def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
-        self.num_envs = check_int("num_envs", num_envs, high=MAX_SIZE)
-        self.instance = MultiObjectiveBanditEnv(**kwargs)  # validates and draws the instance
+        super().__init__(num_envs, **kwargs)
+        self.instance = self.single_env  # the name before the shared base
         self.n_contexts, self.n_actions = self.instance.n_contexts, self.instance.n_actions
         self.n_objectives, self.kl_coef = self.instance.n_objectives, self.instance.kl_coef
-        self.noise, self.horizon = self.instance.noise, self.instance.horizon
-        self.single_action_space = self.instance.action_space
-        self.single_observation_space = self.instance.observation_space
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self._check_size("n_actions * n_objectives", self.n_actions * self.n_objectives)
+        self.noise = self.instance.noise
         self.reward_space = self.instance.reward_space
-        self._t = np.zeros(self.num_envs, dtype=np.int64)
         self.contexts: np.ndarray | None = None
 
     def _obs(self) -> np.ndarray:
@@ -372,9 +382,7 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every copy in a uniformly drawn context."""
-        super().reset(seed=seed)
-        check_options(options)
-        self._t[:] = 0
+        self._start_reset(seed, options)
         self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
         return self._obs(), self._round_info()
 
@@ -390,8 +398,8 @@ class MultiObjectiveBanditVectorEnv(VectorEnv):
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Answer every copy's context; then show the next round's contexts."""
-        if self.contexts is None:
-            raise RuntimeError("call reset() before step()")
+        self._check_running()
+        assert self.contexts is not None
         actions = check_actions(actions, self.num_envs, self.n_actions)
         means = self.instance.expected_reward_table[self.contexts, actions]
         rewards = self.noise.sample_rewards(self.np_random, means).astype(np.float32)

@@ -21,11 +21,15 @@ from typing import Any
 
 import numpy as np
 
+from rlsuite.envs.validation import ParameterTypeError, check_real
+
 __all__ = [
     "NOISE_NAMES",
     "Bernoulli",
     "Gaussian",
     "LogNormal",
+    "MAX_LOGNORMAL_SIGMA",
+    "MAX_NOISE_SCALE",
     "NoiseModel",
     "Pareto",
     "StudentT",
@@ -33,12 +37,27 @@ __all__ = [
 ]
 
 
-def _check_positive(name: str, value: float) -> float:
-    if not (isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value)):
-        raise ValueError(f"{name}={value!r} must be a finite number in (0, inf)")
-    if value <= 0:
-        raise ValueError(f"{name}={value!r} is out of range: must be in (0, inf)")
-    return float(value)
+#: Largest ``std`` / ``scale`` of a family: the heaviest draws (a Pareto or
+#: Student-t tail reaches about ``1e16`` times the scale in float64 sampling)
+#: and the variance ``scale**2`` must stay finite, so larger scales would
+#: overflow to ``inf`` in rewards or ``info`` instead of raising here.
+MAX_NOISE_SCALE = 1e100
+#: Largest log-normal ``sigma``: the variance ``exp(2 sigma^2)`` times
+#: ``MAX_NOISE_SCALE**2`` overflows float64 beyond about 12.
+MAX_LOGNORMAL_SIGMA = 10.0
+
+
+def _check_positive(name: str, value: Any, high: float = MAX_NOISE_SCALE) -> float:
+    """A finite real in ``(0, high]``; wrong types raise ``ParameterTypeError``."""
+    if (
+        isinstance(value, str)
+        or isinstance(value, bool)
+        or not isinstance(value, (int, float, np.floating, np.integer))
+    ):
+        raise ParameterTypeError(
+            f"{name}={value!r} must be a real number in (0, {high:g}], got {type(value).__name__}"
+        )
+    return check_real(name, value, 0.0, high, low_open=True)
 
 
 class NoiseModel(ABC):
@@ -132,9 +151,7 @@ class Bernoulli(NoiseModel):
     name = "bernoulli"
 
     def __post_init__(self) -> None:
-        if not 0.0 <= float(self.p) <= 1.0:
-            raise ValueError(f"p={self.p!r} is out of range: must be in [0, 1]")
-        self.p = float(self.p)
+        self.p = check_real("p", self.p, 0.0, 1.0)
 
     mean = property(lambda self: 0.0)
     variance = property(lambda self: self.p * (1.0 - self.p))
@@ -175,7 +192,7 @@ class StudentT(NoiseModel):
     name = "student_t"
 
     def __post_init__(self) -> None:
-        self.df = _check_positive("df", self.df)
+        self.df = _check_positive("df", self.df, high=math.inf)
         if self.df <= 1.0:
             raise ValueError(f"df={self.df!r} is out of range: must be in (1, inf) for a mean")
         self.scale = _check_positive("scale", self.scale)
@@ -209,7 +226,7 @@ class Pareto(NoiseModel):
     name = "pareto"
 
     def __post_init__(self) -> None:
-        self.alpha = _check_positive("alpha", self.alpha)
+        self.alpha = _check_positive("alpha", self.alpha, high=math.inf)
         if self.alpha <= 1.0:
             raise ValueError(
                 f"alpha={self.alpha!r} is out of range: Pareto has no mean for alpha <= 1, "
@@ -251,7 +268,7 @@ class LogNormal(NoiseModel):
     name = "lognormal"
 
     def __post_init__(self) -> None:
-        self.sigma = _check_positive("sigma", self.sigma)
+        self.sigma = _check_positive("sigma", self.sigma, high=MAX_LOGNORMAL_SIGMA)
         self.scale = _check_positive("scale", self.scale)
 
     mean = property(lambda self: 0.0)
@@ -378,7 +395,8 @@ class Spike(BoundedNoise):
         """One uniform per draw: below ``p/2`` a negative spike, above ``1 - p/2`` a positive."""
         u = rng.random(size)
         height = self._std / math.sqrt(self.p)
-        return height * ((u > 1.0 - 0.5 * self.p).astype(np.float64) - (u < 0.5 * self.p))
+        up, down = np.asarray(u > 1.0 - 0.5 * self.p), np.asarray(u < 0.5 * self.p)
+        return height * (up.astype(np.float64) - down)
 
     def describe(self) -> dict[str, Any]:
         """Adds the spike probability ``p``."""

@@ -8,9 +8,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
+from rlsuite.envs._single_backed import SingleEnvBackedVectorEnv
 from rlsuite.envs._vector import end_rounds, one_hot_contexts
 from rlsuite.envs.validation import (
     MAX_SIZE,
@@ -294,11 +293,11 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
         return self._obs(), reward, terminated, truncated, info
 
 
-class PreferenceBanditVectorEnv(VectorEnv):
+class PreferenceBanditVectorEnv(SingleEnvBackedVectorEnv):
     """``R`` copies of :class:`PreferenceBanditEnv` stepped in numpy.
 
     The constructor takes ``num_envs`` and the single env's arguments, which
-    a :class:`PreferenceBanditEnv` (``self.template``) validates and uses to
+    a :class:`PreferenceBanditEnv` (``self.single_env``) validates and uses to
     draw the problem (reward table and, for ``reference_policy="random"``,
     reference policy): every copy poses that one problem and draws its own
     contexts. With ``problem_seed=None`` (v0) each copy instead draws its own
@@ -312,19 +311,16 @@ class PreferenceBanditVectorEnv(VectorEnv):
     ``set_policy`` / ``kl_to_reference`` are not mirrored.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    single_env_class = PreferenceBanditEnv
 
     def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
-        self.num_envs = check_int("num_envs", num_envs, high=MAX_SIZE)
-        self.template = PreferenceBanditEnv(**kwargs)  # validates the arguments
+        super().__init__(num_envs, **kwargs)
+        self.template = self.single_env  # the name before the shared base
         self.n_contexts, self.n_responses = self.template.n_contexts, self.template.n_responses
-        self.horizon = self.template.horizon
-        self.single_action_space = self.template.action_space
-        self.single_observation_space = self.template.observation_space
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self._check_size("n_responses", self.n_responses)
+        if self.template.draws_at_reset:  # v0 draws a table per copy
+            self._check_size("n_contexts * n_responses", self.n_contexts * self.n_responses)
         self._rows = np.arange(self.num_envs)
-        self._t = np.zeros(self.num_envs, dtype=np.int64)
         self.rewards: np.ndarray | None = None
         self.reference_probs: np.ndarray | None = None
         if not self.template.draws_at_reset:
@@ -334,7 +330,6 @@ class PreferenceBanditVectorEnv(VectorEnv):
             if self.template.reference_probs is not None:
                 self.reference_probs = np.broadcast_to(self.template.reference_probs, shape)
         self.contexts: np.ndarray | None = None
-        self._started = False
 
     def _obs(self) -> np.ndarray:
         assert self.contexts is not None
@@ -356,9 +351,8 @@ class PreferenceBanditVectorEnv(VectorEnv):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Draw every copy's context; ``seed`` seeds them (and, for v0, redraws the problems)."""
-        super().reset(seed=seed)
-        check_options(options)
-        if self.template.draws_at_reset and (seed is not None or not self._started):
+        first = self._start_reset(seed, options)
+        if self.template.draws_at_reset and (seed is not None or first):
             shape = (self.num_envs, self.n_contexts, self.n_responses)
             self.rewards, reference = _draw_problem(
                 self.np_random,
@@ -371,8 +365,6 @@ class PreferenceBanditVectorEnv(VectorEnv):
             if reference is None and fixed is not None:
                 reference = np.broadcast_to(fixed, shape)
             self.reference_probs = reference
-        self._started = True
-        self._t[:] = 0
         self.contexts = self.np_random.integers(self.n_contexts, size=self.num_envs)
         return self._obs(), self._round_info()
 
@@ -380,7 +372,7 @@ class PreferenceBanditVectorEnv(VectorEnv):
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Answer every copy's context; rewards are ``r*(x, a)``."""
-        check_episode_running(self._started, False)
+        self._check_running()
         actions = check_actions(actions, self.num_envs, self.n_responses)
         info = self._round_info()
         expected = info["expected_rewards"][self._rows, actions]

@@ -200,7 +200,7 @@ def check_action(action: Any, n_actions: int) -> int:
     """Return a discrete ``action`` as ``int``; raise if it is not in ``{0..n-1}``."""
     arr = np.asarray(action)
     if arr.ndim != 0 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"action={action!r} must be an integer in [0, {n_actions - 1}]")
+        raise ParameterTypeError(f"action={action!r} must be an integer in [0, {n_actions - 1}]")
     a = int(arr)
     if not 0 <= a < n_actions:
         raise ValueError(f"action={action!r} is out of range: must be in [0, {n_actions - 1}]")
@@ -249,6 +249,7 @@ __all__ += [
 
 #: Largest seed handed to numpy / torch generators derived from a Generator seed.
 _SEED_BOUND = 2**63
+_MAX_SEED = 2**63 - 1
 
 
 def check_choice(name: str, value: Any, choices: Any) -> Any:
@@ -300,8 +301,9 @@ def check_seed(seed: Any, name: str = "seed") -> int | np.random.Generator | Non
             f"{name}={seed!r} must be None, an integer >= 0 or a numpy.random.Generator, "
             f"not {type(seed).__name__}"
         )
-    if seed < 0:
-        raise ValueError(f"{name}={seed!r} is out of range: must be an integer >= 0")
+    if not 0 <= int(seed) <= _MAX_SEED:
+        # torch.Generator.manual_seed takes at most 2**63 - 1; numpy takes any int >= 0.
+        raise ValueError(f"{name}={seed!r} is out of range: must be in [0, 2**63 - 1]")
     return int(seed)
 
 

@@ -4,7 +4,8 @@ A **policy** is either
 
 * a callable ``policy(obs, rng) -> action`` taking one (unbatched)
   observation and a ``numpy.random.Generator`` it must use for any
-  randomness (so datasets are reproducible from ``seed``), or
+  randomness (so datasets are reproducible from ``seed``),
+* a callable ``policy(obs) -> action`` (deterministic, or seeded by itself), or
 * an SB3 model (anything with ``predict(obs, deterministic=...)``), which is
   queried with ``deterministic=True`` because SB3's sampling uses torch's
   global generator, not ours. Wrap it with :func:`sb3_policy` to sample.
@@ -12,6 +13,7 @@ A **policy** is either
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -51,14 +53,46 @@ def sb3_policy(model: Any, deterministic: bool = True) -> Policy:
 
 
 def as_policy(policy: Any) -> Policy:
-    """Accept a ``policy(obs, rng)`` callable or an SB3 model; return the callable form."""
-    if hasattr(policy, "predict") and not getattr(policy, "rlsuite_policy", False):
+    """Accept ``policy(obs, rng)``, ``policy(obs)`` or an SB3 model; return ``policy(obs, rng)``.
+
+    The form is read from the callable's signature; anything else raises ``TypeError``.
+    """
+    if hasattr(policy, "predict"):
         return sb3_policy(policy)
-    if callable(policy):
+    if not callable(policy):
+        raise TypeError(
+            f"policy={policy!r} must be a callable policy(obs, rng) or policy(obs), or an "
+            "SB3 model (with predict)"
+        )
+    n_args = _positional_arguments(policy)
+    if n_args == 2:
         return policy
-    raise ValueError(
-        f"policy={policy!r} must be a callable policy(obs, rng) -> action or an SB3 model"
+    if n_args == 1:
+
+        def with_rng(obs: Any, rng: np.random.Generator) -> Any:
+            return policy(obs)
+
+        with_rng.__name__ = getattr(policy, "__name__", type(policy).__name__)
+        return with_rng
+    raise TypeError(
+        f"policy={policy!r} takes {n_args} positional arguments; it must be "
+        "policy(obs, rng) or policy(obs)"
     )
+
+
+def _positional_arguments(policy: Callable[..., Any]) -> int:
+    """2 if ``policy`` can take ``(obs, rng)``, else 1 if it can take ``(obs)``, else its count."""
+    try:
+        parameters = inspect.signature(policy).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature: assume the full form
+        return 2
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = sum(p.default is p.empty for p in positional)
+    varargs = any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    for n_args in (2, 1):
+        if required <= n_args and (varargs or len(positional) >= n_args):
+            return n_args
+    return required
 
 
 def random_policy(action_space: gym.Space) -> Policy:

@@ -162,6 +162,7 @@ class GradientBandit(BanditAgent):
             weights = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
             gradient = weights / -weights.sum(axis=1, keepdims=True)
             gradient[self._rows, action_row] += 1.0
-            self.logits += self.eta * signal[:, None] * gradient
+            self.logits += self._eta_column * signal[:, None] * gradient
             self.t += 1
             self.reward_mean += (reward_row - self.reward_mean) / self.t
+        self._weights = None

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.bandits.catoni import catoni_alpha, catoni_irls_weights, irls_linear
+from rlsuite.agents.bandits.catoni import catoni_alpha, catoni_irls_weights, irls_linear_batched
 from rlsuite.agents.bandits.linear_base import LinearBanditAgent, ofu_radius, sherman_morrison
 from rlsuite.envs.validation import check_int, check_real
 
@@ -59,6 +59,10 @@ class VACatoni(LinearBanditAgent):
       one among them, which keeps the layer invariant and wastes less regret.
     * Layers are refit when ``det V_l`` doubles (rarely-switching schedule).
 
+    All runs are peeled at once (a loop over the ``L`` layers, vectorised
+    over runs), and the (run, layer) pairs due for a refit are refit as one
+    padded batch.
+
     Parameters
     ----------
     n_arms : int
@@ -107,49 +111,58 @@ class VACatoni(LinearBanditAgent):
         self.scale = np.full(shape, prior)
         self.n_obs = np.zeros(shape, dtype=np.int64)
         self._fit_logdet = self.logdet.copy()
-        self._last_peel: tuple[np.ndarray, int, list] | None = None
+        self._last_peel: tuple[np.ndarray, int, tuple[np.ndarray, ...]] | None = None
         # Per (run, layer) growable history: features, rewards, weights.
-        self._data: list[list[list[np.ndarray]]] = [
-            [[] for _ in range(self.n_layers)] for _ in range(self.n_runs)
-        ]
+        self._x = np.zeros(shape + (16, self.dim))
+        self._y = np.zeros(shape + (16,))
+        self._w = np.ones(shape + (16,))
+        self._levels = 2.0 ** -np.arange(1, self.n_layers + 1)
 
-    def radius(self, run: int, layer: int) -> float:
-        """``beta_l`` of one run's layer."""
+    def radius(self) -> np.ndarray:
+        """``beta_l`` of every run and layer, ``(n_runs, n_layers)``."""
         noise_term, prior_term = ofu_radius(
-            self.logdet[run, layer],
-            self.dim,
-            self.lam,
-            self.delta / self.n_layers,
-            self.theta_norm,
+            self.logdet, self.dim, self.lam, self.delta / self.n_layers, self.theta_norm
         )
-        return float(self.beta_scale * (self.scale[run, layer] * noise_term + prior_term))
+        return self.beta_scale * (self.scale * noise_term + prior_term)
 
-    def _peel(self, run: int, contexts: np.ndarray) -> tuple[int, int, float]:
-        """``(arm, layer, width)`` chosen for one run; ``layer = -1`` if not recorded."""
-        active = np.ones(self.n_arms, dtype=bool)
-        ucb = np.zeros(self.n_arms)
-        for layer in range(self.n_layers):
-            level = 2.0 ** -(layer + 1)
-            quad = np.einsum("kd,de,ke->k", contexts, self.v_inv[run, layer], contexts)
-            widths = np.sqrt(np.maximum(quad, 0.0))
-            means = contexts @ self.theta[run, layer]
-            beta = self.radius(run, layer)
-            ucb = means + beta * widths
-            uncertain = active & (widths > level)
-            if uncertain.any():
-                arm = int(np.where(uncertain, ucb, -np.inf).argmax())
-                return arm, layer, float(widths[arm])
-            best_lower = (means - beta * widths)[active].max()
-            active &= ucb >= best_lower
-        return int(np.where(active, ucb, -np.inf).argmax()), -1, 0.0
+    def _peel(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(arm, layer, width)`` per run; ``layer = -1`` where the round is not recorded."""
+        # Two matmuls instead of a three-operand einsum: the cost of a round.
+        projected = obs[:, None] @ self.v_inv
+        widths = np.sqrt(np.maximum((projected * obs[:, None]).sum(axis=-1), 0.0))
+        means = obs[:, None] @ self.theta[..., None]
+        means = means[..., 0]
+        spread = self.radius()[..., None] * widths
+        ucb, lcb = means + spread, means - spread
+        rows = np.arange(self.n_runs)
+        active = np.ones((self.n_runs, self.n_arms), dtype=bool)
+        arm = np.zeros(self.n_runs, dtype=np.int64)
+        layer = np.full(self.n_runs, -1)
+        done = np.zeros(self.n_runs, dtype=bool)
+        for level_index, level in enumerate(self._levels):
+            uncertain = active & (widths[:, level_index] > level)
+            pull = uncertain.any(axis=1) & ~done
+            choice = np.where(uncertain, ucb[:, level_index], -np.inf).argmax(axis=1)
+            arm = np.where(pull, choice, arm)
+            layer = np.where(pull, level_index, layer)
+            done |= pull
+            best_lower = np.where(active, lcb[:, level_index], -np.inf).max(axis=1)
+            keep = ucb[:, level_index] >= best_lower[:, None]
+            active = np.where(done[:, None], active, active & keep)
+            if done.all():
+                break
+        last = np.where(active, ucb[:, -1], -np.inf).argmax(axis=1)
+        arm = np.where(done, arm, last)
+        width = np.where(done, widths[rows, np.maximum(layer, 0), arm], 0.0)
+        return arm, layer, width
 
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
-        """Peel each run's round down the layers (a loop over runs)."""
+        """Peel every run's round down the layers."""
         obs = self._check_obs(obs)
-        peeled = [self._peel(run, obs[run]) for run in range(self.n_runs)]
+        peeled = self._peel(obs)
         # update_batch on the same round reuses the peeling instead of redoing it.
         self._last_peel = (obs.copy(), self.t, peeled)
-        return np.array([arm for arm, _, _ in peeled])
+        return peeled[0].copy()
 
     def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
         """Best arm under the deepest layer that has data."""
@@ -170,49 +183,70 @@ class VACatoni(LinearBanditAgent):
         obs = self._check_obs(obs)
         cached = self._last_peel
         if cached is not None and cached[1] == self.t and np.array_equal(cached[0], obs):
-            peeled = cached[2]
+            arm, layer, width = cached[2]
         else:
-            peeled = [self._peel(run, obs[run]) for run in range(self.n_runs)]
+            arm, layer, width = self._peel(obs)
         self._last_peel = None
-        for run in range(self.n_runs):
-            arm, layer, width = peeled[run]
-            if layer < 0 or arm != int(actions[run]):
-                continue
-            weight = 2.0 ** -(layer + 1) / width
-            x = obs[run, arm]
-            self._data[run][layer].append(np.array([*x, float(rewards[run]), weight]))
-            self.n_obs[run, layer] += 1
-            self.v_inv[run, layer], self.logdet[run, layer] = sherman_morrison(
-                self.v_inv[run, layer], self.logdet[run, layer], weight * x
-            )
-            grew = self.logdet[run, layer] - self._fit_logdet[run, layer]
-            if grew >= math.log(self.refit_ratio) or self.n_obs[run, layer] <= 2 * self.dim:
-                self._fit(run, layer)
         self.t += 1
+        runs = np.flatnonzero((layer >= 0) & (arm == np.asarray(actions)))
+        if runs.size == 0:
+            return
+        layers = layer[runs]
+        weight = self._levels[layers] / width[runs]
+        x = obs[runs, arm[runs]]
+        if self.n_obs[runs, layers].max() >= self._y.shape[2]:
+            self._grow()
+        slot = self.n_obs[runs, layers]
+        self._x[runs, layers, slot] = x
+        self._y[runs, layers, slot] = np.asarray(rewards, dtype=np.float64)[runs]
+        self._w[runs, layers, slot] = weight
+        self.n_obs[runs, layers] += 1
+        v_inv, logdet = sherman_morrison(
+            self.v_inv[runs, layers], self.logdet[runs, layers], weight[:, None] * x
+        )
+        self.v_inv[runs, layers], self.logdet[runs, layers] = v_inv, logdet
+        grew = logdet - self._fit_logdet[runs, layers]
+        due = (grew >= math.log(self.refit_ratio)) | (self.n_obs[runs, layers] <= 2 * self.dim)
+        if due.any():
+            self._fit(runs[due], layers[due])
 
-    def _fit(self, run: int, layer: int) -> None:
-        data = np.array(self._data[run][layer])
-        x, y, w = data[:, : self.dim], data[:, self.dim], data[:, self.dim + 1]
-        n = len(y)
-        alpha = float(catoni_alpha(n, 1.0, self.delta / self.n_layers))
-        theta = self.theta[run, layer]
-        scale = self.scale[run, layer]
+    def _grow(self) -> None:
+        size = 2 * self._y.shape[2]
+        for name, fill in (("_x", 0.0), ("_y", 0.0), ("_w", 1.0)):
+            old = getattr(self, name)
+            new = np.full(old.shape[:2] + (size,) + old.shape[3:], fill)
+            new[:, :, : old.shape[2]] = old
+            setattr(self, name, new)
+
+    def _fit(self, runs: np.ndarray, layers: np.ndarray) -> None:
+        """Refit the given (run, layer) pairs together."""
+        counts = self.n_obs[runs, layers]
+        n = int(counts.max())
+        mask = np.arange(n)[None, :] < counts[:, None]
+        x, y = self._x[runs, layers, :n], self._y[runs, layers, :n]
+        w = np.where(mask, self._w[runs, layers, :n], 1.0)
+        alpha = catoni_alpha(counts, 1.0, self.delta / self.n_layers)
+        theta, scale = self.theta[runs, layers], self.scale[runs, layers]
+        robust_scale = (counts >= 2 * self.dim) & (self.fourth_moment is None)
         # Two passes: the MAD scale of the current fit, then the fit at that scale.
         for _ in range(2):
-            if n >= 2 * self.dim and self.fourth_moment is None:
-                weighted = w * (y - x @ theta)
-                mad = np.median(np.abs(weighted - np.median(weighted)))
-                scale = max(mad / _MAD_TO_STD, 1e-3 * self.scale_prior)
+            if robust_scale.any():
+                weighted = np.where(mask, w * (y - np.einsum("pnd,pd->pn", x, theta)), np.nan)
+                centre = np.nanmedian(weighted, axis=1, keepdims=True)
+                mad = np.nanmedian(np.abs(weighted - centre), axis=1)
+                mad_scale = np.maximum(mad / _MAD_TO_STD, 1e-3 * self.scale_prior)
+                scale = np.where(robust_scale, mad_scale, scale)
             # sigmas = 1 / w keeps IRLS's normal equations on V_l's weighting;
             # the scale enters through Catoni's alpha instead.
-            theta = irls_linear(
+            theta = irls_linear_batched(
                 x,
                 y,
                 alpha / scale,
                 sigmas=1.0 / w,
+                mask=mask,
                 lam=self.lam,
                 irls_weights=catoni_irls_weights,
                 theta0=theta,
             )
-        self.theta[run, layer], self.scale[run, layer] = theta, scale
-        self._fit_logdet[run, layer] = self.logdet[run, layer]
+        self.theta[runs, layers], self.scale[runs, layers] = theta, scale
+        self._fit_logdet[runs, layers] = self.logdet[runs, layers]

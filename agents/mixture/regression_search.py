@@ -22,14 +22,22 @@ from typing import Any
 
 import numpy as np
 
+from rlsuite.agents.base import OnlineAgent
+from rlsuite.agents.callbacks import Callback
 from rlsuite.agents.mixture.mde import MixtureOfDataExperts
 from rlsuite.agents.mixture.regressors import REGRESSORS, MixtureRegressor
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.envs.validation import (
+    check_choice,
+    check_int,
+    check_optional_int,
+    check_real,
+    check_seed,
+)
 
 __all__ = ["RegressionMixtureSearch"]
 
 
-class RegressionMixtureSearch:
+class RegressionMixtureSearch(OnlineAgent):
     """Fit a loss regressor on a few training runs, then propose the best mixture.
 
     Parameters
@@ -44,7 +52,7 @@ class RegressionMixtureSearch:
         Random candidate mixtures scored when optimising the regressor.
     concentration : float
         Dirichlet concentration of both observed and candidate mixtures.
-    seed : int or None
+    seed : None, int >= 0 or numpy.random.Generator
         Seed of the agent's generator.
     """
 
@@ -56,16 +64,15 @@ class RegressionMixtureSearch:
         n_candidates: int = 4096,
         concentration: float = 1.0,
         *,
-        seed: int | None = None,
+        seed: int | np.random.Generator | None = None,
     ) -> None:
         self.n_domains = check_int("n_domains", n_domains, low=2)
-        if regressor not in REGRESSORS:
-            raise ValueError(f"regressor={regressor!r} is not known; must be one of {REGRESSORS}")
-        self.regressor_kind = regressor
+        self.regressor_kind = check_choice("regressor", regressor, REGRESSORS)
         self.n_mixtures = check_int("n_mixtures", n_mixtures, low=2)
         self.n_candidates = check_int("n_candidates", n_candidates, low=1)
         self.concentration = check_real("concentration", concentration, 0.0, low_open=True)
-        self.rng = np.random.default_rng(seed)
+        self.seed = check_seed(seed)
+        self.rng = np.random.default_rng(self.seed)
         self.mde: MixtureOfDataExperts | None = None
         self.regressor: MixtureRegressor | None = None
         self.observed_mixtures = np.empty((0, self.n_domains))
@@ -86,12 +93,34 @@ class RegressionMixtureSearch:
         self.training_runs += len(mixtures)
         return losses
 
-    def learn(self, env: Any) -> RegressionMixtureSearch:
+    @property
+    def budget(self) -> int:
+        """Training runs (env steps) one :meth:`learn` spends: observed mixtures plus experts."""
+        return self.n_mixtures + (0 if self.regressor_kind == "linear" else self.n_domains)
+
+    def learn(
+        self,
+        env: Any,
+        total_timesteps: int | None = None,
+        callback: Callback | list[Callback] | None = None,
+        progress_bar: bool = False,
+    ) -> RegressionMixtureSearch:
         """Spend ``n_mixtures`` + ``k`` (experts, unless ``linear``) runs and pick a mixture.
 
         ``env`` must already be reset with the task's seed; it is only ever
-        reset without a seed here.
+        reset without a seed here. The number of runs is fixed by the
+        constructor (:attr:`budget`); ``total_timesteps``, if given, must equal
+        it. Callbacks are called once, after the mixture is chosen (the
+        search has no intermediate policy to stop at); ``progress_bar`` is
+        accepted for SB3 compatibility.
         """
+        total_timesteps = check_optional_int("total_timesteps", total_timesteps)
+        if total_timesteps is not None and total_timesteps != self.budget:
+            raise ValueError(
+                f"total_timesteps={total_timesteps} must equal this search's budget of "
+                f"{self.budget} training runs (n_mixtures + experts), or be None"
+            )
+        callbacks = self._callbacks(callback)
         if env.unwrapped.n_domains != self.n_domains:
             raise ValueError(
                 f"env has n_domains={env.unwrapped.n_domains}, agent has {self.n_domains}"
@@ -106,18 +135,11 @@ class RegressionMixtureSearch:
         self.regressor.fit(self.observed_mixtures, self.observed_losses)
         candidates = np.vstack([self.sample_mixtures(self.n_candidates), self.observed_mixtures])
         self.best_mixture = candidates[int(np.argmin(self.regressor.predict(candidates)))]
+        callbacks.update_locals({"best_mixture": self.best_mixture})
+        callbacks.on_step()
+        callbacks.on_training_end()
         return self
 
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: tuple[np.ndarray, ...] | None = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
-        """SB3 ``PolicyPredictor``: the chosen mixture for every row of a batched observation."""
-        obs = np.asarray(observation)
-        action = self.best_mixture.astype(np.float32)
-        if obs.ndim <= 1:
-            return action, state
-        return np.tile(action, (obs.shape[0], 1)), state
+    def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
+        """The chosen mixture for every row of the batch."""
+        return np.tile(self.best_mixture.astype(np.float32), (len(observations), 1))

@@ -30,7 +30,6 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import torch
 
 from rlsuite.agents.multiobjective.common import SteerablePolicy
 from rlsuite.envs.validation import check_real
@@ -75,14 +74,8 @@ class CLP(SteerablePolicy):
         self.dirichlet_alpha = alpha.copy()
         self.history: list[float] = []
 
-    def learn(self, total_timesteps: int, progress_bar: bool = False) -> CLP:
-        """Pretrain on ``pi_ref`` (first call only), then fine-tune on ``total_timesteps`` contexts.
-
-        ``progress_bar`` is accepted for SB3 compatibility and ignored.
-        """
-        n_updates = self._n_updates(total_timesteps)
-        torch.set_num_threads(1)
+    def _learn(self, n_updates: int) -> None:
+        """Pretrain on ``pi_ref`` (first call only), then fine-tune at Dirichlet weights."""
         self._pretrain(self.network)
         sample = lambda n: self._dirichlet_weights(n, self.dirichlet_alpha)  # noqa: E731
         self.history += self._finetune(self.network, n_updates, sample)
-        return self

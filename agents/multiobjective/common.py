@@ -15,6 +15,7 @@ in CLP.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,8 +24,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from rlsuite.agents.base import OnlineAgent
+from rlsuite.agents.callbacks import Callback, CallbackList
 from rlsuite.envs.multi_objective_bandit import check_weights
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.envs.validation import (
+    check_int,
+    check_real,
+    check_seed,
+    sample_categorical,
+    seed_to_int,
+)
 
 __all__ = ["SteerableMLP", "SteerablePolicy", "SteeredPolicy", "kl_regularised_objective"]
 
@@ -112,10 +121,11 @@ class SteeredPolicy:
         return self.policy._predict_at(observation, self.weights, deterministic), state
 
 
-class SteerablePolicy:
+class SteerablePolicy(OnlineAgent):
     """Base of the steerable learners: env bookkeeping, pretraining, the update loop.
 
-    Subclasses implement :meth:`_logits` and :meth:`learn`.
+    Subclasses implement :meth:`_logits` and :meth:`_learn` (the updates of
+    one :meth:`learn` call). Callbacks see ``objective`` after every update.
 
     Parameters
     ----------
@@ -131,7 +141,7 @@ class SteerablePolicy:
         Contexts (each with its own weight) per gradient step.
     pretrain_steps : int
         Adam steps distilling ``pi_ref`` into the network before fine-tuning.
-    seed : int
+    seed : int >= 0 or numpy.random.Generator
         Seeds the network initialisation, weight sampling and action sampling,
         and the env's first reset (its context stream, not its instance).
     """
@@ -148,8 +158,10 @@ class SteerablePolicy:
         learning_rate: float = 3e-3,
         batch_size: int = 64,
         pretrain_steps: int = 300,
-        seed: int = 0,
+        seed: int | np.random.Generator = 0,
     ) -> None:
+        if not isinstance(env, gym.Env):
+            raise TypeError(f"env={env!r} must be a gymnasium.Env")
         unwrapped = env.unwrapped
         reward_space = getattr(unwrapped, "reward_space", None)
         if reward_space is None or not isinstance(env.action_space, gym.spaces.Discrete):
@@ -169,8 +181,11 @@ class SteerablePolicy:
         self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
         self.batch_size = check_int("batch_size", batch_size)
         self.pretrain_steps = check_int("pretrain_steps", pretrain_steps, low=0)
-        self.seed = check_int("seed", seed, low=0)
+        if check_seed(seed) is None:
+            raise TypeError("seed=None is not supported: the env's first reset needs a seed")
+        self.seed = seed_to_int(check_seed(seed))
         self.rng = np.random.default_rng(self.seed)
+        self._callback_list: CallbackList | None = None
         self.weights = np.full(self.n_objectives, 1.0 / self.n_objectives)
         self._env_seeded = False
         self._pretrained = False
@@ -203,32 +218,69 @@ class SteerablePolicy:
             probs = torch.softmax(self._logits(obs, w_batch), dim=1).double().numpy()
         return probs / probs.sum(axis=1, keepdims=True)
 
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, Any]:
-        """SB3 ``PolicyPredictor`` at the weight set by :meth:`set_weights`."""
-        return self._predict_at(observation, self.weights, deterministic), state
+    def _obs_ndim(self) -> int:
+        return len(self.env.observation_space.shape)
+
+    def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
+        """Actions at the weight set by :meth:`set_weights`."""
+        return self._predict_at(observations, self.weights, deterministic)
 
     def _predict_at(self, observation: np.ndarray, weights: np.ndarray, deterministic: bool):
         obs = np.asarray(observation, dtype=np.float32)
         single = obs.ndim == len(self.env.observation_space.shape)
         probs = self.action_probs(obs, weights)
-        if deterministic:
-            actions = probs.argmax(axis=1)
-        else:
-            cumulative = probs.cumsum(axis=1)
-            draws = self.rng.random((probs.shape[0], 1))
-            actions = np.minimum((draws > cumulative).sum(axis=1), self.n_actions - 1)
+        actions = probs.argmax(axis=1) if deterministic else sample_categorical(probs, self.rng)
         return actions[0] if single else actions
 
     def _logits(self, obs: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         return self.network(obs, weights)
 
     # --------------------------------------------------------------- training
+    def learn(
+        self,
+        env: gym.Env | int,
+        total_timesteps: int | None = None,
+        callback: Callback | list[Callback] | None = None,
+        progress_bar: bool = False,
+    ) -> SteerablePolicy:
+        """Pretrain on ``pi_ref`` (first call only), then fine-tune on ``total_timesteps`` contexts.
+
+        ``env`` is the env the learner was built for or one with the same
+        spaces (its contexts are then drawn from it). ``learn(total_timesteps)``
+        without the env is deprecated. ``progress_bar`` is accepted for SB3
+        compatibility; the updates are too few and fast to need one.
+        """
+        if total_timesteps is None and not isinstance(env, gym.Env):
+            warnings.warn(
+                f"{type(self).__name__}.learn(total_timesteps) is deprecated; "
+                "use learn(env, total_timesteps)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            env, total_timesteps = self.env, env
+        if not isinstance(env, gym.Env):
+            raise TypeError(f"env={env!r} must be a gymnasium.Env")
+        if (env.observation_space, env.action_space) != (
+            self.env.observation_space,
+            self.env.action_space,
+        ):
+            raise ValueError(
+                f"env={env!r} has other spaces than the env this learner was built for"
+            )
+        if env is not self.env:
+            self.env, self._env_seeded = env, False
+        n_updates = self._n_updates(total_timesteps)
+        self._callback_list = self._callbacks(callback)
+        try:
+            self._learn(n_updates)
+        finally:
+            self._callback_list.on_training_end()
+            self._callback_list = None
+        return self
+
+    def _learn(self, n_updates: int) -> None:
+        raise NotImplementedError
+
     def _collect(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``n`` contexts from env resets: observations, mean rewards, ``log pi_ref``."""
         obs, rewards, ref = [], [], []
@@ -276,6 +328,10 @@ class SteerablePolicy:
             loss.backward()
             optimiser.step()
             history.append(float(objective.detach().mean()))
+            if self._callback_list is not None:
+                self._callback_list.update_locals({"objective": history[-1]})
+                if not self._callback_list.on_step():
+                    break
         return history
 
     def _n_updates(self, total_timesteps: int) -> int:

@@ -46,13 +46,8 @@ class RewardedSoups(SteerablePolicy):
         self.expert_params: list[dict[str, torch.Tensor]] = []
         self.history: list[list[float]] = []
 
-    def learn(self, total_timesteps: int, progress_bar: bool = False) -> RewardedSoups:
-        """Pretrain once, then fine-tune one expert per objective from that start.
-
-        ``progress_bar`` is accepted for SB3 compatibility and ignored.
-        """
-        n_updates = self._n_updates(total_timesteps)
-        torch.set_num_threads(1)
+    def _learn(self, n_updates: int) -> None:
+        """Pretrain once, then fine-tune one expert per objective from that start."""
         self._pretrain(self.network)
         self.expert_params, self.history = [], []
         for objective in range(self.n_objectives):
@@ -63,7 +58,6 @@ class RewardedSoups(SteerablePolicy):
             )
             self.history.append(self._finetune(expert, n_updates, fixed))
             self.expert_params.append({k: v.detach().clone() for k, v in expert.named_parameters()})
-        return self
 
     def interpolated_parameters(self, weights: np.ndarray) -> dict[str, torch.Tensor]:
         """``theta(w) = sum_i w_i theta_i`` over every parameter."""

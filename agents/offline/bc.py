@@ -31,11 +31,12 @@ class BC(MLPPolicy):
     which is why BC-on-all can be worse than the best single baseline.
     """
 
-    def fit(self, data: Any, actions: np.ndarray | None = None) -> BC:  # type: ignore[override]
+    def _fit(self, dataset: Any, callback: Any = None) -> None:
         """Fit on a Minari dataset, a list of trajectories, or arrays ``(obs, actions)``."""
-        if actions is not None:
-            return super().fit(data, actions)  # type: ignore[return-value]
-        trajectories = as_trajectories(data)
+        if isinstance(dataset, tuple) and len(dataset) == 2:
+            self.fit_arrays(*dataset)
+            return
+        trajectories = as_trajectories(dataset)
         obs = np.concatenate([t.observations for t in trajectories])
         act = np.concatenate([t.actions for t in trajectories])
-        return super().fit(obs, act)  # type: ignore[return-value]
+        self.fit_arrays(obs, act)

@@ -36,14 +36,14 @@ class BCMax(MLPPolicy):
     After :meth:`fit`, ``selected_`` counts how many contexts each policy won.
     """
 
-    def fit(self, data: Any, actions: np.ndarray | None = None) -> BCMax:  # type: ignore[override]
+    def _fit(self, dataset: Any, callback: Any = None) -> None:
         """Fit on a Minari dataset (``collect(..., same_seeds=True)``) or trajectories."""
-        if actions is not None:
-            raise ValueError("BCMax.fit needs trajectories with returns, not (obs, actions)")
-        best = best_per_context(as_trajectories(data))
+        if isinstance(dataset, tuple):
+            raise TypeError("BCMax.fit needs trajectories with returns, not (obs, actions)")
+        best = best_per_context(as_trajectories(dataset))
         self.selected_: dict[str, int] = {}
         for t in best:
             self.selected_[t.policy] = self.selected_.get(t.policy, 0) + 1
         obs = np.concatenate([t.observations for t in best])
         act = np.concatenate([t.actions for t in best])
-        return super().fit(obs, act)  # type: ignore[return-value]
+        self.fit_arrays(obs, act)

@@ -11,7 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.agents.base import OfflineLearner
+from rlsuite.envs.validation import check_int, check_real, check_seed, seed_to_int
 
 __all__ = [
     "MLPPolicy",
@@ -100,8 +101,11 @@ def trajectories_from_minari(dataset: Any) -> list[Trajectory]:
     return trajectories
 
 
-class MLPPolicy:
+class MLPPolicy(OfflineLearner):
     """A small torch MLP classifier ``obs -> action`` with input standardisation.
+
+    ``fit((observations, actions))`` is plain supervised learning; the
+    subclasses read their trajectories and call :meth:`fit_arrays`.
 
     It exposes SB3's ``predict`` (so ``evaluate_policy`` works) and the
     ``policy(obs, rng)`` call of :func:`rlsuite.offline_data.collect`.
@@ -110,55 +114,67 @@ class MLPPolicy:
     ----------
     n_actions : int
         Number of discrete actions.
-    hidden : sequence of int
-        Hidden layer widths.
+    hidden_sizes : sequence of int
+        Hidden layer widths (``hidden`` is its deprecated name).
     epochs : int
         Passes over the data.
     batch_size : int
         Minibatch size.
-    lr : float
-        Adam learning rate.
-    seed : int
+    learning_rate : float
+        Adam learning rate (``lr`` is its deprecated name).
+    seed : None, int >= 0 or numpy.random.Generator
         Seeds the initialisation and the minibatch order.
     """
+
+    _renamed_parameters = {"hidden": "hidden_sizes", "lr": "learning_rate"}
 
     def __init__(
         self,
         n_actions: int = 2,
-        hidden: Sequence[int] = (64, 64),
+        hidden_sizes: Sequence[int] = (64, 64),
         epochs: int = 30,
         batch_size: int = 256,
-        lr: float = 3e-3,
-        seed: int = 0,
+        learning_rate: float = 3e-3,
+        seed: int | np.random.Generator | None = 0,
     ) -> None:
         self.n_actions = check_int("n_actions", n_actions, low=2)
-        self.hidden = tuple(check_int("hidden", h) for h in hidden)
+        self.hidden_sizes = tuple(check_int("hidden_sizes", h) for h in hidden_sizes)
         self.epochs = check_int("epochs", epochs)
         self.batch_size = check_int("batch_size", batch_size)
-        self.lr = check_real("lr", lr, 0.0, low_open=True)
-        self.seed = int(seed)
+        self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
+        self.seed = check_seed(seed)
         self.net: nn.Module | None = None
 
-    def fit(self, observations: np.ndarray, actions: np.ndarray) -> MLPPolicy:
+    def _fit(self, dataset: Any, callback: Any = None) -> None:
+        if not (isinstance(dataset, tuple) and len(dataset) == 2):
+            raise TypeError(
+                f"{type(self).__name__}.fit needs (observations, actions), got {dataset!r}"
+            )
+        self.fit_arrays(*dataset)
+
+    def fit_arrays(self, observations: np.ndarray, actions: np.ndarray) -> MLPPolicy:
         """Minimise the cross-entropy of ``actions`` given ``observations``."""
         obs = np.asarray(observations, np.float32)
         act = np.asarray(actions, np.int64).reshape(-1)
         if len(obs) != len(act) or len(obs) == 0:
             raise ValueError(f"got {len(obs)} observations and {len(act)} actions; need equal, > 0")
-        torch.set_num_threads(1)
-        torch.manual_seed(self.seed)
+        seed = seed_to_int(self.seed)
+        if seed is None:
+            seed = int(np.random.default_rng().integers(2**63))
+        # Scoped by OfflineLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
+        torch.manual_seed(seed)
         self.mean = obs.mean(axis=0)
         self.std = obs.std(axis=0) + 1e-6
         layers: list[nn.Module] = []
         width = obs.shape[1]
-        for h in self.hidden:
+        for h in self.hidden_sizes:
             layers += [nn.Linear(width, h), nn.ReLU()]
             width = h
         self.net = nn.Sequential(*layers, nn.Linear(width, self.n_actions))
-        optimizer = torch.optim.Adam(self.net.parameters(), lr=self.lr)
+        optimizer = torch.optim.Adam(self.net.parameters(), lr=self.learning_rate)
         x = torch.as_tensor((obs - self.mean) / self.std)
         y = torch.as_tensor(act)
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(seed)
         for _ in range(self.epochs):
             order = torch.as_tensor(rng.permutation(len(x)))
             for start in range(0, len(x), self.batch_size):
@@ -177,18 +193,9 @@ class MLPPolicy:
         with torch.no_grad():
             return self.net(x).numpy()
 
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: Any = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, Any]:
-        """SB3 ``PolicyPredictor``: greedy actions (the policy is used deterministically)."""
-        obs = np.asarray(observation, np.float32)
-        single = obs.ndim == 1
-        actions = self.action_logits(obs[None] if single else obs).argmax(axis=1)
-        return (actions[0] if single else actions), state
+    def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
+        """Greedy actions (the policy is used deterministically)."""
+        return self.action_logits(observations).argmax(axis=1)
 
     def __call__(self, obs: np.ndarray, rng: np.random.Generator) -> int:
         """``policy(obs, rng)`` form."""

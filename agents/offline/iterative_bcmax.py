@@ -9,6 +9,7 @@ This needs the env (to re-collect), not only the offline dataset.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -28,31 +29,54 @@ class IterativeBCMax(MLPPolicy):
     ----------
     rounds : int
         Extra rounds after plain BC-Max (``0`` is BC-Max).
+    env : gymnasium.Env or str
+        The env (or its id) the learned policies are re-played on each round.
+    env_kwargs : dict or None
+        Keyword arguments of ``gym.make`` when ``env`` is an id.
     **kwargs
         Those of :class:`~rlsuite.agents.offline.common.MLPPolicy`.
     """
 
-    def __init__(self, rounds: int = 2, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        rounds: int = 2,
+        env: gym.Env | str = "rlsuite/Inlining-v0",
+        env_kwargs: dict | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.rounds = check_int("rounds", rounds, low=0)
+        if not isinstance(env, (gym.Env, str)):
+            raise TypeError(f"env={env!r} must be a gymnasium.Env or an env id")
+        self.env, self.env_kwargs = env, dict(env_kwargs or {})
 
-    def fit(
-        self,
-        data: Any,
-        env: gym.Env | str = "rlsuite/Inlining-v0",  # type: ignore[override]
-        env_kwargs: dict | None = None,
-    ) -> IterativeBCMax:
-        """Fit on baseline trajectories, re-collecting on ``env`` each round."""
+    def fit(self, dataset: Any, callback: Any = None) -> IterativeBCMax:
+        """Fit on baseline trajectories, re-collecting on ``env`` each round.
+
+        ``fit(data, env)`` (the env as second argument) is deprecated: pass
+        ``env`` to the constructor.
+        """
+        if isinstance(callback, (gym.Env, str)):
+            warnings.warn(
+                "IterativeBCMax.fit(data, env) is deprecated; pass env to the constructor",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            self.env, callback = callback, None
+        return super().fit(dataset, callback)
+
+    def _fit(self, dataset: Any, callback: Any = None) -> None:
+        env = self.env
         if isinstance(env, str):
-            env = gym.make(env, **(env_kwargs or {}))
-        trajectories = as_trajectories(data)
+            env = gym.make(env, **self.env_kwargs)
+        trajectories = as_trajectories(dataset)
         seeds = sorted({t.seed for t in trajectories})
         params = dict(
             n_actions=self.n_actions,
-            hidden=self.hidden,
+            hidden_sizes=self.hidden_sizes,
             epochs=self.epochs,
             batch_size=self.batch_size,
-            lr=self.lr,
+            learning_rate=self.learning_rate,
             seed=self.seed,
         )
         learner = BCMax(**params).fit(trajectories)
@@ -62,4 +86,3 @@ class IterativeBCMax(MLPPolicy):
             learner = BCMax(**params).fit(trajectories)
             self.history_.append(learner.selected_)
         self.net, self.mean, self.std = learner.net, learner.mean, learner.std
-        return self

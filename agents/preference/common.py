@@ -16,9 +16,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from rlsuite.agents.callbacks import BanditCallback, CallbackList
+from rlsuite.agents.base import OfflineLearner
+from rlsuite.agents.callbacks import Callback
 from rlsuite.envs.preference_bandit import PreferenceDataset
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.envs.validation import (
+    check_int,
+    check_probabilities,
+    check_real,
+    check_seed,
+    sample_categorical,
+)
 
 __all__ = [
     "LogLinearPolicy",
@@ -33,12 +40,7 @@ DTYPE = torch.float64
 
 def check_probs_table(name: str, probs: Any) -> np.ndarray:
     """A ``(n_contexts, n_responses)`` row-stochastic array, or ``ValueError`` naming ``name``."""
-    arr = np.asarray(probs, dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[1] < 2:
-        raise ValueError(f"{name} must have shape (n_contexts, n_responses), got {arr.shape}")
-    if not np.all(np.isfinite(arr)) or arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1.0):
-        raise ValueError(f"{name} must hold non-negative rows that sum to 1")
-    return arr
+    return check_probabilities(name, probs, ndim=2)
 
 
 def _log(probs: np.ndarray) -> torch.Tensor:
@@ -81,7 +83,7 @@ class LogLinearPolicy(nn.Module):
         return float(torch.linalg.vector_norm(self.theta.detach()))
 
 
-class TrainingLogger(BanditCallback):
+class TrainingLogger(Callback):
     """Record loss, ``||theta||``, the mean implicit-reward margin and ``pi`` every ``every`` steps.
 
     The margin is ``beta * mean(log pi/pi_ref(y_w) - log pi/pi_ref(y_l))`` over
@@ -111,7 +113,7 @@ class TrainingLogger(BanditCallback):
         return True
 
 
-class PreferencePolicyLearner:
+class PreferencePolicyLearner(OfflineLearner):
     """Base of the offline preference learners: a policy, its reference, training, ``predict``.
 
     Parameters
@@ -125,11 +127,13 @@ class PreferencePolicyLearner:
         for a log-linear policy.
     n_steps : int
         Full-batch Adam steps of :meth:`fit`.
-    lr : float
-        Adam learning rate.
-    seed : int or None
+    learning_rate : float
+        Adam learning rate (``lr`` is its deprecated name).
+    seed : None, int >= 0 or numpy.random.Generator
         Seed of the sampling in :meth:`predict` (training is deterministic).
     """
+
+    _renamed_parameters = {"lr": "learning_rate"}
 
     def __init__(
         self,
@@ -137,8 +141,8 @@ class PreferencePolicyLearner:
         reference_probs: Any = None,
         policy: str | np.ndarray = "tabular",
         n_steps: int = 1000,
-        lr: float = 0.05,
-        seed: int | None = None,
+        learning_rate: float = 0.05,
+        seed: int | np.random.Generator | None = None,
     ) -> None:
         self.beta = check_real("beta", beta, 0.0, low_open=True)
         self.reference_probs = (
@@ -155,9 +159,9 @@ class PreferencePolicyLearner:
             if self.features.ndim != 3 or not np.all(np.isfinite(self.features)):
                 raise ValueError("policy features must be finite, shape (X, A, d)")
         self.n_steps = check_int("n_steps", n_steps)
-        self.lr = check_real("lr", lr, 0.0, low_open=True)
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
+        self.seed = check_seed(seed)
+        self.rng = np.random.default_rng(self.seed)
         self.policy: TabularPolicy | LogLinearPolicy | None = None
 
     # ------------------------------------------------------------------ model
@@ -191,10 +195,8 @@ class PreferencePolicyLearner:
     def _train(self, objective: Callable[[], torch.Tensor], callback: Any = None) -> None:
         """Minimise ``objective()`` with full-batch Adam for ``n_steps`` steps."""
         assert self.policy is not None
-        torch.set_num_threads(1)
-        callbacks = CallbackList(callback)
-        callbacks.init_callback(self)
-        optimizer = torch.optim.Adam(self.policy.parameters(), lr=self.lr)
+        callbacks = self._callbacks(callback)
+        optimizer = torch.optim.Adam(self.policy.parameters(), lr=self.learning_rate)
         for step in range(1, self.n_steps + 1):
             optimizer.zero_grad()
             loss = objective()
@@ -228,21 +230,7 @@ class PreferencePolicyLearner:
         )
         return float(self.beta * margins.mean())
 
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, Any]:
-        """SB3 ``PolicyPredictor``: responses for one or a batch of one-hot contexts."""
-        obs = np.asarray(observation)
-        single = obs.ndim == 1
-        contexts = np.atleast_2d(obs).argmax(axis=-1)
-        probs = self.probs()[contexts]
-        if deterministic:
-            actions = probs.argmax(axis=1)
-        else:
-            actions = (self.rng.random((len(probs), 1)) > np.cumsum(probs, axis=1)).sum(axis=1)
-            actions = np.minimum(actions, probs.shape[1] - 1)
-        return (actions[0] if single else actions), state
+    def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
+        """Responses for a batch of one-hot contexts."""
+        probs = self.probs()[observations.argmax(axis=-1)]
+        return probs.argmax(axis=1) if deterministic else sample_categorical(probs, self.rng)

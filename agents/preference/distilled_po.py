@@ -41,7 +41,7 @@ class DistilledPO(PreferencePolicyLearner):
     reward_model : RewardModel or array
         A :class:`RewardModel` (fit on the dataset by :meth:`fit` if it has
         not been fit) or reward tables of shape ``(n_models, X, A)`` / ``(X, A)``.
-    reference_probs, policy, n_steps, lr, seed
+    reference_probs, policy, n_steps, learning_rate, seed
         See :class:`~rlsuite.agents.preference.common.PreferencePolicyLearner`.
     """
 
@@ -52,10 +52,10 @@ class DistilledPO(PreferencePolicyLearner):
         reference_probs: Any = None,
         policy: str | np.ndarray = "tabular",
         n_steps: int = 1000,
-        lr: float = 0.05,
-        seed: int | None = None,
+        learning_rate: float = 0.05,
+        seed: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(beta, reference_probs, policy, n_steps, lr, seed)
+        super().__init__(beta, reference_probs, policy, n_steps, learning_rate, seed)
         if reward_model is None:
             reward_model = RewardModel(seed=seed)
         if not isinstance(reward_model, RewardModel):
@@ -83,7 +83,7 @@ class DistilledPO(PreferencePolicyLearner):
         """Combine the members' losses: their mean (distil the ensemble mean)."""
         return losses.mean()
 
-    def fit(self, dataset: PreferenceDataset, callback: Any = None) -> DistilledPO:
+    def _fit(self, dataset: PreferenceDataset, callback: Any = None) -> None:
         """Train from scratch (starting at ``pi_ref``) on ``dataset``'s pairs."""
         tables = self._reward_tables(dataset)
         shape = (dataset.n_contexts, dataset.n_responses)
@@ -93,4 +93,3 @@ class DistilledPO(PreferencePolicyLearner):
         r = torch.as_tensor(tables, dtype=torch.float64)
         self._reward_gaps = r[:, self._x, self._w] - r[:, self._x, self._l]
         self._train(lambda: self.aggregate(self.member_losses()), callback)
-        return self

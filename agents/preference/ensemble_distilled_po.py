@@ -39,7 +39,7 @@ class EnsembleDistilledPO(DistilledPO):
 
     Parameters
     ----------
-    beta, reward_model, reference_probs, policy, n_steps, lr, seed
+    beta, reward_model, reference_probs, policy, n_steps, learning_rate, seed
         As :class:`DistilledPO`; ``reward_model`` should be an ensemble
         (``RewardModel(n_models=K)`` with ``K >= 2``), otherwise this equals
         :class:`DistilledPO`.

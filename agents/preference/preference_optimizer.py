@@ -46,7 +46,7 @@ class PreferenceOptimizer(PreferencePolicyLearner):
         ``> 0``; larger keeps ``pi`` closer to the base policy.
     base_policy : str
         One of :data:`BASE_POLICIES`.
-    reference_probs, policy, n_steps, lr, seed
+    reference_probs, policy, n_steps, learning_rate, seed
         See :class:`~rlsuite.agents.preference.common.PreferencePolicyLearner`.
     """
 
@@ -58,14 +58,14 @@ class PreferenceOptimizer(PreferencePolicyLearner):
         reference_probs: Any = None,
         policy: str | np.ndarray = "tabular",
         n_steps: int = 1000,
-        lr: float = 0.05,
-        seed: int | None = None,
+        learning_rate: float = 0.05,
+        seed: int | np.random.Generator | None = None,
     ) -> None:
         self.loss_name, self.loss_fn = resolve_loss(loss)
         if base_policy not in BASE_POLICIES:
             raise ValueError(f"base_policy={base_policy!r} must be one of {BASE_POLICIES}")
         self.base_policy = base_policy
-        super().__init__(beta, reference_probs, policy, n_steps, lr, seed)
+        super().__init__(beta, reference_probs, policy, n_steps, learning_rate, seed)
 
     def _base_log_probs(self, dataset: PreferenceDataset) -> torch.Tensor:
         if self.base_policy == "reference":
@@ -80,9 +80,8 @@ class PreferenceOptimizer(PreferencePolicyLearner):
         """Count-weighted mean loss of the distinct triples given their ``Delta``."""
         return (self._weights * self.loss_fn(delta, self.beta)).sum()
 
-    def fit(self, dataset: PreferenceDataset, callback: Any = None) -> PreferenceOptimizer:
+    def _fit(self, dataset: PreferenceDataset, callback: Any = None) -> None:
         """Train from scratch (starting at ``pi_ref``) on ``dataset``."""
         self._setup(dataset)
         base_logp = self._base_log_probs(dataset)
         self._train(lambda: self.objective(self._log_ratio(base_logp)), callback)
-        return self

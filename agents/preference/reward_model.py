@@ -8,13 +8,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rlsuite.agents.base import OfflineLearner
 from rlsuite.envs.preference_bandit import PreferenceDataset
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.envs.validation import check_int, check_real, check_seed
 
 __all__ = ["RewardModel"]
 
 
-class RewardModel:
+class RewardModel(OfflineLearner):
     """Maximum-likelihood Bradley-Terry reward ``r_hat`` from preference pairs.
 
     Each member minimises ``mean -log sigmoid(r(x, y_w) - r(x, y_l)) +
@@ -38,7 +39,7 @@ class RewardModel:
         ``(n_contexts, n_responses, d)`` for ``r = w . phi``.
     l2 : float
         Ridge strength, ``>= 0`` (``> 0`` needed for separable data).
-    seed : int or None
+    seed : None, int >= 0 or numpy.random.Generator
         Seed of the bootstrap resamples.
     """
 
@@ -47,14 +48,14 @@ class RewardModel:
         n_models: int = 1,
         features: Any = None,
         l2: float = 1e-3,
-        seed: int | None = None,
+        seed: int | np.random.Generator | None = None,
     ) -> None:
         self.n_models = check_int("n_models", n_models)
         self.features = None if features is None else np.asarray(features, dtype=np.float64)
         if self.features is not None and self.features.ndim != 3:
             raise ValueError(f"features must have shape (X, A, d), got {self.features.shape}")
         self.l2 = check_real("l2", l2, 0.0)
-        self.seed = seed
+        self.seed = check_seed(seed)
         self._rewards: np.ndarray | None = None
 
     def _member_weights(
@@ -103,16 +104,14 @@ class RewardModel:
         with torch.no_grad():
             return table().numpy().copy()
 
-    def fit(self, dataset: PreferenceDataset) -> RewardModel:
+    def _fit(self, dataset: PreferenceDataset, callback: Any = None) -> None:
         """Fit every member on ``dataset`` (bootstrap resamples if ``n_models > 1``)."""
-        torch.set_num_threads(1)
         shape = (dataset.n_contexts, dataset.n_responses)
         if self.features is not None and self.features.shape[:2] != shape:
             raise ValueError(f"features have shape {self.features.shape}, data {shape}")
         rng = np.random.default_rng(self.seed)
         members = self._member_weights(dataset, rng)
         self._rewards = np.stack([self._fit_member(u, wt, shape) for u, wt in members])
-        return self
 
     def rewards(self) -> np.ndarray:
         """``r_hat`` of every member, shape ``(n_models, n_contexts, n_responses)``."""
@@ -124,20 +123,6 @@ class RewardModel:
         """Ensemble mean ``r_hat``, shape ``(n_contexts, n_responses)``."""
         return self.rewards().mean(axis=0)
 
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, Any]:
-        """SB3 ``PolicyPredictor``: the response of highest mean ``r_hat`` for one-hot contexts.
-
-        The reward model's greedy policy; it is deterministic, so
-        ``deterministic`` changes nothing.
-        """
-        obs = np.asarray(observation)
-        single = obs.ndim == 1
-        contexts = np.atleast_2d(obs).argmax(axis=-1)
-        actions = self.mean_rewards()[contexts].argmax(axis=1)
-        return (actions[0] if single else actions), state
+    def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
+        """The response of highest mean ``r_hat`` for one-hot contexts (always greedy)."""
+        return self.mean_rewards()[observations.argmax(axis=-1)].argmax(axis=1)

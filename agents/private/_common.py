@@ -11,19 +11,25 @@ in-memory sequence of episodes (objects or dicts with ``observations``,
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from rlsuite.agents.callbacks import BanditCallback, CallbackList
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.agents.base import OfflineLearner, isolated_torch_rng
+from rlsuite.agents.callbacks import CallbackList
+from rlsuite.envs.validation import (
+    check_int,
+    check_real,
+    check_seed,
+    require_extra,
+    sample_categorical,
+    seed_to_int,
+)
 
 __all__ = [
     "ExpertData",
@@ -39,13 +45,7 @@ __all__ = [
 
 def require_privacy_extra(module: str) -> Any:
     """Import ``module`` (``opacus`` or ``dp_accounting``) or say which extra installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as error:
-        raise ImportError(
-            f"{module} is needed by the private learners; install it with "
-            "`pip install rlsuite[privacy]`"
-        ) from error
+    return require_extra(module, "privacy", "the private learners")
 
 
 def check_privacy(epsilon: Any, delta: Any) -> tuple[float, float]:
@@ -68,6 +68,8 @@ class ExpertData:
     expert_ids: np.ndarray
     n_actions: int
     env_id: str | None
+    #: ``episode_bounds[k]:episode_bounds[k + 1]`` are episode ``k``'s rows (in order)
+    episode_bounds: np.ndarray | None = None
 
     @property
     def n_experts(self) -> int:
@@ -159,15 +161,18 @@ def as_expert_data(dataset: Any, expert_key: str = "expert_id") -> ExpertData:
         expert_ids=expert_ids,
         n_actions=n_actions or int(all_actions.max()) + 1,
         env_id=env_id,
+        episode_bounds=np.cumsum([0] + [len(a) for a in actions]),
     )
 
 
-def make_policy_net(obs_dim: int, n_actions: int, hidden: int) -> nn.Module:
-    """The small MLP every learner uses (logits over discrete actions)."""
-    return nn.Sequential(
-        nn.Linear(obs_dim, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
-        nn.Linear(hidden, n_actions),
-    )  # fmt: skip
+def make_policy_net(obs_dim: int, n_actions: int, hidden_sizes: Sequence[int]) -> nn.Module:
+    """The small tanh MLP every learner uses (logits over discrete actions)."""
+    layers: list[nn.Module] = []
+    width = obs_dim
+    for size in hidden_sizes:
+        layers += [nn.Linear(width, size), nn.Tanh()]
+        width = size
+    return nn.Sequential(*layers, nn.Linear(width, n_actions))
 
 
 def train_bc(
@@ -194,18 +199,7 @@ def train_bc(
         optimizer.step()
 
 
-def check_seed(seed: Any) -> int | None:
-    """Validate a seed: ``None`` or an integer in ``[0, 2**63 - 1]`` (torch's and NumPy's range)."""
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, Integral):
-        raise TypeError(f"seed={seed!r} must be None or an int, got {type(seed).__name__}")
-    if not 0 <= seed <= 2**63 - 1:
-        raise ValueError(f"seed={seed!r} is out of range: must be in [0, 2**63 - 1]")
-    return int(seed)
-
-
-class PrivateLearner:
+class PrivateLearner(OfflineLearner):
     """Base of the learners: seeding, ``predict`` (SB3 ``PolicyPredictor``), privacy report.
 
     Privacy attributes (every learner):
@@ -227,9 +221,24 @@ class PrivateLearner:
     fit that raised (including ``KeyboardInterrupt``) leaves no usable model.
     """
 
-    def __init__(self, *, hidden: int = 64, seed: int | None = None) -> None:
-        self.hidden = check_int("hidden", hidden)
+    #: ``hidden=h`` (one width for both layers) is the deprecated ``hidden_sizes=(h, h)``.
+    _renamed_parameters = {
+        "hidden": ("hidden_sizes", lambda width: (width, width)),
+        "lr": "learning_rate",
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_sizes: Sequence[int] = (64, 64),
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+            raise TypeError(f"hidden_sizes={hidden_sizes!r} must be a sequence of ints")
+        self.hidden_sizes = tuple(check_int("hidden_sizes", h) for h in hidden_sizes)
         self.seed = check_seed(seed)
+        # Sampled predict draws from here, so a loaded learner acts as the saved one.
+        self.rng = np.random.default_rng(self.seed)
         self.net: nn.Module | None = None
         self.fit_completed = False
         self.epsilon_spent = 0.0
@@ -269,15 +278,16 @@ class PrivateLearner:
         return self.delta_spent
 
     # --------------------------------------------------------------------- fit
-    def _generators(self) -> tuple[np.random.Generator, torch.Generator]:
-        torch.set_num_threads(1)
-        seed = 0 if self.seed is None else self.seed
-        return np.random.default_rng(seed), torch.Generator().manual_seed(seed)
+    def _base_seed(self) -> int:
+        """The integer every generator of a ``fit`` derives from (``seed=None`` -> 0)."""
+        if not hasattr(self, "_fit_seed"):
+            seed = seed_to_int(self.seed)
+            self._fit_seed = 0 if seed is None else seed
+        return self._fit_seed
 
-    def _callbacks(self, callback: BanditCallback | list[BanditCallback] | None) -> CallbackList:
-        callbacks = CallbackList(callback)
-        callbacks.init_callback(self)
-        return callbacks
+    def _generators(self) -> tuple[np.random.Generator, torch.Generator]:
+        seed = self._base_seed()
+        return np.random.default_rng(seed), torch.Generator().manual_seed(seed)
 
     def fit(self, dataset: Any, callback: Any = None) -> PrivateLearner:
         """Plan (no data read), then train on ``dataset``; see the subclasses.
@@ -290,7 +300,11 @@ class PrivateLearner:
         planned_epsilon, planned_delta = self.plan()
         # From here on data may be read: until the fit completes, report the plan.
         self.epsilon_spent, self.delta_spent = planned_epsilon, planned_delta
-        net = self._fit(dataset, self._callbacks(callback))
+        callbacks = self._callbacks(callback)
+        # torch seeding inside _fit must not leak into the caller's global generator.
+        with isolated_torch_rng():
+            net = self._fit(dataset, callbacks)
+        callbacks.on_training_end()
         spent_epsilon, spent_delta = self._spent()
         if spent_epsilon > planned_epsilon or spent_delta > planned_delta:
             raise RuntimeError(  # an accounting bug, never a user error: keep no model
@@ -308,25 +322,15 @@ class PrivateLearner:
         """``(epsilon, delta)`` of the events the completed fit ran."""
         raise NotImplementedError
 
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, Any]:
-        """Greedy (or sampled) actions for one observation or a batch ``(n_envs, obs_dim)``."""
+    def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
+        """Greedy (or sampled) actions for a batch ``(n_envs, obs_dim)``."""
         if self.net is None:
             raise RuntimeError(
                 f"{type(self).__name__} has no model: fit() has not completed "
                 "(never called, or it raised or was interrupted)"
             )
-        obs = np.asarray(observation, dtype=np.float32)
-        single = obs.ndim == 1
         with torch.no_grad():
-            logits = self.net(torch.from_numpy(obs[None] if single else obs))
+            logits = self.net(torch.from_numpy(np.asarray(observations, dtype=np.float32)))
         if deterministic:
-            actions = logits.argmax(dim=-1).numpy()
-        else:
-            actions = torch.distributions.Categorical(logits=logits).sample().numpy()
-        return (actions[0] if single else actions), state
+            return logits.argmax(dim=-1).numpy()
+        return sample_categorical(torch.softmax(logits, dim=-1).double().numpy(), self.rng)

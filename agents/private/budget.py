@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.callbacks import BanditCallback
+from rlsuite.agents.callbacks import Callback
 from rlsuite.agents.private._common import check_privacy
 from rlsuite.envs.validation import check_int
 
@@ -30,7 +30,7 @@ class PrivacyBudgetExceeded(RuntimeError):
     """Training would spend more privacy than the budget allows."""
 
 
-class EpsilonLogger(BanditCallback):
+class EpsilonLogger(Callback):
     """Record ``(step, epsilon)`` every ``log_every`` training steps (SB3 template method).
 
     Learners put ``epsilon_fn`` (a function returning the epsilon spent so far)
@@ -93,7 +93,7 @@ class PrivacyBudget:
         """Budget left after the fits so far (basic composition)."""
         return self.epsilon_budget - self.spent_epsilon, self.delta_budget - self.spent_delta
 
-    def fit(self, dataset: Any, callback: BanditCallback | list[BanditCallback] | None = None):
+    def fit(self, dataset: Any, callback: Callback | list[Callback] | None = None):
         """Charge the learner's plan, then fit it; refuse (reading nothing) if it does not fit."""
         planned_epsilon, planned_delta = self.learner.planned_privacy()
         left_epsilon, left_delta = self.remaining

@@ -19,7 +19,7 @@ calibrates the noise (before any data is read) and reports the spend, so
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -182,12 +182,12 @@ class ExpertDPSGD(PrivateLearner):
         does not meet the target.
     max_grad_norm : float
         Clipping norm of one expert's gradient.
-    lr : float
+    learning_rate : float
         Adam learning rate.
     max_transitions : int
         Transitions kept per expert (random subset of that expert's data).
-    hidden : int
-        Width of the two hidden layers.
+    hidden_sizes : sequence of int
+        Widths of the hidden layers (``hidden=h`` is the deprecated ``(h, h)``).
     seed : int or None
         Seed of sampling, noise and initialisation.
 
@@ -217,12 +217,12 @@ class ExpertDPSGD(PrivateLearner):
         steps: int = 300,
         noise_multiplier: float | None = None,
         max_grad_norm: float = 1.0,
-        lr: float = 1e-2,
+        learning_rate: float = 1e-2,
         max_transitions: int = 128,
-        hidden: int = 64,
-        seed: int | None = None,
+        hidden_sizes: Sequence[int] = (64, 64),
+        seed: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(hidden=hidden, seed=seed)
+        super().__init__(hidden_sizes=hidden_sizes, seed=seed)
         self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
         self.sample_rate = check_real("sample_rate", sample_rate, 0.0, 1.0, low_open=True)
         self.steps = check_int("steps", steps)
@@ -232,7 +232,7 @@ class ExpertDPSGD(PrivateLearner):
             else check_real("noise_multiplier", noise_multiplier, 0.0, MAX_NOISE, low_open=True)
         )
         self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, 0.0, low_open=True)
-        self.lr = check_real("lr", lr, 0.0, low_open=True)
+        self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
         self.max_transitions = check_int("max_transitions", max_transitions)
         self.noise_multiplier = float("nan")
         self.accounting_interval = pld_interval(self.target_epsilon)
@@ -285,8 +285,9 @@ class ExpertDPSGD(PrivateLearner):
         data = as_expert_data(dataset)
         sampling = expert_sampling(data.n_experts, self.sample_rate)
         rng, generator = self._generators()
+        # Scoped by PrivateLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
         torch.manual_seed(int(rng.integers(2**31)))
-        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
+        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
         self.steps_taken = run_expert_dpsgd(
             net,
             data.per_expert(self.max_transitions, rng),
@@ -294,7 +295,7 @@ class ExpertDPSGD(PrivateLearner):
             sampling=sampling,
             steps=self.steps,
             max_grad_norm=self.max_grad_norm,
-            lr=self.lr,
+            lr=self.learning_rate,
             generator=generator,
             callbacks=callbacks,
             epsilon_after=self.epsilon_after,

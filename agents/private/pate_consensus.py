@@ -27,6 +27,7 @@ data-dependent (smooth-sensitivity) bound of PATE 2018 is not implemented.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -114,8 +115,8 @@ class PATEConsensus(PrivateLearner):
         Query rounds; round ``r > 0`` queries states visited by the student.
     student_steps : int
         BC steps of the student after each round.
-    hidden, seed
-        Student width and seed.
+    hidden_sizes, seed
+        Student hidden widths and seed.
     """
 
     def __init__(
@@ -129,10 +130,10 @@ class PATEConsensus(PrivateLearner):
         n_queries: int = 200,
         n_rounds: int = 2,
         student_steps: int = 300,
-        hidden: int = 64,
-        seed: int | None = None,
+        hidden_sizes: Sequence[int] = (64, 64),
+        seed: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(hidden=hidden, seed=seed)
+        super().__init__(hidden_sizes=hidden_sizes, seed=seed)
         self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
         self.n_teachers_arg = None if n_teachers is None else check_int("n_teachers", n_teachers, 2)
         self.threshold_arg = None if threshold is None else check_real("threshold", threshold, 0.0)
@@ -175,18 +176,19 @@ class PATEConsensus(PrivateLearner):
                 "(at most one teacher per expert)"
             )
         rng, generator = self._generators()
+        # Scoped by PrivateLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
         torch.manual_seed(int(rng.integers(2**31)))
         # Each expert's teacher depends on its own id only, so removing one expert leaves
         # every other expert in the same teacher (one vote changes, as the accounting assumes).
         group_of_expert = np.array(
-            [np.random.default_rng([self.seed or 0, 9, int(e)]).integers(self.n_teachers)
+            [np.random.default_rng([self._base_seed(), 9, int(e)]).integers(self.n_teachers)
              for e in data.expert_ids]
         )  # fmt: skip
         teachers = train_teachers(
             data.observations, data.actions, group_of_expert[data.expert_index],
             self.n_teachers, data.n_actions, generator=generator,
         )  # fmt: skip
-        student = make_policy_net(data.obs_dim, data.n_actions, self.hidden)
+        student = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
         sim = BatchSimulator(data.env_id)
         states, labels, self.n_answered, self.n_checked = [], [], 0, 0
         per_round = np.diff(np.linspace(0, self.n_queries, self.n_rounds + 1).astype(int))

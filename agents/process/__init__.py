@@ -24,6 +24,7 @@ AGENTS: dict[str, str] = {
 _EXTRAS: dict[str, str] = {
     "BeamSearchResult": "rlsuite.agents.process.beam_search:BeamSearchResult",
     "beam_search": "rlsuite.agents.process.beam_search:beam_search",
+    "BestOfKProver": "rlsuite.agents.process.values:BestOfKProver",
     "GammaProver": "rlsuite.agents.process.values:GammaProver",
     "ValueTables": "rlsuite.agents.process.values:ValueTables",
     "policy_values": "rlsuite.agents.process.values:policy_values",

@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.process.values import GammaProver, Prover, as_prover, policy_values
+from rlsuite.agents.process.values import (
+    GammaProver,
+    Prover,
+    as_prover,
+    policy_values,
+    prover_values,
+)
 from rlsuite.envs.planted_sequence import matching_automaton
 from rlsuite.envs.validation import check_int, check_optional_int, check_real
 
@@ -26,11 +32,15 @@ class BeamSearchResult:
         Score of each beam's last step.
     success : numpy.ndarray
         Whether ``y*`` occurs in each response.
+    rollouts : int
+        Monte Carlo continuations the verifier sampled (0 with exact values):
+        the search's test-time compute.
     """
 
     sequences: np.ndarray
     scores: np.ndarray
     success: np.ndarray
+    rollouts: int = 0
 
     @property
     def any_success(self) -> bool:
@@ -97,9 +107,9 @@ def beam_search(
     pi = np.asarray(pi, dtype=np.float64)
     if pi.shape != (n_states, vocab_size):
         raise ValueError(f"base_policy has shape {pi.shape}, must be {(n_states, vocab_size)}")
-    mu = None if prover is None else as_prover(prover).action_probs(target, vocab_size)
+    mu = None if prover is None else as_prover(prover)
     rng = np.random.default_rng(seed)
-    scorer = _Scorer(automaton, pi, mu, alpha, length, n_rollouts, rng)
+    scorer = _Scorer(automaton, target, pi, mu, alpha, length, n_rollouts, rng)
 
     sequences = np.empty((1, 0), dtype=np.int64)
     states = np.zeros(1, dtype=np.int64)
@@ -111,7 +121,7 @@ def beam_search(
         sequences = np.column_stack([sequences[parents[order]], tokens[order]])
         states = automaton[states[parents[order]], tokens[order]]
         scores = child_scores[order]
-    return BeamSearchResult(sequences, scores, states == n_states - 1)
+    return BeamSearchResult(sequences, scores, states == n_states - 1, scorer.rollouts)
 
 
 def _propose(
@@ -129,37 +139,44 @@ def _propose(
 class _Scorer:
     """Scores children by ``Q^pi (+ alpha A^mu)``, exactly or from rollouts."""
 
-    def __init__(self, automaton, pi, mu, alpha, length, n_rollouts, rng) -> None:
-        self.automaton, self.pi, self.mu, self.alpha = automaton, pi, mu, alpha
+    def __init__(self, automaton, target, pi, mu, alpha, length, n_rollouts, rng) -> None:
+        self.automaton, self.pi, self.alpha = automaton, pi, alpha
         self.length, self.n_rollouts, self.rng = length, n_rollouts, rng
         self.success_state = automaton.shape[0] - 1
+        # A Best-of-K prover is estimated from groups of k rollouts of its base.
+        self.mu_k = int(getattr(mu, "k", 1))
+        self.mu = None if mu is None else mu.action_probs(target, automaton.shape[1])
         if n_rollouts is None:
-            self.pi_values = policy_values(automaton, pi, length)
-            self.mu_values = None if mu is None else policy_values(automaton, mu, length)
+            self.pi_values = policy_values(automaton, pi, length).v
+            self.mu_values = None if mu is None else prover_values(mu, automaton, target, length)
+        self.rollouts = 0  # continuations sampled so far: the search's compute
 
     def __call__(self, h: int, states: np.ndarray, tokens: np.ndarray) -> np.ndarray:
         children = self.automaton[states, tokens]
         if self.n_rollouts is None:
-            score = self.pi_values.v[h + 1, children]
+            score = self.pi_values[h + 1, children]
             if self.mu_values is not None:
-                advantage = self.mu_values.v[h + 1, children] - self.mu_values.v[h, states]
+                advantage = self.mu_values[h + 1, children] - self.mu_values[h, states]
                 score = score + self.alpha * advantage
             return score
         score = self._rollout_value(self.pi, children, self.length - h - 1)
         if self.mu is not None:
-            after = self._rollout_value(self.mu, children, self.length - h - 1)
-            before = self._rollout_value(self.mu, states, self.length - h)
+            after = self._rollout_value(self.mu, children, self.length - h - 1, self.mu_k)
+            before = self._rollout_value(self.mu, states, self.length - h, self.mu_k)
             score = score + self.alpha * (after - before)
         return score
 
-    def _rollout_value(self, probs: np.ndarray, states: np.ndarray, steps: int) -> np.ndarray:
-        """Fraction of ``n_rollouts`` continuations of ``probs`` that reach ``y*``."""
+    def _rollout_value(
+        self, probs: np.ndarray, states: np.ndarray, steps: int, k: int = 1
+    ) -> np.ndarray:
+        """Fraction of ``n_rollouts`` groups of ``k`` continuations of ``probs`` with a success."""
         assert self.n_rollouts is not None
-        current = np.repeat(states, self.n_rollouts)
+        current = np.repeat(states, self.n_rollouts * k)
+        self.rollouts += len(current)
         cdf = np.cumsum(probs, axis=1)
         for _ in range(steps):
             u = self.rng.random(len(current))
             tokens = np.minimum((u[:, None] > cdf[current]).sum(axis=1), probs.shape[1] - 1)
             current = self.automaton[current, tokens]
-        hits = (current == self.success_state).reshape(len(states), self.n_rollouts)
-        return hits.mean(axis=1)
+        hits = (current == self.success_state).reshape(len(states), self.n_rollouts, k)
+        return hits.any(axis=2).mean(axis=1)

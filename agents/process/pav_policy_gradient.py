@@ -9,17 +9,31 @@ import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
-from rlsuite.agents.callbacks import BanditCallback, CallbackList
-from rlsuite.agents.process.values import Prover, as_prover, matching_states, policy_values
+from rlsuite.agents.base import OnlineAgent
+from rlsuite.agents.callbacks import Callback
+from rlsuite.agents.process.values import (
+    Prover,
+    as_prover,
+    matching_states,
+    policy_values,
+    prover_advantage,
+)
 from rlsuite.envs.planted_sequence import PlantedSequenceEnv, matching_automaton
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.envs.validation import (
+    check_choice,
+    check_int,
+    check_real,
+    check_seed,
+    sample_categorical,
+    seed_to_int,
+)
 
 __all__ = ["PAVPolicyGradient"]
 
 GRADIENTS = ("sampled", "exact")
 
 
-class PAVPolicyGradient:
+class PAVPolicyGradient(OnlineAgent):
     """Tabular softmax policy gradient with process advantage verifier (PAV) rewards.
 
     The objective of Setlur et al. (2025, eq. 5) credits step ``h`` with the
@@ -90,7 +104,7 @@ class PAVPolicyGradient:
         batch_size: int = 64,
         init_gamma: float = 1.0,
         gradient: str = "sampled",
-        seed: int | None = None,
+        seed: int | np.random.Generator | None = None,
     ) -> None:
         self.vocab_size = check_int("vocab_size", vocab_size, low=2)
         self.target_length = check_int("target_length", target_length)
@@ -99,11 +113,9 @@ class PAVPolicyGradient:
         self.learning_rate = check_real("learning_rate", learning_rate, low=0.0, low_open=True)
         self.batch_size = check_int("batch_size", batch_size, low=2)
         self.init_gamma = check_real("init_gamma", init_gamma, low=1.0)
-        if gradient not in GRADIENTS:
-            raise ValueError(f"gradient={gradient!r} must be one of {GRADIENTS}")
-        self.gradient = gradient
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.gradient = check_choice("gradient", gradient, GRADIENTS)
+        self.seed = check_seed(seed)
+        self.rng = np.random.default_rng(self.seed)
         self.logits = np.zeros((self.target_length + 1, self.vocab_size))
         self.target: np.ndarray | None = None
         self.automaton: np.ndarray | None = None
@@ -135,8 +147,9 @@ class PAVPolicyGradient:
         self.logits[np.arange(self.target_length), target] = np.log(self.init_gamma)
         self._prover_advantage = None
         if self.prover is not None:
-            probs = self.prover.action_probs(target, self.vocab_size)
-            self._prover_advantage = policy_values(self.automaton, probs, self.length).advantage
+            self._prover_advantage = prover_advantage(
+                self.prover, target, self.vocab_size, self.length
+            )
 
     def success_probability(self) -> float:
         """Exact probability that ``pi`` writes ``y*`` (the accuracy)."""
@@ -148,7 +161,7 @@ class PAVPolicyGradient:
         self,
         env: gym.Env,
         total_timesteps: int,
-        callback: BanditCallback | list[BanditCallback] | None = None,
+        callback: Callback | list[Callback] | None = None,
         progress_bar: bool = False,
     ) -> PAVPolicyGradient:
         """Train for ``total_timesteps // (batch_size * length)`` iterations (at least 1).
@@ -166,12 +179,11 @@ class PAVPolicyGradient:
                 f"env has vocab_size={base.vocab_size}, target_length={base.target_length}; "
                 f"agent has {self.vocab_size}, {self.target_length}"
             )
-        _, info = env.reset(seed=self.seed)
+        _, info = env.reset(seed=seed_to_int(self.seed))
         if self.target is None or not np.array_equal(info["target"], self.target):
             self.set_target(info["target"], base.length)
         iterations = max(1, total_timesteps // (self.batch_size * base.length))
-        callbacks = CallbackList(callback)
-        callbacks.init_callback(self)
+        callbacks = self._callbacks(callback)
         for iteration in tqdm(range(iterations), disable=not progress_bar, desc="PAV-PG"):
             self.success_curve.append(self.success_probability())
             grad = (
@@ -184,6 +196,7 @@ class PAVPolicyGradient:
             if not callbacks.on_step():
                 break
         self.success_curve.append(self.success_probability())
+        callbacks.on_training_end()
         return self
 
     def _step_weights(self, q_pi: np.ndarray, v_pi: np.ndarray) -> np.ndarray:
@@ -241,26 +254,11 @@ class PAVPolicyGradient:
         return grad / self.batch_size
 
     # ------------------------------------------------------------------- SB3
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, Any]:
-        """SB3 ``PolicyPredictor``: next tokens for one or a batch of observations."""
+    def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
+        """Next tokens for a batch of observations (responses so far)."""
         if self.automaton is None:
             raise RuntimeError("the target is unknown: call learn() or set_target() first")
-        obs = np.asarray(observation, dtype=np.int64)
-        single = obs.ndim == 1
-        batch = obs[None] if single else obs
-        probs = self.policy_probs()
-        actions = np.empty(len(batch), dtype=np.int64)
-        for i, row in enumerate(batch):
-            tokens = row[row < self.vocab_size]
-            k = matching_states(self.automaton, tokens)[-1]
-            if deterministic:
-                actions[i] = int(np.argmax(probs[k]))
-            else:
-                actions[i] = int(self.rng.choice(self.vocab_size, p=probs[k]))
-        return (actions[0] if single else actions), state
+        batch = np.asarray(observations, dtype=np.int64)
+        states = [matching_states(self.automaton, row[row < self.vocab_size])[-1] for row in batch]
+        probs = self.policy_probs()[np.asarray(states, dtype=np.int64)]
+        return probs.argmax(axis=1) if deterministic else sample_categorical(probs, self.rng)

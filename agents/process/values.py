@@ -27,6 +27,7 @@ from rlsuite.envs.planted_sequence import matching_automaton
 from rlsuite.envs.validation import check_int, check_real
 
 __all__ = [
+    "BestOfKProver",
     "GammaProver",
     "Prover",
     "ValueTables",
@@ -34,6 +35,7 @@ __all__ = [
     "matching_states",
     "policy_values",
     "prover_advantage",
+    "prover_values",
     "success_probability",
 ]
 
@@ -72,6 +74,51 @@ class GammaProver:
         weights = np.ones((len(target) + 1, vocab_size))
         weights[np.arange(len(target)), target] = self.gamma
         return weights / weights.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class BestOfKProver:
+    """``BoK(pi)``: roll out ``k`` continuations of ``base`` and keep any that succeeds.
+
+    Setlur et al. (2025, §3.4) propose Best-of-K of the base policy as a prover
+    that is complementary to it. With a 0/1 outcome the value of ``BoK(pi)``
+    from a state is ``1 - (1 - V^pi)**k`` (and ``Q`` likewise), so its
+    advantage is computed exactly from ``base``'s values; ``k = 1`` is
+    ``base`` itself. :meth:`action_probs` is the rollout policy (``base``),
+    which Monte Carlo estimators sample in groups of ``k``.
+
+    Parameters
+    ----------
+    base : Prover
+        The policy whose best of ``k`` rollouts proves (e.g. ``GammaProver(5)``).
+    k : int
+        Rollouts per attempt, ``>= 1``.
+    """
+
+    base: Any
+    k: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base", as_prover(self.base))
+        object.__setattr__(self, "k", check_int("k", self.k))
+
+    def action_probs(self, target: np.ndarray, vocab_size: int) -> np.ndarray:
+        """The rollout policy: ``base``'s ``pi(a | k)``."""
+        return self.base.action_probs(target, vocab_size)
+
+    def value_table(self, automaton: np.ndarray, target: np.ndarray, horizon: int) -> np.ndarray:
+        """``V^{BoK}(h, k) = 1 - (1 - V^base(h, k))**k``, shape ``(H + 1, L + 1)``."""
+        base = prover_values(self.base, automaton, target, horizon)
+        return 1.0 - (1.0 - base) ** self.k
+
+
+def prover_values(prover: Any, automaton: np.ndarray, target: Any, horizon: int) -> np.ndarray:
+    """``V^mu(h, k)`` of a prover, shape ``(H + 1, L + 1)``: its own table or by DP."""
+    prover = as_prover(prover)
+    if hasattr(prover, "value_table"):
+        return prover.value_table(automaton, np.asarray(target), horizon)
+    probs = prover.action_probs(np.asarray(target), automaton.shape[1])
+    return policy_values(automaton, probs, horizon).v
 
 
 def as_prover(prover: Any) -> Prover:
@@ -133,10 +180,14 @@ def policy_values(automaton: np.ndarray, probs: np.ndarray, horizon: int) -> Val
 
 
 def prover_advantage(prover: Any, target: Any, vocab_size: int, horizon: int) -> np.ndarray:
-    """``A^mu[h, k, a]`` of the prover ``mu`` for the target ``y*``, shape ``(H, L + 1, V)``."""
+    """``A^mu[h, k, a]`` of the prover ``mu`` for the target ``y*``, shape ``(H, L + 1, V)``.
+
+    Transitions are deterministic, so ``A^mu(s_h, a) = V^mu(s_{h+1}) - V^mu(s_h)``.
+    """
     target = np.asarray(target)
-    probs = as_prover(prover).action_probs(target, vocab_size)
-    return policy_values(matching_automaton(target, vocab_size), probs, horizon).advantage
+    automaton = matching_automaton(target, vocab_size)
+    v = prover_values(prover, automaton, target, horizon)
+    return v[1:][:, automaton] - v[:-1, :, None]
 
 
 def success_probability(target: Any, vocab_size: int, horizon: int, probs: np.ndarray) -> float:

@@ -36,7 +36,7 @@ def make_agent(agent: str, params: dict[str, Any], seed: int, env: gym.Env) -> A
         return BCMax(**kwargs).fit(trajectories)
     if agent.startswith("IterativeBCMax-"):
         rounds = int(agent.rpartition("-")[2])
-        return IterativeBCMax(rounds=rounds, **kwargs).fit(trajectories, env)
+        return IterativeBCMax(rounds=rounds, env=env, **kwargs).fit(trajectories)
     raise ValueError(f"agent={agent!r} is not one of {sorted(baselines)} or the learners")
 
 

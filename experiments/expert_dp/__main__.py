@@ -35,15 +35,16 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--agents", nargs="*", default=list(sweep.AGENTS))
     parser.add_argument("--envs", nargs="*", default=list(sweep.ENV_IDS))
+    parser.add_argument("--epsilons", nargs="*", type=float, default=list(sweep.EPSILONS))
     parser.add_argument("--out", default="report/expert_dp")
     args = parser.parse_args(argv)
     jobs = []
     for index, params in enumerate(sweep.settings(args.experts)):
-        if params["env_id"] not in args.envs:
+        if params["env_id"] not in args.envs or params["epsilon"] not in args.epsilons:
             continue
         for agent in args.agents:
             # BC ignores epsilon: run it once per env (at the first epsilon).
-            if agent == "BehaviorCloning" and params["epsilon"] != sweep.EPSILONS[0]:
+            if agent == "BehaviorCloning" and params["epsilon"] != args.epsilons[0]:
                 continue
             seeds = range(args.first_seed, args.first_seed + args.seeds)
             jobs.extend((index, params, agent, seed) for seed in seeds)
@@ -57,13 +58,23 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     bc = df[df["agent"] == "BehaviorCloning"]
     # Draw BC as a flat reference at every epsilon of the plot and table.
     df_plot = pd.concat(
-        [df[df["agent"] != "BehaviorCloning"]] + [bc.assign(epsilon=e) for e in sweep.EPSILONS]
+        [df[df["agent"] != "BehaviorCloning"]] + [bc.assign(epsilon=e) for e in args.epsilons]
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "runs.csv", index=False)
     analysis.plot(df_plot, pd.DataFrame(), out)
     print(analysis.table(df_plot).round(3).to_string())
+    consensus = df[df["agent"] == "ConsensusDP"]
+    if len(consensus):
+        prefixes = ("released", "prefix_length", "count_median", "release_epsilon", "threshold")
+        columns = [c for c in consensus.columns if c.startswith(prefixes)] + ["noise_multiplier"]
+        print("ConsensusDP release (mean over seeds):")
+        print(consensus.groupby(["env_id", "epsilon"])[columns].mean().round(4).to_string())
+    dpsgd = df[df["agent"] == "ExpertDPSGD"]
+    if len(dpsgd):
+        print("ExpertDPSGD noise multiplier:")
+        print(dpsgd.groupby(["env_id", "epsilon"])["noise_multiplier"].mean().round(3).to_string())
     print(f"{len(jobs)} runs in {time.perf_counter() - start:.0f} s ({args.workers} workers)")
     return df
 

@@ -20,6 +20,14 @@ def make_learner(agent: str, params: dict[str, Any], seed: int):
     from rlsuite.agents import make_agent
 
     kwargs = dict(params.get("agent_kwargs", {}).get(agent, {}))
+    if agent == "ConsensusDP" and params.get("expert_probabilities", True):
+        from rlsuite.offline_data.experts import make_experts
+
+        # The Prefix Query counts with the experts' own action probabilities (the
+        # experts that generated this seed's dataset, see generate_expert_episodes).
+        kwargs.setdefault(
+            "expert_policies", make_experts(params["env_id"], params["n_experts"], seed)
+        )
     if agent == "BehaviorCloning":
         return make_agent(agent, seed=seed, **kwargs)
     return make_agent(agent, epsilon=params["epsilon"], delta=params["delta"], seed=seed, **kwargs)
@@ -60,8 +68,18 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         "delta_spent": float(learner.delta_spent),
     }
     if agent == "ConsensusDP":
-        metrics["released_transitions"] = float(np.sum(learner.released_lengths))
+        lengths = learner.released_lengths
+        metrics["released_transitions"] = float(np.sum(lengths))
+        metrics["released_share"] = float(learner.released_share)
+        for q in (10, 50, 90, 100):
+            metrics[f"prefix_length_q{q}"] = float(np.percentile(lengths, q))
+        metrics["release_epsilon"] = float(learner.release_epsilon)
+        metrics["threshold"] = float(learner.threshold)
         metrics["noise_multiplier"] = float(learner.noise_multiplier)
+        # How fast consensus decays along the candidates: median count after h steps.
+        for h in (1, 10, 50):
+            at_h = [c[h - 1] for c in learner.prefix_counts if len(c) >= h]
+            metrics[f"count_median_h{h}"] = float(np.median(at_h)) if at_h else float("nan")
     elif agent == "ExpertDPSGD":
         metrics["noise_multiplier"] = float(learner.noise_multiplier)
     elif agent == "PATEConsensus":

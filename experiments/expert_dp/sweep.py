@@ -1,4 +1,4 @@
-"""Settings of the expert-level DP study: two envs x four privacy levels.
+"""Settings of the expert-level DP study: two envs x five privacy levels.
 
 The paper uses 3000 experts per environment; the default here is 300
 (``settings(n_experts=3000)`` or ``python -m rlsuite.experiments.expert_dp
@@ -8,7 +8,7 @@ The paper uses 3000 experts per environment; the default here is 300
 from __future__ import annotations
 
 ENV_IDS = ("CartPole-v1", "Acrobot-v1")
-EPSILONS = (1.0, 2.0, 5.0, 10.0)
+EPSILONS = (0.5, 1.0, 2.0, 5.0, 10.0)
 DELTA = 1e-5
 
 

@@ -49,7 +49,7 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         base_policy=base,
         reference_probs=env.reference_probs,
         n_steps=params["n_steps"],
-        lr=params.get("lr", 0.05),
+        learning_rate=params.get("lr", 0.05),
         seed=seed,
     ).fit(data)
     probs = learner.probs()

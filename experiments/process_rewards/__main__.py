@@ -59,9 +59,12 @@ def main(argv: list[str] | None = None) -> None:
                     for s, v in zip(steps, values)
                 ]
     df, curves = pd.DataFrame(rows), pd.DataFrame(curve_rows)
+    os.makedirs(args.out, exist_ok=True)
+    df.to_csv(os.path.join(args.out, "results.csv"), index=False)
     pd.set_option("display.width", 200)
-    print(experiment.analysis.summary(df).to_string(index=False))
     print(experiment.analysis.score(df).to_string(index=False))
+    for title, table in experiment.analysis.summary_tables(df).items():
+        print(f"\n== {title}\n{table.to_string(index=False, float_format='%.3f')}")
     for path in experiment.analysis.plot(df, curves, args.out):
         print("wrote", path)
     cpu = ", ".join(f"{study}: {s:.0f} s" for study, s in sorted(seconds.items()))

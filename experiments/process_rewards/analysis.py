@@ -1,4 +1,11 @@
-"""Scores and figures of the process-rewards study."""
+"""Scores, claims and figures of the process-rewards study.
+
+SCORE: the exact success probability of the final policy (RL) or the top
+beam's accuracy at the largest width (beam search), mean per verifier. The
+paper's own quantities (iterations-to-success ratios of outcome RL over PAV
+RL, beam-search accuracy gaps and compute ratios) are in the claims table,
+which is what tests the paper.
+"""
 
 from __future__ import annotations
 
@@ -11,27 +18,193 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-__all__ = ["plot", "score", "summary"]
+from rlsuite.experiments.rm_distillation.analysis import paired_interval  # noqa: E402
+
+__all__ = ["SCORE", "claims", "plot", "score", "speedups", "summary", "summary_tables"]
+
+SCORE = (
+    "Success probability of the final policy (RL, exact) or top-beam accuracy at the "
+    "largest width (beam search), mean over settings and seeds per verifier."
+)
+LEVEL = 0.5  # the success level whose iterations-to-reach the claims compare
 
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean per-run ``score`` per agent, in ``[0, 1]``.
-
-    A run's score is its final success probability (``rl``: exact, ``ppo``:
-    500 sampled responses) or its pass rate at the largest beam width (``beam``).
-    """
+    """Mean per-run ``score`` per agent, in ``[0, 1]``."""
     return df.groupby("agent", as_index=False)["score"].mean()
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard error over seeds of the headline metric of every setting and agent."""
-    metric_columns = [c for c in df.columns if c.startswith(("final_", "mean_", "pass_at_"))]
-    keys = ["study", "gamma", "alpha", "agent"]
-    extra = [c for c in ("n_rollouts", "process_reward") if c in df.columns]
-    grouped = df.groupby(keys + extra, dropna=False)[metric_columns]
-    table = grouped.mean().round(3)
+    """Mean over seeds of the headline metrics per setting and agent."""
+    metric_columns = [
+        c
+        for c in df.columns
+        if c.startswith(("final_", "iterations_to_", "accuracy_at_", "prover_"))
+        or c == "base_success"
+    ]
+    keys = [c for c in ("study", "base_gamma", "alpha", "agent") if c in df.columns]
+    grouped = df.groupby(keys, dropna=False)[metric_columns]
+    table = grouped.mean().round(4)
     table["seeds"] = grouped.size()
     return table.dropna(axis=1, how="all").reset_index()
+
+
+def speedups(df: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """Per ``(base_gamma, alpha, prover)``: iterations to ``level``, outcome / PAV, paired by seed.
+
+    A run that never reached ``level`` counts as the budget (so its ratio is a
+    bound); ``censored`` says how many did.
+    """
+    rl = df[df["study"] == "rl"]
+    column = f"iterations_to_{level:g}"
+    rows = []
+    for (base, alpha), group in rl.groupby(["base_gamma", "alpha"]):
+        budget = group["iterations"].iloc[0]
+        iters = group.pivot_table(index="seed", columns="agent", values=column, dropna=False)
+        censored = iters.isna().sum()
+        iters = iters.fillna(budget)
+        for agent in iters.columns.drop("outcome"):
+            ratio = iters["outcome"] / iters[agent]
+            mean, lo, hi = paired_interval(ratio.to_numpy())
+            rows.append(
+                {
+                    "base_gamma": base,
+                    "alpha": alpha,
+                    "agent": agent,
+                    "outcome_iters": iters["outcome"].mean(),
+                    "pav_iters": iters[agent].mean(),
+                    "ratio": mean,
+                    "ratio_lo": lo,
+                    "ratio_hi": hi,
+                    "censored": int(censored[agent] + censored["outcome"]),
+                    "prover_success": group.loc[group["agent"] == agent, "prover_success"].mean(),
+                    "base_success": group["base_success"].mean(),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _beam_compute(df: pd.DataFrame) -> pd.DataFrame:
+    """Per base and prover: accuracy gap at every width and rollouts to reach ORM's best."""
+    beam = df[df["study"] == "beam"]
+    widths = sorted(int(c.rsplit("_", 1)[1]) for c in beam.columns if c.startswith("accuracy_at_"))
+    rows = []
+    for base, group in beam.groupby("base_gamma"):
+        acc = group.groupby("agent")[[f"accuracy_at_{w}" for w in widths]].mean()
+        cost = group.groupby("agent")[[f"rollouts_at_{w}" for w in widths]].mean()
+        if "outcome" not in acc.index:
+            continue
+        orm_acc, orm_cost = acc.loc["outcome"].to_numpy(), cost.loc["outcome"].to_numpy()
+        best = orm_acc.max()
+        orm_need = orm_cost[np.argmax(orm_acc >= best)]
+        for agent in acc.index.drop("outcome"):
+            a, c = acc.loc[agent].to_numpy(), cost.loc[agent].to_numpy()
+            reach = np.flatnonzero(a >= best)
+            gaps = {}
+            for w, (wa, wo) in zip(widths, zip(a, orm_acc)):
+                gaps[f"gap_at_{w}"] = wa - wo
+            rows.append(
+                {
+                    "base_gamma": base,
+                    "agent": agent,
+                    "orm_best_accuracy": best,
+                    "accuracy_at_max": a[-1],
+                    **gaps,
+                    "compute_ratio": orm_need / c[reach[0]] if reach.size else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _verdict(hits: list[bool]) -> str:
+    if hits and all(hits):
+        return "yes"
+    return "partly" if any(hits) else "no"
+
+
+def claims(df: pd.DataFrame) -> pd.DataFrame:
+    """The paper's claims with yes / partly / no and the numbers behind them."""
+    rows = []
+    speed = speedups(df) if (df["study"] == "rl").any() else pd.DataFrame()
+    if not speed.empty:
+        best = speed.loc[speed.groupby(["base_gamma", "alpha"])["ratio"].idxmax()]
+        text = "; ".join(
+            f"base {r.base_gamma:g} a={r.alpha:g}: {r.agent} {r.ratio:.2f}x "
+            f"[{r.ratio_lo:.2f}, {r.ratio_hi:.2f}]"
+            for r in best.itertuples()
+        )
+        rows.append(
+            {
+                "claim": f"PAV RL reaches {LEVEL:g} success 5-6x faster than outcome RL",
+                "reproduced": _verdict([r.ratio_lo >= 5 for r in best.itertuples()])
+                if (best["ratio_lo"] >= 5).any()
+                else ("partly" if (best["ratio_lo"] > 1).any() else "no"),
+                "evidence": "best prover per setting, outcome/PAV iterations: " + text,
+            }
+        )
+        for label, mask in (
+            (
+                "Best-of-K (K > 1) of the base policy is a prover that beats outcome RL",
+                speed["agent"].isin(["bok_4", "bok_16"]),
+            ),
+            (
+                "weak provers (success below the base policy's) beat outcome RL",
+                speed["prover_success"] < speed["base_success"],
+            ),
+        ):
+            part = speed[mask]
+            if part.empty:
+                continue
+            rows.append(
+                {
+                    "claim": label,
+                    "reproduced": _verdict(list(part["ratio_lo"] > 1)),
+                    "evidence": "; ".join(
+                        f"base {r.base_gamma:g} a={r.alpha:g} {r.agent}: {r.ratio:.2f}x "
+                        f"[{r.ratio_lo:.2f}, {r.ratio_hi:.2f}]"
+                        for r in part.itertuples()
+                    ),
+                }
+            )
+    beam = _beam_compute(df) if (df["study"] == "beam").any() else pd.DataFrame()
+    if not beam.empty:
+        top = beam.loc[beam.groupby("base_gamma")["accuracy_at_max"].idxmax()]
+        rows.append(
+            {
+                "claim": "PAV beam search is > 8 points more accurate than ORM beam search",
+                "reproduced": _verdict(
+                    list(top["accuracy_at_max"] - top["orm_best_accuracy"] > 0.08)
+                ),
+                "evidence": "; ".join(
+                    f"base {r.base_gamma:g}: {r.agent} {r.accuracy_at_max:.3f} vs ORM "
+                    f"{r.orm_best_accuracy:.3f}"
+                    for r in top.itertuples()
+                ),
+            }
+        )
+        ok = [1.5 <= r.compute_ratio for r in top.itertuples() if np.isfinite(r.compute_ratio)]
+        rows.append(
+            {
+                "claim": "PAV beam search needs 1.5-5x less compute (rollouts) for ORM's accuracy",
+                "reproduced": _verdict(ok) if ok else "no",
+                "evidence": "; ".join(
+                    f"base {r.base_gamma:g}: {r.agent} {r.compute_ratio:.2f}x"
+                    for r in top.itertuples()
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summary_tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The summary, the speed-up table, the beam table and the claims."""
+    tables = {"summary (mean over seeds)": summary(df)}
+    if (df["study"] == "rl").any():
+        tables[f"iterations to {LEVEL:g} success, outcome / PAV"] = speedups(df)
+    if (df["study"] == "beam").any():
+        tables["beam search: accuracy gap to ORM and compute ratio"] = _beam_compute(df)
+    tables["claims"] = claims(df)
+    return tables
 
 
 def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Path]:
@@ -39,15 +212,14 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = df.drop_duplicates("setting").set_index("setting")
-    curves = curves.join(settings[["study", "gamma", "alpha"]], on="setting")
+    cols = [c for c in ("study", "base_gamma", "alpha") if c in settings]
+    curves = curves.join(settings[cols], on="setting")
     written = []
     rl = curves[(curves["study"] == "rl") & (curves["curve"] == "success")]
     if not rl.empty:
         written.append(_plot_rl_curves(rl, out / "process_rewards_rl_curves.png"))
-        written.append(_plot_gamma(df[df["study"] == "rl"], out / "process_rewards_gamma.png"))
-    beam = curves[(curves["study"] == "beam") & (curves["curve"] == "pass_at_width")]
+    beam = curves[(curves["study"] == "beam") & (curves["curve"] == "accuracy_at_width")]
     if not beam.empty:
-        beam = beam.join(settings[["n_rollouts"]], on="setting")
         written.append(_plot_beam(beam, out / "process_rewards_beam.png"))
     ppo = curves[(curves["study"] == "ppo") & (curves["curve"] == "train_success")]
     if not ppo.empty:
@@ -58,49 +230,32 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
 
 
 def _plot_rl_curves(curves: pd.DataFrame, path: Path) -> Path:
-    alphas = sorted(curves["alpha"].unique())
-    fig, axes = plt.subplots(1, len(alphas), figsize=(5 * len(alphas), 3.6), squeeze=False)
-    for ax, alpha in zip(axes[0], alphas):
-        part = curves[curves["alpha"] == alpha]
-        for (agent, gamma), group in part.groupby(["agent", "gamma"]):
-            if agent == "outcome" and gamma != part["gamma"].min():
-                continue  # the outcome-only learner ignores gamma: draw it once
+    panels = sorted(curves.groupby(["base_gamma", "alpha"]).groups)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.4), squeeze=False)
+    for ax, (base, alpha) in zip(axes[0], panels):
+        part = curves[(curves["base_gamma"] == base) & (curves["alpha"] == alpha)]
+        for agent, group in part.groupby("agent"):
             mean = group.groupby("step")["value"].mean()
-            label = "outcome only (mu = pi)" if agent == "outcome" else f"PAV, gamma={gamma:g}"
             style = {"color": "black", "ls": "--"} if agent == "outcome" else {}
-            ax.plot(mean.index, mean.values, label=label, **style)
-        ax.set(title=f"alpha = {alpha:g}", xlabel="iteration", ylabel="success probability")
+            ax.plot(mean.index, mean.values, label=agent, **style)
+        ax.set(title=f"base gamma {base:g}, alpha {alpha:g}", xlabel="iteration")
         ax.set_ylim(-0.02, 1.02)
-    axes[0][-1].legend(fontsize=8)
-    return _save(fig, path)
-
-
-def _plot_gamma(df: pd.DataFrame, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(5, 3.6))
-    for (agent, alpha), group in df.groupby(["agent", "alpha"]):
-        stats = group.groupby("gamma")["mean_success"].agg(["mean", "sem"])
-        label = f"{'PAV' if agent == 'pav' else 'outcome only'}, alpha={alpha:g}"
-        ax.errorbar(
-            stats.index, stats["mean"], yerr=stats["sem"].fillna(0), marker="o", label=label
-        )
-    ax.set(xscale="log", xlabel="prover gamma", ylabel="success (mean over iterations)")
-    ax.legend(fontsize=8)
+    axes[0][0].set_ylabel("success probability")
+    axes[0][-1].legend(fontsize=7)
     return _save(fig, path)
 
 
 def _plot_beam(curves: pd.DataFrame, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    keys = ["agent", "gamma", "n_rollouts"]
-    for (agent, gamma, n_rollouts), group in curves.groupby(keys, dropna=False):
-        exact = n_rollouts is None or (isinstance(n_rollouts, float) and np.isnan(n_rollouts))
-        source = "exact" if exact else f"{int(n_rollouts)} rollouts"
-        if agent == "outcome" and gamma != 10.0:
-            continue  # outcome-only ranking ignores gamma
-        mean = group.groupby("step")["value"].mean()
-        label = ("outcome only" if agent == "outcome" else f"PAV gamma={gamma:g}") + f" ({source})"
-        ax.plot(mean.index, mean.values, marker="o", ls=":" if exact else "-", label=label)
-    ax.set(xscale="log", xlabel="beam width B (C = 3)", ylabel="pass@B")
-    ax.legend(fontsize=7)
+    bases = sorted(curves["base_gamma"].unique())
+    fig, axes = plt.subplots(1, len(bases), figsize=(5 * len(bases), 3.4), squeeze=False)
+    for ax, base in zip(axes[0], bases):
+        for agent, group in curves[curves["base_gamma"] == base].groupby("agent"):
+            mean = group.groupby("step")["value"].mean()
+            style = {"color": "black", "ls": "--"} if agent == "outcome" else {}
+            ax.plot(mean.index, mean.values, marker="o", label=agent, **style)
+        ax.set(xscale="log", xlabel="beam width (C = 3)", title=f"base gamma {base:g}")
+    axes[0][0].set_ylabel("top-beam accuracy")
+    axes[0][-1].legend(fontsize=7)
     return _save(fig, path)
 
 

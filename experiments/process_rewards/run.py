@@ -1,4 +1,12 @@
-"""One run of the process-rewards study: RL, beam search or PPO on PlantedSequence-v1."""
+"""One run of the process-rewards study: RL, beam search or PPO on PlantedSequence-v1.
+
+Agents are verifiers: ``"outcome"`` (outcome reward only, ``mu = pi``), a
+``gamma_<g>`` prover ``mu_g`` (Setlur et al., §3.3) or ``bok_<k>``, the
+Best-of-K of the *base* policy (§3.4; ``bok_1`` is the base policy itself).
+Every run starts from the base policy ``mu_{base_gamma}``, whose success
+probability is small but not zero (``base_gamma = 5``: 0.62 %,
+``base_gamma = 8``: 2.8 %, exact), so outcome-reward RL has a signal.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +16,45 @@ import numpy as np
 
 from rlsuite.agents.process.beam_search import beam_search
 from rlsuite.agents.process.pav_policy_gradient import PAVPolicyGradient
-from rlsuite.agents.process.values import GammaProver
+from rlsuite.agents.process.values import BestOfKProver, GammaProver, success_probability
 from rlsuite.envs.planted_sequence import PlantedSequenceEnv
 from rlsuite.experiments.base import RunResult
 
-__all__ = ["run"]
+__all__ = ["make_prover", "run"]
 
-AGENT_LABELS = ("pav", "outcome")
 #: How the ``ppo`` study's ``pav`` agent gets ``alpha * A^mu``: added to the reward
 #: (:class:`~rlsuite.agents.process.ProcessRewardWrapper`) or to PPO's advantages
 #: (:class:`~rlsuite.agents.process.sb3_callback.ProcessAdvantageCallback`).
 PPO_PROCESS_REWARDS = ("reward", "advantage")
+#: Success levels at which iterations-to-reach are recorded.
+SUCCESS_LEVELS = (0.2, 0.5, 0.8)
+
+
+def make_prover(agent: str, base_gamma: float) -> GammaProver | BestOfKProver | None:
+    """The prover an agent label names: ``outcome``, ``gamma_<g>`` or ``bok_<k>``."""
+    kind, _, value = agent.partition("_")
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if agent == "outcome":
+        return None
+    if kind == "gamma" and number >= 1:
+        return GammaProver(number)
+    if kind == "bok" and number >= 1 and number.is_integer():
+        return BestOfKProver(GammaProver(base_gamma), int(number))
+    raise ValueError(f"agent={agent!r} must be 'outcome', 'gamma_<g >= 1>' or 'bok_<int k >= 1>'")
 
 
 def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
-    """Run ``agent`` (``"pav"`` or ``"outcome"``) on one setting; ``y*`` is drawn from ``seed``.
+    """Run one verifier ``agent`` on one setting; ``y*`` is drawn from ``seed``.
 
-    ``rl`` runs report the exact success probability after every iteration;
-    ``beam`` runs the pass rate at each width over ``searches`` targets;
-    ``ppo`` runs the success rate of ``eval_episodes`` (default 1000) sampled
-    responses after training, and the training episodes' success per rollout;
-    their ``process_reward`` (``"reward"`` by default, or ``"advantage"``) says
-    where the ``pav`` agent adds ``alpha * A^mu``.
+    ``rl`` runs report the exact success probability after every iteration
+    and the iterations to reach each of :data:`SUCCESS_LEVELS`; ``beam`` runs
+    the accuracy of the top beam and the Monte Carlo rollouts spent at each
+    width; ``ppo`` runs the success rate of ``eval_episodes`` sampled
+    responses after SB3 PPO training.
     """
-    if agent not in AGENT_LABELS:
-        raise ValueError(f"agent={agent!r} must be one of {AGENT_LABELS}")
     study = params.get("study")
     if study == "rl":
         return _run_rl(params, agent, seed)
@@ -45,23 +67,36 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
 
 def _run_rl(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     env = PlantedSequenceEnv(problem_seed=seed)  # the y* v0 drew on reset(seed=seed)
+    prover = make_prover(agent, params["base_gamma"])
     learner = PAVPolicyGradient(
-        prover=GammaProver(params["gamma"]) if agent == "pav" else None,
+        prover=prover,
         alpha=params["alpha"],
         learning_rate=params["learning_rate"],
         batch_size=params["batch_size"],
+        init_gamma=params["base_gamma"],
         seed=seed,
     )
     budget = params["iterations"] * params["batch_size"] * env.length
     curve = np.asarray(learner.learn(env, budget).success_curve)
-    reached = np.flatnonzero(curve >= 0.5)
+    metrics = {
+        "base_success": float(curve[0]),
+        "final_success": float(curve[-1]),
+        "mean_success": float(curve.mean()),
+        "score": float(curve[-1]),
+    }
+    if prover is not None:
+        probs = prover.action_probs(learner.target, env.vocab_size)
+        metrics["prover_success"] = (
+            float(1 - (1 - curve[0]) ** prover.k)
+            if isinstance(prover, BestOfKProver)
+            else success_probability(learner.target, env.vocab_size, env.length, probs)
+        )
+    for level in SUCCESS_LEVELS:
+        reached = np.flatnonzero(curve >= level)
+        # Not reached within the budget: recorded as nan, counted as censored.
+        metrics[f"iterations_to_{level:g}"] = float(reached[0]) if reached.size else float("nan")
     return RunResult(
-        metrics={
-            "final_success": float(curve[-1]),
-            "mean_success": float(curve.mean()),
-            "iterations_to_half": float(reached[0]) if reached.size else float("nan"),
-            "score": float(curve[-1]),
-        },
+        metrics=metrics,
         curves={"success": curve},
         curve_steps={"success": np.arange(len(curve))},
     )
@@ -71,9 +106,10 @@ def _run_beam(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     rng = np.random.default_rng(seed)
     env = PlantedSequenceEnv()
     widths = [int(w) for w in params["widths"]]
+    prover = make_prover(agent, params["base_gamma"])
     base = GammaProver(params["base_gamma"])
-    prover = GammaProver(params["gamma"]) if agent == "pav" else None
-    hits = np.zeros((params["searches"], len(widths)))
+    top = np.zeros((params["searches"], len(widths)))
+    rollouts = np.zeros((params["searches"], len(widths)))
     for i in range(params["searches"]):
         target = rng.integers(0, env.vocab_size, env.target_length)
         for j, width in enumerate(widths):
@@ -89,14 +125,19 @@ def _run_beam(params: dict[str, Any], agent: str, seed: int) -> RunResult:
                 n_rollouts=params["n_rollouts"],
                 seed=int(rng.integers(2**31)),
             )
-            hits[i, j] = result.any_success
-    pass_at = hits.mean(axis=0)
-    metrics = {f"pass_at_{w}": float(p) for w, p in zip(widths, pass_at)}
-    metrics["score"] = float(pass_at[-1])
+            top[i, j] = result.success[0]
+            rollouts[i, j] = result.rollouts
+    accuracy, compute = top.mean(axis=0), rollouts.mean(axis=0)
+    metrics = {f"accuracy_at_{w}": float(a) for w, a in zip(widths, accuracy)}
+    metrics.update({f"rollouts_at_{w}": float(c) for w, c in zip(widths, compute)})
+    metrics["score"] = float(accuracy[-1])
     return RunResult(
         metrics=metrics,
-        curves={"pass_at_width": pass_at},
-        curve_steps={"pass_at_width": np.asarray(widths)},
+        curves={"accuracy_at_width": accuracy, "rollouts_at_width": compute},
+        curve_steps={
+            "accuracy_at_width": np.asarray(widths),
+            "rollouts_at_width": np.asarray(widths),
+        },
     )
 
 
@@ -133,10 +174,17 @@ def _run_ppo(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     successes = _Successes()
     callbacks: list[Any] = [successes]
     train_env: Any = env
-    if agent == "pav" and mode == "reward":
-        train_env = ProcessRewardWrapper(env, params["gamma"], params["alpha"])
-    elif agent == "pav":
-        callbacks.append(ProcessAdvantageCallback(params["gamma"], params["alpha"]))
+    # "pav" is the prover mu_{params["gamma"]}; gamma_<g> labels name it directly.
+    prover_gamma = params["gamma"] if agent == "pav" else None
+    if agent != "pav":
+        prover = make_prover(agent, params.get("base_gamma", 1.0))
+        if prover is not None and not isinstance(prover, GammaProver):
+            raise ValueError(f"agent={agent!r}: the ppo study takes outcome, pav or gamma_<g>")
+        prover_gamma = None if prover is None else prover.gamma
+    if prover_gamma is not None and mode == "reward":
+        train_env = ProcessRewardWrapper(env, prover_gamma, params["alpha"])
+    elif prover_gamma is not None:
+        callbacks.append(ProcessAdvantageCallback(prover_gamma, params["alpha"]))
     ppo_kwargs: dict[str, Any] = {
         k: int(params[k]) for k in ("batch_size", "n_epochs", "n_steps") if k in params
     }

@@ -50,3 +50,5 @@ QUICK_SETTINGS: tuple[dict, ...] = (_setting(ETAS, 20_000, 50),)
 QUICK_SEEDS = 1
 SMOKE_SETTINGS: tuple[dict, ...] = (_setting((1.0, 100.0), 2_000, 8),)
 LONG_SETTINGS: tuple[dict, ...] = (_setting(ETAS, 10_000_000),)
+#: ``--settings short``: the same copies to ``T = 10^5`` (what a loaded shared machine affords).
+SHORT_SETTINGS: tuple[dict, ...] = (_setting(ETAS, 100_000),)

@@ -60,7 +60,7 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         batch_size=params["batch_size"],
         pretrain_steps=params["pretrain_steps"],
         seed=seed,
-    ).learn(params["total_timesteps"])
+    ).learn(env, params["total_timesteps"])
     grid = weight_grid(params["n_weights"])
     contexts = problem.context_observations()
     policies = [learner.action_probs(contexts, w) for w in grid]

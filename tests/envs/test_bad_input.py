@@ -121,3 +121,53 @@ def test_vector_env_rejects_out_of_range_actions():
     env.reset(seed=0)
     with pytest.raises(ValueError, match="out of range"):
         env.step(np.array([0, 4, 1]))
+
+
+# The fuzzing findings of issue 11, one by one.
+@pytest.mark.parametrize(
+    "make",
+    [lambda: Gaussian(std=1e200), lambda: LogNormal(sigma=30.0), lambda: StudentT(scale=1e300)],
+)
+def test_noise_whose_draws_would_overflow_is_rejected_at_construction(make):
+    with pytest.raises(ValueError, match="out of range"):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"heteroscedastic": "no"}, TypeError, "heteroscedastic="),
+        ({"sigma_range": ("0.1", "1.0")}, TypeError, r"sigma_range\[0\]="),
+        ({"theta": [[1.0, 2.0], [3.0]]}, TypeError, "theta="),
+        ({"n_arms": 10**12}, ValueError, "n_arms="),
+    ],
+)
+def test_linear_bandit_findings(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        LinearContextualBanditEnv(**kwargs)
+
+
+def test_vector_env_rejects_unknown_keywords():
+    with pytest.raises(TypeError, match="n_arm"):
+        MultiArmedBanditVectorEnv(num_envs=2, n_arm=3)
+
+
+def _module(sites, base=(30, 5, 5, 5)):
+    from rlsuite.envs.inlining import Module
+
+    return Module("helpers", np.array(base), np.array([False, True, True, True]), sites)
+
+
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [
+        (_module([(1, 2, 1, 0, False), (2, 1, 1, 0, False)]), "cycle"),
+        (_module([(1, 1, 1, 0, False)]), "self-call"),
+        (_module([(0, 1, 1, 0, False)], base=(30, -42, 5, 5)), "negative sizes"),
+        (_module([(0, 9, 1, 0, False)]), "callee=9 is out of range"),
+    ],
+)
+def test_invalid_inlining_modules_raise(module, message):
+    env = gym.make("rlsuite/Inlining-v0")
+    with pytest.raises(ValueError, match=message):
+        env.reset(seed=0, options={"module": module})

@@ -68,3 +68,9 @@ def test_bad_parameters_raise(build, match) -> None:
 def test_names_make_the_families() -> None:
     assert isinstance(make_noise("spike"), Spike)
     assert isinstance(make_noise("truncated_pareto"), TruncatedPareto)
+
+
+@pytest.mark.parametrize("noise", FAMILIES, ids=repr)
+def test_single_draw_is_a_scalar(noise: BoundedNoise) -> None:
+    value = float(noise.sample(np.random.default_rng(0)))
+    assert noise.support[0] <= value <= noise.support[1]

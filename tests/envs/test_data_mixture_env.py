@@ -139,17 +139,19 @@ def test_reward_is_minus_validation_loss_and_info_has_per_domain_losses() -> Non
     assert 0.0 < info["validation_loss"] < bound
 
 
-def test_training_on_a_domain_makes_it_the_best_predicted_domain() -> None:
-    env = gym.make(ENV_ID)
+def test_each_domain_is_best_predicted_by_training_on_it() -> None:
+    # Column d: domain d's loss after training on each domain alone. Training on d
+    # itself must give the lowest; a related domain may still be predicted better
+    # than d by some other single-domain model (transfer), so rows are not checked.
+    env = gym.make(ENV_ID, problem_seed=1)
     env.reset(seed=1)
-    for domain in range(4):
-        _, info = _step(env, np.eye(4)[domain])
-        assert int(np.argmin(info["domain_losses"])) == domain
+    losses = np.array([_step(env, np.eye(4)[d])[1]["domain_losses"] for d in range(4)])
+    np.testing.assert_array_equal(np.argmin(losses, axis=0), np.arange(4))
 
 
 def test_end_task_sources_beat_their_relatives_and_the_rest() -> None:
     # Loss noise is ~0.005 nats; these gaps are > 0.1 nats at every seed tried.
-    env = gym.make(ENV_ID)
+    env = gym.make(ENV_ID, problem_seed=2)
     env.reset(seed=2)
     sources, _ = _step(env, [0.5, 0.5, 0.0, 0.0])
     relatives, _ = _step(env, [0.0, 0.0, 0.5, 0.5])

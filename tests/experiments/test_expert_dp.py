@@ -25,9 +25,9 @@ TINY = {
 
 def test_sweep_covers_both_envs_all_epsilons_and_the_paper_size():
     experiment = load_experiment("expert_dp")
-    assert len(experiment.settings()) == 8 and experiment.num_seeds() == 5
+    assert len(experiment.settings()) == 10 and experiment.num_seeds() == 5
     assert {p["env_id"] for p in sweep.SETTINGS} == {"CartPole-v1", "Acrobot-v1"}
-    assert {p["epsilon"] for p in sweep.SETTINGS} == {1.0, 2.0, 5.0, 10.0}
+    assert {p["epsilon"] for p in sweep.SETTINGS} == {0.5, 1.0, 2.0, 5.0, 10.0}
     assert all(p["n_experts"] == 3000 for p in sweep.settings(n_experts=3000))
     assert experiment.settings(quick=True) == []
 

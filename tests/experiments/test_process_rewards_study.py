@@ -12,15 +12,16 @@ def experiment():
     return load_experiment("process_rewards")
 
 
-def test_sweep_covers_the_issue_grid(experiment):
+def test_sweep_starts_from_a_base_policy_with_small_nonzero_success(experiment):
+    from rlsuite.agents.process.values import GammaProver, success_probability
+
     rl = [p for _, p in experiment.settings() if p["study"] == "rl"]
-    assert sorted({(p["gamma"], p["alpha"]) for p in rl}) == sorted(
-        (g, a) for g in (1.0, 3.0, 10.0, 30.0, 100.0) for a in (0.5, 1.0)
-    )
-    assert all(p["iterations"] == 300 for p in rl)
-    ppo = [p for _, p in experiment.settings() if p["study"] == "ppo"]
-    assert sorted(p["process_reward"] for p in ppo) == ["advantage", "reward"]
-    assert experiment.agents() == ("pav", "outcome")
+    target = np.array([3, 1, 4, 1, 5])
+    for base in {p["base_gamma"] for p in rl}:
+        probs = GammaProver(base).action_probs(target, 15)
+        assert 0.005 <= success_probability(target, 15, 10, probs) <= 0.05
+    agents = experiment.agents()
+    assert "outcome" in agents and {"bok_1", "bok_4", "gamma_2"} <= set(agents)
 
 
 def _run_all(experiment, settings):
@@ -38,12 +39,17 @@ def _run_all(experiment, settings):
     return pd.DataFrame(rows), pd.DataFrame(curve_rows)
 
 
-def test_quick_sweep_runs_scores_and_plots(experiment, tmp_path):
+def test_quick_sweep_runs_scores_claims_and_plots(experiment, tmp_path):
     df, curves = _run_all(experiment, experiment.settings(quick=True))
     rl = df[df["study"] == "rl"].set_index("agent")
-    assert rl.loc["pav", "final_success"] > 0.5 > 0.01 > rl.loc["outcome", "final_success"]
+    # Outcome RL learns from the 0.6 % base policy; a strong prover learns faster.
+    assert 0.005 < rl.loc["outcome", "base_success"] < 0.01
+    assert rl.loc["outcome", "final_success"] > 0.1
+    assert rl.loc["gamma_100", "iterations_to_0.5"] < rl.loc["outcome", "iterations_to_0.5"]
     scores = experiment.analysis.score(df).set_index("agent")["score"]
-    assert ((scores >= 0) & (scores <= 1)).all() and scores["pav"] > scores["outcome"]
+    assert ((scores >= 0) & (scores <= 1)).all()
+    claims = experiment.analysis.summary_tables(df)["claims"]
+    assert set(claims["reproduced"]) <= {"yes", "partly", "no"} and len(claims) >= 4
     paths = experiment.analysis.plot(df, curves, tmp_path)
     assert {p.name for p in paths} >= {"process_rewards_rl_curves.png", "process_rewards_beam.png"}
     assert all(p.stat().st_size > 0 for p in paths)
@@ -52,7 +58,7 @@ def test_quick_sweep_runs_scores_and_plots(experiment, tmp_path):
 
 def test_runs_are_deterministic(experiment):
     params = dict(experiment.settings(quick=True)[0][1])
-    a, b = experiment.run(params, "pav", 1), experiment.run(params, "pav", 1)
+    a, b = experiment.run(params, "bok_4", 1), experiment.run(params, "bok_4", 1)
     np.testing.assert_array_equal(a.curves["success"], b.curves["success"])
 
 
@@ -74,7 +80,9 @@ def test_ppo_path_runs_on_a_tiny_budget(experiment, process_reward):
 @pytest.mark.parametrize(
     "params, agent",
     [
-        ({"study": "rl"}, "ppo"),
+        ({"study": "rl", "base_gamma": 5.0}, "ppo"),
+        ({"study": "rl", "base_gamma": 5.0}, "bok_2.5"),
+        ({"study": "rl", "base_gamma": 5.0}, "gamma_0.5"),
         ({"study": "search"}, "pav"),
         ({}, "pav"),
         ({"study": "ppo", "process_reward": "value", "gamma": 10.0, "alpha": 1.0}, "pav"),

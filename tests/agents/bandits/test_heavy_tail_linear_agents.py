@@ -91,3 +91,14 @@ def test_gradient_bandit_per_run_rates_match_a_scalar_rate() -> None:
         GradientBandit(3, eta=[1.0, -1.0], n_runs=2)
     with pytest.raises(ValueError, match="eta"):
         GradientBandit(3, eta=[1.0, 1.0, 1.0], n_runs=2)
+
+
+def test_gradient_bandit_partial_fit_with_per_run_rates_matches_update_batch() -> None:
+    rng = np.random.default_rng(3)
+    actions = rng.integers(0, 3, size=(100, 2))
+    rewards = rng.normal(size=(100, 2))
+    stepped = GradientBandit(3, eta=[1.0, 10.0], n_runs=2)
+    for a, r in zip(actions, rewards):
+        stepped.update_batch(np.zeros((2, 1)), a, r)
+    folded = GradientBandit(3, eta=[1.0, 10.0], n_runs=2).partial_fit(actions, rewards)
+    assert np.allclose(folded.logits, stepped.logits)

@@ -129,10 +129,10 @@ def test_dataset_without_expert_id_raises(cartpole):
 
 def test_missing_privacy_extra_names_the_install_command(cartpole, monkeypatch):
     monkeypatch.setitem(sys.modules, "opacus", None)
-    with pytest.raises(ImportError, match=r"pip install rlsuite\[privacy\]"):
+    with pytest.raises(ImportError, match=r"pip install 'rlsuite\[privacy\]'"):
         require_privacy_extra("opacus")
     monkeypatch.setitem(sys.modules, "dp_accounting.pld.privacy_loss_distribution", None)
-    with pytest.raises(ImportError, match=r"pip install rlsuite\[privacy\]"):
+    with pytest.raises(ImportError, match=r"pip install 'rlsuite\[privacy\]'"):
         ExpertDPSGD(steps=5).fit(cartpole)
 
 
@@ -140,3 +140,14 @@ def test_registry_builds_every_private_agent():
     for name in ("BehaviorCloning", "ExpertDPSGD", "ConsensusDP", "PATEConsensus"):
         kwargs = {} if name == "BehaviorCloning" else {"epsilon": 2.0}
         assert type(make_agent(name, **kwargs)).__name__ == name
+
+
+def test_fitted_private_learner_saves_and_loads_with_its_privacy_report(cartpole, tmp_path):
+    learner = ExpertDPSGD(epsilon=3.0, sample_rate=0.5, steps=5, seed=0).fit(cartpole)
+    learner.save(tmp_path / "dpsgd.pkl")
+    loaded = ExpertDPSGD.load(tmp_path / "dpsgd.pkl")
+    obs = np.stack([ep.observations[0] for ep in cartpole[:6]])
+    np.testing.assert_array_equal(
+        loaded.predict(obs, deterministic=True)[0], learner.predict(obs, deterministic=True)[0]
+    )
+    assert (loaded.epsilon_spent, loaded.target_epsilon) == (learner.epsilon_spent, 3.0)

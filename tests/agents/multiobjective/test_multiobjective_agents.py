@@ -29,7 +29,7 @@ def _front(agent, env):
 @pytest.fixture(scope="module")
 def trained():
     env = _env()
-    agents = {cls.__name__: cls(env, **SMALL).learn(6400) for cls in (CLP, RewardedSoups)}
+    agents = {cls.__name__: cls(env, **SMALL).learn(env, 6400) for cls in (CLP, RewardedSoups)}
     return env, agents
 
 
@@ -90,7 +90,7 @@ def test_predict_is_an_sb3_policy_for_each_weight(trained):
 
 def test_prompt_conditioned_learns_and_is_registered():
     env = _env()
-    agent = PromptConditioned(env, **SMALL).learn(3200)
+    agent = PromptConditioned(env, **SMALL).learn(env, 3200)
     front = _front(agent, env)
     assert front[0, 0] > front[-1, 0] and front[-1, 1] > front[0, 1]
     assert set(AGENTS) == {"CLP", "RewardedSoups", "PromptConditioned"}

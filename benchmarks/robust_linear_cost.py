@@ -1,0 +1,84 @@
+"""Per-round cost of the robust linear agents relative to OFUL, in one run.
+
+Each repeat plays OFUL, CatoniOFUL, VACatoni and HeavyOFUL for ``--rounds``
+rounds on ``--copies`` copies of ``LinearContextualBanditVectorEnv`` (spike
+noise of range 100, the heavy_tail_catoni regime) and times only the
+agent's ``select_actions`` + ``update_batch``; the env's own cost is left out.
+Reported per robust agent: ``time / time(OFUL)`` over the repeats (min,
+median, max), and the ratio of its second half's time to its first half's
+(about 1 for a cost linear in ``T``; above 1 when per-round cost grows with
+``t``).
+
+Usage: ``python benchmarks/robust_linear_cost.py [--rounds 4000] [--copies 10] [--repeats 3]``.
+The last line is JSON: ``{agent: {"ratio": {"min", "median", "max"}, "second_half_over_first"}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from rlsuite.agents import make_agent
+from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
+from rlsuite.envs.noise import Spike
+
+AGENTS = ("OFUL", "CatoniOFUL", "VACatoni", "HeavyOFUL")
+
+
+def _time_agent(name: str, rounds: int, copies: int, seed: int) -> tuple[float, float]:
+    """Seconds spent in the agent over the first and the second half of the rounds."""
+    env = LinearContextualBanditVectorEnv(num_envs=copies, noise=Spike.with_range(100.0, 0.6))
+    agent = make_agent(name, n_arms=env.n_arms, dim=env.dim, seed=seed, n_runs=copies)
+    obs, _ = env.reset(seed=seed)
+    halves = [0.0, 0.0]
+    for t in range(rounds):
+        start = time.perf_counter()
+        actions = agent.select_actions(obs)
+        elapsed = time.perf_counter() - start
+        next_obs, rewards, _, _, info = env.step(actions)
+        start = time.perf_counter()
+        agent.update_batch(obs, actions, rewards, info)
+        halves[2 * t >= rounds] += elapsed + time.perf_counter() - start
+        obs = next_obs
+    return halves[0], halves[1]
+
+
+def main() -> None:
+    """Parse arguments, time every agent ``--repeats`` times, print the ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=4000)
+    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    ratios: dict[str, list[float]] = {name: [] for name in AGENTS[1:]}
+    growth: dict[str, list[float]] = {name: [] for name in AGENTS}
+    for repeat in range(args.repeats):
+        times = {name: _time_agent(name, args.rounds, args.copies, repeat) for name in AGENTS}
+        base = sum(times["OFUL"])
+        for name, (first, second) in times.items():
+            growth[name].append(second / first)
+            if name != "OFUL":
+                ratios[name].append(sum(times[name]) / base)
+        per_round = 1e6 * base / args.rounds
+        print(f"repeat {repeat}: OFUL {per_round:.0f} us/round ({args.copies} copies)", end="")
+        print("".join(f", {n} x{ratios[n][-1]:.2f}" for n in ratios))
+    result = {
+        name: {
+            "ratio": {
+                "min": round(min(values), 2),
+                "median": round(float(np.median(values)), 2),
+                "max": round(max(values), 2),
+            },
+            "second_half_over_first": round(float(np.median(growth[name])), 2),
+        }
+        for name, values in ratios.items()
+    }
+    result["OFUL"] = {"second_half_over_first": round(float(np.median(growth["OFUL"])), 2)}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
