@@ -1,12 +1,18 @@
-"""Runs per second of a 10,000-run sweep: local process pool vs a sequential loop.
+"""Local process pool vs the sequential loop, both through ``runner.run_sweep`` and the store.
 
-Both go through :func:`rlsuite.experiments.runner.run_sweep` with the same
-tiny experiment (defined below, so spawned workers import it from this
-script) and the same SQLite store code; the sequential loop is
-``workers=1`` (in-process). The last line printed is JSON with both rates
-and ``speedup = pool rate / sequential rate``.
+Two workloads, each timed ``--repeats`` times in alternation (sequential,
+pool, sequential, ...) so machine load hits both alike:
 
-    python benchmarks/sweep_scale.py [--runs 10000] [--workers 2] [--rounds 200]
+* ``tiny``: ``--runs`` (10,000) runs of ~0.1 ms, where dispatch and the
+  parent's store writes dominate;
+* ``slow``: ``--slow-runs`` runs of ``--slow-ms`` (60 ms) of CPU work each.
+
+The sequential loop is ``workers=1`` (in-process), the pool ``--workers``
+spawned processes; the pool's time includes starting its workers. The last
+line is JSON: per workload the speed-up (sequential wall / pool wall) as
+min/median/max over the repeats, and the walls.
+
+    python benchmarks/sweep_scale.py [--runs 10000] [--workers 2] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -28,7 +35,7 @@ from rlsuite.experiments.store import ResultsStore
 
 
 def tiny_run(params: dict, agent: str, seed: int) -> RunResult:
-    """A tiny epsilon-greedy-like run: ``rounds`` rounds of a 2-armed bandit in numpy."""
+    """``rounds`` rounds of a 2-armed epsilon-greedy-like bandit in numpy (~0.1 ms)."""
     rng = np.random.default_rng([seed, params["index"]])
     explore = 0.1 if agent == "eps0.1" else 0.3
     wrong = rng.random(params["rounds"]) < explore / 2
@@ -41,63 +48,70 @@ def tiny_run(params: dict, agent: str, seed: int) -> RunResult:
     )
 
 
-def tiny_experiment(n_runs: int, rounds: int = 200) -> Experiment:
+def slow_run(params: dict, agent: str, seed: int) -> RunResult:
+    """CPU work (repeated small matrix products) for about ``ms`` milliseconds."""
+    rng = np.random.default_rng([seed, params["index"]])
+    matrix = rng.random((64, 64)) / 64
+    start, total = time.process_time(), 0.0
+    while time.process_time() - start < params["ms"] / 1000:
+        total += float((matrix @ matrix).sum())
+    return RunResult(metrics={"total": total})
+
+
+def experiment(kind: str, n_runs: int, **params) -> Experiment:
     agents = ("eps0.1", "eps0.3")
     seeds = 5
-    n_settings = max(1, n_runs // (len(agents) * seeds))
+    settings = [{"index": i, **params} for i in range(max(1, n_runs // (len(agents) * seeds)))]
     sweep = SimpleNamespace(
-        SETTINGS=tuple({"index": i, "gap": 0.5, "rounds": rounds} for i in range(n_settings)),
-        AGENTS=agents,
-        NUM_SEEDS=seeds,
+        SWEEPS={"main": {"settings": settings, "agents": agents, "seeds": seeds}}
     )
-    return Experiment(name="tiny", sweep=sweep, run=tiny_run, analysis=SimpleNamespace())
+    return Experiment(kind, sweep, tiny_run if kind == "tiny" else slow_run)
 
 
-def timed_sweep(experiment: Experiment, db: Path, workers: int) -> tuple[int, float]:
+def timed_sweep(exp: Experiment, db: Path, workers: int) -> float:
+    db.unlink(missing_ok=True)
     with ResultsStore(db) as store:
         start = time.perf_counter()
-        summary = run_sweep([experiment], store, workers=workers, progress=False)
+        summary = run_sweep([exp], store, workers=workers, progress=False)
         wall = time.perf_counter() - start
-        assert summary.failed == 0 and store.count() == summary.completed
-    return summary.completed, wall
+        assert summary.failed == 0 and store.count() == summary.completed == summary.planned
+    return wall
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--rounds", type=int, default=200, help="work per run (200: tiny)")
+    parser.add_argument("--runs", type=int, default=10_000, help="tiny runs")
+    parser.add_argument("--slow-runs", type=int, default=100, help="slow runs")
+    parser.add_argument("--slow-ms", type=float, default=60.0, help="CPU ms per slow run")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    experiment = tiny_experiment(args.runs, args.rounds)
-    with tempfile.TemporaryDirectory() as tmp:
-        n_seq, wall_seq = timed_sweep(experiment, Path(tmp) / "seq.sqlite", workers=1)
-        n_pool, wall_pool = timed_sweep(experiment, Path(tmp) / "pool.sqlite", args.workers)
-        # Starting the spawned workers (fresh interpreters importing numpy and
-        # rlsuite) is a fixed cost: time it with one tiny run per worker.
-        startup = tiny_experiment(10)
-        startup.sweep.NUM_SEEDS = 1
-        startup.sweep.SETTINGS = startup.sweep.SETTINGS[: max(1, args.workers // 2)]
-        _, wall_start = timed_sweep(startup, Path(tmp) / "start.sqlite", args.workers)
-    seq_rate, pool_rate = n_seq / wall_seq, n_pool / wall_pool
-    steady_rate = n_pool / max(wall_pool - wall_start, 1e-9)
-    print(f"sequential: {n_seq} runs in {wall_seq:.2f} s = {seq_rate:.0f} runs/s", file=sys.stderr)
-    print(
-        f"pool({args.workers}): {n_pool} runs in {wall_pool:.2f} s = {pool_rate:.0f} runs/s "
-        f"(includes {wall_start:.2f} s to start the workers; "
-        f"{steady_rate:.0f} runs/s after that)",
-        file=sys.stderr,
-    )
-    result = {
-        "runs": n_pool,
-        "rounds_per_run": args.rounds,
-        "workers": args.workers,
-        "cpu_count": os.cpu_count(),
-        "sequential_runs_per_s": round(seq_rate, 1),
-        "pool_runs_per_s": round(pool_rate, 1),
-        "pool_startup_s": round(wall_start, 2),
-        "pool_runs_per_s_after_startup": round(steady_rate, 1),
-        "speedup": round(pool_rate / seq_rate, 3),
+    workloads = {
+        "tiny": experiment("tiny", args.runs, gap=0.5, rounds=200),
+        "slow": experiment("slow", args.slow_runs, ms=args.slow_ms),
     }
+    result: dict = {"workers": args.workers, "cpu_count": os.cpu_count(), "repeats": args.repeats}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, exp in workloads.items():
+            seq, pool = [], []
+            for _ in range(args.repeats):
+                seq.append(timed_sweep(exp, Path(tmp) / "seq.sqlite", workers=1))
+                pool.append(timed_sweep(exp, Path(tmp) / "pool.sqlite", workers=args.workers))
+            ratios = sorted(s / p for s, p in zip(seq, pool))
+            n = len(exp.sweep.SWEEPS["main"]["settings"]) * 10
+            print(
+                f"{kind}: {n} runs, sequential {statistics.median(seq):.2f} s, "
+                f"pool({args.workers}) {statistics.median(pool):.2f} s (medians)",
+                file=sys.stderr,
+            )
+            result[kind] = {
+                "runs": n,
+                "speedup_min": round(ratios[0], 3),
+                "speedup_median": round(statistics.median(ratios), 3),
+                "speedup_max": round(ratios[-1], 3),
+                "sequential_wall_s": [round(s, 2) for s in seq],
+                "pool_wall_s": [round(p, 2) for p in pool],
+            }
     print(json.dumps(result))
 
 

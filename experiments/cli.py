@@ -9,7 +9,8 @@ Examples
     rlsuite bench --suite heavy_tail_mab --seeds 20 --backend ray --ray-address auto
     rlsuite report --db results.sqlite --out report/
 
-Exit codes: 0 success, 1 some runs failed, 2 bad arguments, 130 interrupted.
+Exit codes: 0 success, 1 some runs failed or nothing to report, 2 bad arguments or an
+unusable database, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 __all__ = ["build_parser", "main"]
 
@@ -52,26 +52,27 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from rlsuite.experiments.runner import SweepInterrupted, run_sweep
     from rlsuite.experiments.store import ResultsStore
 
-    with ResultsStore(args.db) as store:
-        try:
-            summary = run_sweep(
-                args.suite,
-                store,
-                quick=True if args.quick else None,
-                seeds=args.seeds,
-                backend=args.backend,
-                workers=args.workers,
-                ray_address=args.ray_address,
-                progress=not args.no_progress,
-            )
-        except SweepInterrupted as stop:
-            s = stop.summary
-            print(
-                f"interrupted: {s.completed} runs committed to {args.db}; "
-                "run the same command again to resume",
-                file=sys.stderr,
-            )
-            return EXIT_INTERRUPTED
+    try:
+        # The path, not an open store: every argument is checked before the file is touched.
+        summary = run_sweep(
+            args.suite,
+            args.db,
+            sweep="quick" if args.quick else args.sweep,
+            seeds=args.seeds,
+            backend=args.backend,
+            workers=args.workers,
+            ray_address=args.ray_address,
+            progress=not args.no_progress,
+        )
+    except SweepInterrupted as stop:
+        s = stop.summary
+        print(
+            f"interrupted: {s.completed} runs committed to {args.db}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    with ResultsStore(args.db, read_only=True) as store:
         total = store.count()
     print(
         f"{summary.planned} runs planned, {summary.skipped} already in {args.db}, "
@@ -85,15 +86,36 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from rlsuite.experiments.report import write_report
+    from rlsuite.experiments.report import EmptyDatabase, write_report
 
-    if not Path(args.db).exists():
-        raise ValueError(f"db={args.db!r} does not exist: run `rlsuite bench` first")
-    paths = write_report(args.db, args.out)
+    try:
+        paths = write_report(args.db, args.out)
+    except EmptyDatabase as empty:
+        print(f"rlsuite report: {empty}; no report written", file=sys.stderr)
+        return EXIT_FAILED_RUNS
     print(f"wrote {len(paths)} files to {args.out}")
     for path in paths:
         print(f"  {path}")
     return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: must be >= 1")
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rlsuite")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _add_collect(subparsers: argparse._SubParsersAction) -> None:
@@ -122,35 +144,66 @@ def _add_collect(subparsers: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rlsuite`` command."""
+    formatter = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(
-        prog="rlsuite", description="rlsuite benchmarks: list, bench, report and collect."
+        prog="rlsuite",
+        description="rlsuite benchmarks: list, bench, report and collect.",
+        epilog="Exit codes: 0 success, 1 some runs failed or nothing to report, "
+        "2 bad arguments or an unusable database, 130 interrupted.",
     )
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"rlsuite {_version()}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    subparsers.add_parser("list", help="registered envs, agents and experiments").set_defaults(
-        handler=_cmd_list
+    subparsers.add_parser(
+        "list", help="registered envs, agents and experiments", formatter_class=formatter
+    ).set_defaults(handler=_cmd_list)
+
+    bench = subparsers.add_parser(
+        "bench",
+        help="run a sweep into the results database (resumable)",
+        description="Run every run of a suite that the database does not hold yet.",
+        formatter_class=formatter,
     )
-
-    bench = subparsers.add_parser("bench", help="run a sweep into the results database")
     bench.add_argument(
         "--suite",
         required=True,
-        help="quick, full, or comma-separated experiment names (their full sweeps)",
+        help="quick (every study's quick sweep), full (every study's main sweep), or "
+        "comma-separated study names",
     )
-    bench.add_argument("--quick", action="store_true", help="use the quick sweeps of named ones")
-    bench.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default: study's)")
-    bench.add_argument("--backend", choices=("local", "ray"), default="local")
-    bench.add_argument("--ray-address", default=None, help="existing Ray cluster, e.g. auto")
     bench.add_argument(
-        "--workers", type=int, default=None, help="processes (default: CPU count; 1: in-process)"
+        "--sweep",
+        default=None,
+        help="which sweep of each study: main, quick, smoke, ... (None: quick for "
+        "--suite quick, else main)",
+    )
+    bench.add_argument("--quick", action="store_true", help="short for --sweep quick")
+    bench.add_argument(
+        "--seeds", type=_positive_int, default=None, help="seeds 0..N-1 (None: each setting's own)"
+    )
+    bench.add_argument(
+        "--backend", choices=("local", "ray"), default="local", help="where runs execute"
+    )
+    bench.add_argument(
+        "--ray-address", default=None, help="existing Ray cluster, e.g. auto (None: start one)"
+    )
+    bench.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes (None: CPU count; 1: in this process)",
     )
     bench.add_argument("--db", default="results.sqlite", help="SQLite results database")
     bench.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     bench.set_defaults(handler=_cmd_bench)
 
-    report = subparsers.add_parser("report", help="plots, tables and exports from a database")
-    report.add_argument("--db", default="results.sqlite")
-    report.add_argument("--out", default="report")
+    report = subparsers.add_parser(
+        "report",
+        help="plots, tables and exports from a database (opened read-only)",
+        description="Write the report of a results database: one section per study and sweep.",
+        formatter_class=formatter,
+    )
+    report.add_argument("--db", default="results.sqlite", help="SQLite results database")
+    report.add_argument("--out", default="report", help="folder the report is written to")
     report.set_defaults(handler=_cmd_report)
 
     _add_collect(subparsers)
@@ -167,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.handler(args))
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         print(f"rlsuite {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -1,19 +1,22 @@
 """``rlsuite report``: plots, tables and exports from a results database.
 
-Writes into ``out_dir``:
+The database is opened read-only. Results are grouped per
+``(experiment, sweep)`` and never pooled across sweeps, so a quick sweep and
+the full study in one database give two labelled sections. Writes into
+``out_dir`` (every file mode 644, written atomically):
 
-* ``runs.csv|parquet`` and ``curves.csv|parquet``: the database as tables;
-* ``scores.csv|parquet``: each experiment's ``analysis.score`` per agent and
-  seed (the study's score applied to one seed's runs at a time);
-* ``summary.csv|parquet`` and ``summary.md``: per experiment and agent the
-  interquartile mean of the seed scores with a 95 % stratified-bootstrap
-  interval (:mod:`rlsuite.experiments.stats`), and mean metrics per setting;
-* ``summary.png``: one panel per experiment, a horizontal bar per agent
-  (IQM score in ``[0, 1]`` with its interval);
-* ``<experiment>/scores.png``: the same for one experiment (bsuite style);
-* ``<experiment>/regret_curves.png``: mean curve per agent and setting for
-  every curve whose name contains ``regret``;
-* ``<experiment>/*.png``: the study's own ``analysis.plot``.
+* ``runs_<experiment>.csv|parquet`` (only that experiment's params and
+  metrics) and ``curves.csv|parquet`` (long format);
+* ``scores.csv|parquet``: each study's ``analysis.score`` per sweep, agent and
+  seed (the score applied to one seed's runs at a time), and its extra
+  ``METRICS`` the same way;
+* ``summary.csv|parquet`` and ``summary.md``: per experiment, sweep and agent
+  the interquartile mean of the seed scores with a 95 % stratified-bootstrap
+  interval (:mod:`rlsuite.experiments.stats`) when there are >= 3 seeds; the
+  score's definition (``analysis.SCORE``) with every section;
+* ``summary.png``: one panel per experiment and sweep, the score's definition
+  under it; ``<experiment>/<sweep>/``: ``scores.png``, ``tables.md`` and the
+  study's own ``analysis.plot`` figures.
 """
 
 from __future__ import annotations
@@ -22,30 +25,45 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from rlsuite.experiments import plotting
+from rlsuite.experiments.stats import bootstrap_iqm
+from rlsuite.experiments.store import ResultsStore
 
-from rlsuite.experiments.runner import resolve_experiment  # noqa: E402
-from rlsuite.experiments.stats import bootstrap_iqm  # noqa: E402
-from rlsuite.experiments.store import ResultsStore  # noqa: E402
+__all__ = ["EmptyDatabase", "print_study", "seed_scores", "summarise", "write_report"]
 
-__all__ = ["seed_scores", "summarise", "write_report"]
+_SCORE_COLUMNS = ["experiment", "sweep", "agent", "seed", "metric", "score"]
+_SUMMARY_COLUMNS = [
+    "experiment",
+    "sweep",
+    "agent",
+    "metric",
+    "n_seeds",
+    "iqm_score",
+    "ci_low",
+    "ci_high",
+]
+
+
+class EmptyDatabase(ValueError):
+    """The database holds no runs (of the selection)."""
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` and move the temporary file onto ``path``."""
+    """Call ``write(tmp)``, make it mode 644 and move it onto ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -60,46 +78,82 @@ def _export(frame: pd.DataFrame, out: Path, stem: str) -> list[Path]:
     ]
 
 
-def seed_scores(runs: pd.DataFrame, score: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
-    """``score`` applied to each seed's runs: columns ``agent, seed, score``."""
+def _analysis(name: str) -> ModuleType | None:
+    from rlsuite.experiments.runner import resolve_experiment
+
+    try:
+        return resolve_experiment(name).analysis
+    except (ValueError, ImportError) as error:
+        print(f"report: no analysis for {name!r} ({error}); no score", file=sys.stderr)
+        return None
+
+
+def seed_scores(
+    runs: pd.DataFrame, score: Callable[[pd.DataFrame], pd.DataFrame], value: str = "score"
+) -> pd.DataFrame:
+    """``score`` applied to each seed's runs: columns ``agent, seed, score``.
+
+    ``value`` names the column ``score`` returns the number in.
+    """
     parts = []
     for seed, rows in runs.groupby("seed", sort=True):
         scores = score(rows.reset_index(drop=True))
+        if scores.empty:
+            continue
         # A study may score per setting: an agent's seed score is its mean.
-        scores = scores.groupby("agent", as_index=False)["score"].mean()
-        parts.append(scores.assign(seed=seed))
+        scores = scores.groupby("agent", as_index=False)[value].mean()
+        parts.append(scores.rename(columns={value: "score"}).assign(seed=seed))
     if not parts:
         return pd.DataFrame(columns=["agent", "seed", "score"])
     return pd.concat(parts, ignore_index=True)[["agent", "seed", "score"]]
 
 
+def _study_scores(name: str, sweep: str, runs: pd.DataFrame, analysis: ModuleType | None):
+    """Seed scores of the study's score and of each of its ``METRICS``."""
+    frames = []
+    if analysis is not None and hasattr(analysis, "score"):
+        frames.append(seed_scores(runs, analysis.score).assign(metric="score"))
+    if analysis is not None and hasattr(analysis, "metrics"):
+        for metric in getattr(analysis, "METRICS", {}):
+
+            def one(df: pd.DataFrame, metric: str = metric) -> pd.DataFrame:
+                table = analysis.metrics(df)
+                return table[table["metric"] == metric]
+
+            frames.append(seed_scores(runs, one, value="value").assign(metric=metric))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=_SCORE_COLUMNS)
+    scores = pd.concat(frames, ignore_index=True).assign(experiment=name, sweep=sweep)
+    return scores[_SCORE_COLUMNS]
+
+
 def summarise(scores: pd.DataFrame) -> pd.DataFrame:
-    """IQM and 95 % bootstrap interval of the seed scores per experiment and agent."""
+    """IQM per experiment, sweep, agent and metric; a 95 % interval only from >= 3 seeds."""
     rows = []
-    for (experiment, agent), group in scores.groupby(["experiment", "agent"], sort=True):
+    keys = ["experiment", "sweep", "agent", "metric"]
+    for key, group in scores.groupby(keys, sort=True):
         values = group["score"].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
         if values.size == 0:
             continue
         estimate = bootstrap_iqm(values)
+        honest = values.size >= plotting.MIN_SEEDS_FOR_INTERVAL
         rows.append(
             {
-                "experiment": experiment,
-                "agent": agent,
-                "n_seeds": estimate.n_runs,
+                **dict(zip(keys, key)),
+                "n_seeds": int(values.size),
                 "iqm_score": estimate.iqm,
-                "ci_low": estimate.low,
-                "ci_high": estimate.high,
+                "ci_low": estimate.low if honest else math.nan,
+                "ci_high": estimate.high if honest else math.nan,
             }
         )
-    return pd.DataFrame(
-        rows, columns=["experiment", "agent", "n_seeds", "iqm_score", "ci_low", "ci_high"]
-    )
+    return pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:
     def cell(value: object) -> str:
-        if isinstance(value, float):
+        if isinstance(value, (float, np.floating)):
             return "" if math.isnan(value) else f"{value:.3g}"
         return str(value).replace("|", "\\|")
 
@@ -109,137 +163,198 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _varying_params(runs: pd.DataFrame) -> list[str]:
+    """Params keys whose value differs between the settings of ``runs``."""
+    import json
+
+    params = pd.DataFrame([json.loads(p) for p in runs.drop_duplicates("setting")["params"]])
+    return [c for c in params.columns if params[c].astype(str).nunique() > 1]
+
+
 def _metric_means(runs: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    # Only the metrics this experiment reports (the table holds every study's).
-    metrics = [m for m in metrics if runs[m].notna().any()]
-    keys = ["setting", "agent"]
-    table = runs.groupby(keys, sort=True)[metrics].mean().reset_index()
-    counts = runs.groupby(keys, sort=True)["seed"].nunique().rename("n_seeds").reset_index()
+    metrics = [m for m in metrics if m in runs and runs[m].notna().any()]
+    keys = ["setting", *[p for p in _varying_params(runs) if p not in metrics], "agent"]
+    frame = runs.assign(setting=runs["setting"].str.rsplit("/", n=1).str[-1])
+    frame = frame.astype({k: str for k in keys})
+    table = frame.groupby(keys, sort=True)[metrics].mean().reset_index()
+    counts = frame.groupby(keys, sort=True)["seed"].nunique().rename("n_seeds").reset_index()
     return counts.merge(table, on=keys)
 
 
-def _bar_panel(ax: plt.Axes, summary: pd.DataFrame, title: str) -> None:
-    rows = summary.sort_values("iqm_score")
-    y = np.arange(len(rows))
-    err = np.vstack([rows["iqm_score"] - rows["ci_low"], rows["ci_high"] - rows["iqm_score"]])
-    colors = plt.get_cmap("viridis")(rows["iqm_score"].clip(0, 1).to_numpy())
-    ax.barh(y, rows["iqm_score"], xerr=np.clip(err, 0, None), color=colors, capsize=3)
-    ax.set_yticks(y)
-    # The value in the label keeps a zero score visible (a bar of length 0 is not).
-    labels = [f"{agent} ({value:.2f})" for agent, value in zip(rows["agent"], rows["iqm_score"])]
-    ax.set_yticklabels(labels, fontsize="small")
-    ax.set_xlim(0.0, 1.0)
-    ax.set_xlabel("score (IQM over seeds, 95% CI)")
-    ax.set_title(title, fontsize="medium")
-    ax.grid(axis="x", alpha=0.3)
+def _interval_text(row: pd.Series) -> str:
+    if row["n_seeds"] < plotting.MIN_SEEDS_FOR_INTERVAL:
+        return f"{plotting.seeds_label(int(row['n_seeds']))}, no interval"
+    return f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
 
 
-def _plot_summary(summary: pd.DataFrame, path: Path) -> Path:
-    experiments = sorted(summary["experiment"].unique())
-    cols = min(3, max(1, len(experiments)))
-    nrows = max(1, math.ceil(len(experiments) / cols))
-    tallest = max([int((summary["experiment"] == e).sum()) for e in experiments] or [1])
-    fig, axes = plt.subplots(
-        nrows, cols, figsize=(5.5 * cols, nrows * (1.0 + 0.4 * tallest)), squeeze=False
+def _score_table(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.sort_values("iqm_score", ascending=False)
+    return pd.DataFrame(
+        {
+            "agent": rows["agent"],
+            "IQM": rows["iqm_score"].map(lambda v: f"{v:.3f}"),
+            "95% interval": rows.apply(_interval_text, axis=1),
+            "seeds": rows["n_seeds"],
+        }
     )
-    for ax, experiment in zip(axes.ravel(), experiments):
-        _bar_panel(ax, summary[summary["experiment"] == experiment], experiment)
-    for ax in axes.ravel()[len(experiments) :]:
-        ax.set_visible(False)
-    if not experiments:
-        axes[0][0].set_visible(True)
-        axes[0][0].text(0.5, 0.5, "no scored runs", ha="center", va="center")
-    fig.suptitle("rlsuite benchmark: bsuite-style scores (1 = best)")
-    fig.tight_layout()
-    return _atomic(path, lambda p: fig.savefig(p, dpi=100, format="png"))
 
 
-def _plot_regret_curves(curves: pd.DataFrame, path: Path) -> Path | None:
-    regret = curves[curves["curve"].str.contains("regret")]
-    if regret.empty:
-        return None
-    panels = list(regret.groupby(["setting", "curve"], sort=True))
-    cols = min(3, len(panels))
-    nrows = math.ceil(len(panels) / cols)
-    fig, axes = plt.subplots(nrows, cols, figsize=(5 * cols, 3.6 * nrows), squeeze=False)
-    for ax, ((setting, curve), rows) in zip(axes.ravel(), panels):
-        for agent, runs in rows.groupby("agent", sort=True):
-            mean = runs.groupby("step")["value"].mean()
-            ax.plot(mean.index, mean.to_numpy(), label=agent)
-        ax.set_title(f"{setting}", fontsize="medium")
-        ax.set_xlabel("step")
-        ax.set_ylabel(f"{curve} (mean over seeds)")
-    for ax in axes.ravel()[len(panels) :]:
-        ax.set_visible(False)
-    axes[0][0].legend(fontsize="x-small")
-    fig.tight_layout()
-    return _atomic(path, lambda p: fig.savefig(p, dpi=100, format="png"))
+def _statement(analysis: ModuleType | None) -> str:
+    text = getattr(analysis, "SCORE", None)
+    return text or "(this study states no score definition: analysis.SCORE is missing)"
 
 
-def _experiment_report(
-    name: str, runs: pd.DataFrame, curves: pd.DataFrame, out: Path
-) -> tuple[pd.DataFrame, list[Path]]:
-    """Seed scores and figures of one experiment (its own plots and the generic ones)."""
-    paths: list[Path] = []
-    folder = out / name.replace("/", "_")
-    curve_plot = _plot_regret_curves(curves, folder / "regret_curves.png")
-    if curve_plot is not None:
-        paths.append(curve_plot)
-    try:
-        experiment = resolve_experiment(name)
-    except (ValueError, ImportError) as error:
-        print(f"report: no analysis for {name!r} ({error}); skipping its score", file=sys.stderr)
-        return pd.DataFrame(columns=["experiment", "agent", "seed", "score"]), paths
-    scores = seed_scores(runs, experiment.analysis.score).assign(experiment=name)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths += [Path(p) for p in experiment.analysis.plot(runs, curves, folder)]
-    return scores[["experiment", "agent", "seed", "score"]], paths
-
-
-def write_report(db: str | Path, out_dir: str | Path) -> list[Path]:
-    """Write every report file for the database ``db`` into ``out_dir``; return their paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    with ResultsStore(db) as store:
-        runs, curves, metrics = store.runs(), store.curves(), store.metric_names()
-    paths = _export(runs, out, "runs") + _export(curves, out, "curves")
-    all_scores = [pd.DataFrame(columns=["experiment", "agent", "seed", "score"])]
-    for name, rows in runs.groupby("experiment", sort=True):
-        exp_curves = curves[curves["experiment"] == name]
-        scores, figures = _experiment_report(str(name), rows, exp_curves, out)
-        all_scores.append(scores)
-        paths += figures
-    scores = pd.concat([s for s in all_scores if not s.empty] or all_scores, ignore_index=True)
-    scores["score"] = scores["score"].astype(float)
-    paths += _export(scores, out, "scores")
-    summary = summarise(scores)
-    paths += _export(summary, out, "summary")
-    for experiment, rows in summary.groupby("experiment"):
-        fig, ax = plt.subplots(figsize=(6, 1.0 + 0.4 * len(rows)))
-        _bar_panel(ax, rows, str(experiment))
-        fig.tight_layout()
-        target = out / str(experiment).replace("/", "_") / "scores.png"
-        paths.append(_atomic(target, lambda p, f=fig: f.savefig(p, dpi=100, format="png")))
-        plt.close(fig)
-    paths.append(_plot_summary(summary, out / "summary.png"))
-    plt.close("all")
-    paths.append(_write_markdown(runs, summary, metrics, out / "summary.md"))
+def _section_plots(
+    name: str,
+    sweep: str,
+    runs: pd.DataFrame,
+    curves: pd.DataFrame,
+    summary: pd.DataFrame,
+    analysis: ModuleType | None,
+    folder: Path,
+) -> list[Path]:
+    paths = []
+    rows = summary[summary["metric"] == "score"]
+    if len(rows):
+        fig, axes = plotting.figure(1, 1, panel=(6.5, 1.2 + 0.35 * len(rows)))
+        ax = axes[0, 0]
+        plotting.score_panel(
+            ax, rows, f"{name} [{sweep}]", plotting.agent_colours(rows.agent, name)
+        )
+        ax.set_xlabel("\n".join(textwrap.wrap("score: " + _statement(analysis), 90)))
+        paths.append(plotting.save(fig, folder / "scores.png"))
+    if analysis is not None and hasattr(analysis, "plot"):
+        paths += [Path(p) for p in analysis.plot(runs, curves, folder)]
+    if analysis is not None and hasattr(analysis, "tables"):
+        text = [f"# {name} [{sweep}]: tables", ""]
+        for title, table in analysis.tables(runs).items():
+            text += [f"## {title}", "", _markdown_table(table.reset_index(drop=True)), ""]
+        paths.append(_atomic(folder / "tables.md", lambda p: p.write_text("\n".join(text))))
     return paths
 
 
-def _write_markdown(
-    runs: pd.DataFrame, summary: pd.DataFrame, metrics: list[str], path: Path
-) -> Path:
+def _plot_summary(summary: pd.DataFrame, statements: dict[str, str], path: Path) -> Path:
+    scores = summary[summary["metric"] == "score"]
+    sections = list(scores.groupby(["experiment", "sweep"], sort=True))
+    cols = min(3, max(1, len(sections)))
+    nrows = max(1, math.ceil(len(sections) / cols))
+    tallest = max([len(rows) for _, rows in sections] or [1])
+    fig, axes = plotting.figure(nrows, cols, panel=(5.8, 1.9 + 0.33 * tallest))
+    for ax, ((experiment, sweep), rows) in zip(axes.ravel(), sections):
+        colours = plotting.agent_colours(rows["agent"], str(experiment))
+        plotting.score_panel(ax, rows, f"{experiment} [{sweep}]", colours)
+        ax.set_xlabel("\n".join(textwrap.wrap(statements[str(experiment)], 56)), fontsize=7)
+    for ax in axes.ravel()[len(sections) :]:
+        ax.set_visible(False)
+    fig.suptitle(
+        "rlsuite: IQM over seeds of each study's score (1 = best)\n"
+        "lines: 95 % stratified-bootstrap interval, from >= 3 seeds only; "
+        "open diamonds: fewer seeds, no interval"
+    )
+    return plotting.save(fig, path)
+
+
+def write_report(
+    db: str | Path,
+    out_dir: str | Path,
+    *,
+    experiments: Sequence[str] | None = None,
+    sweep: str | None = None,
+) -> list[Path]:
+    """Write the report of ``db`` (optionally only some experiments / one sweep) into ``out_dir``.
+
+    Raises
+    ------
+    EmptyDatabase
+        If the selection holds no runs; no file is written then.
+    StoreError
+        If ``db`` is not a usable results database.
+    """
+    with ResultsStore(db, read_only=True) as store:
+        pairs = [
+            (e, s)
+            for e, s in store.sweeps()
+            if (experiments is None or e in experiments) and (sweep is None or s == sweep)
+        ]
+        if not pairs:
+            what = "no runs" if store.count() == 0 else "no runs of the selection"
+            raise EmptyDatabase(f"--db {str(db)!r} holds {what}: run `rlsuite bench` first")
+        sections = {pair: (store.runs(*pair), store.curves(*pair)) for pair in pairs}
+        metrics = store.metric_names()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    analyses = {e: _analysis(e) for e in dict.fromkeys(e for e, _ in pairs)}
+    all_scores = []
+    for name in analyses:
+        runs = pd.concat([sections[p][0] for p in pairs if p[0] == name], ignore_index=True)
+        runs = runs.dropna(axis=1, how="all")
+        paths += _export(runs, out, f"runs_{name.replace('/', '_').replace('.', '_')}")
+    curves = pd.concat([c for _, c in sections.values()], ignore_index=True)
+    paths += _export(curves, out, "curves")
+    for (name, sweep_name), (runs, _) in sections.items():
+        all_scores.append(_study_scores(name, sweep_name, runs, analyses[name]))
+    scores = pd.concat(all_scores, ignore_index=True).astype({"score": float})
+    paths += _export(scores, out, "scores")
+    summary = summarise(scores)
+    paths += _export(summary, out, "summary")
+    for (name, sweep_name), (runs, section_curves) in sections.items():
+        folder = out / name.replace("/", "_") / sweep_name
+        rows = summary[(summary["experiment"] == name) & (summary["sweep"] == sweep_name)]
+        paths += _section_plots(
+            name, sweep_name, runs, section_curves, rows, analyses[name], folder
+        )
+    statements = {name: _statement(a) for name, a in analyses.items()}
+    paths.append(_plot_summary(summary, statements, out / "summary.png"))
+    paths.append(_write_markdown(sections, summary, analyses, metrics, out / "summary.md"))
+    return paths
+
+
+def _write_markdown(sections, summary, analyses, metrics, path: Path) -> Path:
+    n_runs = sum(len(runs) for runs, _ in sections.values())
     text = ["# rlsuite benchmark report", ""]
     text += [
-        f"{len(runs)} runs of {runs['experiment'].nunique() if len(runs) else 0} experiments.",
+        f"{n_runs} runs in {len(sections)} sections (experiment [sweep]); sweeps are never "
+        "pooled. Scores: interquartile mean (IQM) over seeds of the study's score; the 95 % "
+        "interval is a stratified bootstrap, given only from >= 3 seeds.",
+        "",
+        "![summary](summary.png)",
         "",
     ]
-    text += ["## Scores", "", "Interquartile mean over seeds of each study's bsuite-style score"]
-    text += ["(in [0, 1], higher is better) with a 95% stratified-bootstrap interval.", ""]
-    text += [_markdown_table(summary), "", "![summary](summary.png)", ""]
-    if metrics and len(runs):
-        text += ["## Metrics", "", "Mean over seeds per setting and agent.", ""]
-        for experiment, rows in runs.groupby("experiment", sort=True):
-            text += [f"### {experiment}", "", _markdown_table(_metric_means(rows, metrics)), ""]
+    for (name, sweep), (runs, _) in sections.items():
+        analysis = analyses[name]
+        rows = summary[(summary["experiment"] == name) & (summary["sweep"] == sweep)]
+        text += [f"## {name} [{sweep}]", ""]
+        text += [f"{len(runs)} runs, {runs['setting'].nunique()} settings.", ""]
+        text += [f"**Score.** {_statement(analysis)}", ""]
+        main = rows[rows["metric"] == "score"]
+        if len(main):
+            text += [_markdown_table(_score_table(main)), ""]
+        for metric, sentence in getattr(analysis, "METRICS", {}).items():
+            extra = rows[rows["metric"] == metric]
+            if len(extra):
+                text += [f"**{metric}.** {sentence}", "", _markdown_table(_score_table(extra)), ""]
+        text += ["Mean of each metric over seeds, per setting (id suffix) and agent:", ""]
+        text += [_markdown_table(_metric_means(runs, metrics)), ""]
     return _atomic(path, lambda p: p.write_text("\n".join(text)))
+
+
+def print_study(db: str | Path, name: str, sweep: str) -> None:
+    """Print the score (with its definition) and the tables of one study's sweep."""
+    with ResultsStore(db, read_only=True) as store:
+        runs = store.runs(name, sweep)
+    if runs.empty:
+        print(f"{name} [{sweep}]: no runs in {db}")
+        return
+    analysis = _analysis(name)
+    summary = summarise(_study_scores(name, sweep, runs, analysis))
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(f"== {name} [{sweep}]: {len(runs)} runs")
+        print(f"score: {_statement(analysis)}")
+        for metric, rows in summary.groupby("metric", sort=False):
+            print(f"-- {metric}")
+            print(_score_table(rows).to_string(index=False))
+        if analysis is not None and hasattr(analysis, "tables"):
+            for title, table in analysis.tables(runs).items():
+                print(f"-- {title}")
+                print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))

@@ -26,7 +26,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rlsuite.experiments.base import Experiment, RunResult, list_experiments, load_experiment
+from rlsuite.experiments.base import (
+    Experiment,
+    RunResult,
+    curve_blobs,
+    list_experiments,
+    load_experiment,
+    resolve_callable,
+)
 
 # Pool workers import this module to run specs: keep its imports light (no
 # pandas, gymnasium or tqdm), so a spawned worker starts fast.
@@ -37,10 +44,12 @@ RunKey = tuple[str, str, str, int]
 
 __all__ = [
     "BACKENDS",
+    "collect",
     "RunSpec",
     "SweepInterrupted",
     "SweepSummary",
     "plan_runs",
+    "prepare_sweep",
     "resolve_experiment",
     "resolve_suite",
     "run_sweep",
@@ -62,14 +71,14 @@ class SweepInterrupted(KeyboardInterrupt):
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run to execute: its key, its setting's params and the run function."""
+    """One run to execute: its key, its setting's params and the run function (or its name)."""
 
     experiment: str
     setting: str
     agent: str
     seed: int
     params: dict[str, Any]
-    run: Callable[[dict[str, Any], str, int], RunResult] = field(repr=False)
+    run: Callable[[dict[str, Any], str, int], RunResult] | str = field(repr=False)
 
     @property
     def key(self) -> RunKey:
@@ -96,90 +105,97 @@ class SweepSummary:
 
 # ---------------------------------------------------------------- experiments
 def _check_positive_int(name: str, value: Any) -> int:
-    from rlsuite.envs.validation import check_int
+    # Not rlsuite.envs.validation: importing rlsuite.envs registers every env.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"--{name} {value!r} must be an int")
+    if value < 1:
+        raise ValueError(f"--{name} {value} is out of range: must be >= 1")
+    return value
 
-    return check_int(name, value)
+
+SUITES = ("quick", "full")
 
 
 def resolve_experiment(experiment: str | Experiment) -> Experiment:
     """An :class:`Experiment` from itself, an in-tree name, or an importable package path.
 
     A name that is not an in-tree study is imported as a package with
-    ``sweep``, ``run`` and ``analysis`` submodules (an out-of-tree study).
+    ``sweep``, ``run`` and ``analysis`` submodules (an out-of-tree study);
+    only its ``sweep`` module is imported here.
     """
     if isinstance(experiment, Experiment):
         return experiment
-    if experiment in list_experiments():
+    known = list_experiments()
+    if experiment in known:
         return load_experiment(experiment)
     try:
-        modules = [importlib.import_module(f"{experiment}.{m}") for m in ("sweep", "run")]
-    except ImportError as error:
+        sweep = importlib.import_module(f"{experiment}.sweep")
+    except ImportError:
         raise ValueError(
-            f"experiment={experiment!r} is not known; known experiments: {list_experiments()} "
-            "(or give an importable package with sweep/run/analysis modules)"
-        ) from error
-    return Experiment(
-        name=experiment,
-        sweep=modules[0],
-        run=modules[1].run,
-        analysis=importlib.import_module(f"{experiment}.analysis"),
-    )
+            f"suite or experiment {experiment!r} is not known; suites: {list(SUITES)}; "
+            f"experiments: {known} (or an importable package with sweep/run/analysis modules)"
+        ) from None
+    return Experiment(experiment, sweep, f"{experiment}.run:run", f"{experiment}.analysis")
 
 
-def resolve_suite(suite: str | Sequence[str | Experiment]) -> tuple[list[Experiment], bool]:
-    """Experiments of a suite and whether their quick sweeps are meant.
+def resolve_suite(
+    suite: str | Sequence[str | Experiment], sweep: str | None = None
+) -> tuple[list[Experiment], str]:
+    """Experiments of a suite and the sweep meant.
 
-    ``"quick"``: every study with non-empty ``QUICK_SETTINGS`` (quick sweeps);
-    ``"full"``: every study (full sweeps); otherwise a comma-separated list
-    (or sequence) of names or :class:`Experiment` objects (full sweeps).
+    ``"quick"``: every in-tree study with a ``quick`` sweep; ``"full"``:
+    every in-tree study; otherwise a comma-separated list (or sequence) of
+    names or :class:`Experiment` objects. The sweep is ``sweep`` if given,
+    else ``quick`` for the quick suite and ``main`` otherwise.
     """
-    if suite in ("quick", "full"):
-        quick = suite == "quick"
-        chosen = []
-        for name in list_experiments():
-            sweep = importlib.import_module(f"rlsuite.experiments.{name}.sweep")
-            if not quick or getattr(sweep, "QUICK_SETTINGS", ()):
-                chosen.append(load_experiment(name))
-        return chosen, quick
+    if suite in SUITES:
+        chosen = sweep or ("quick" if suite == "quick" else "main")
+        experiments = [load_experiment(name) for name in list_experiments()]
+        return [e for e in experiments if chosen in e.sweep_names()], chosen
     items = [s.strip() for s in suite.split(",")] if isinstance(suite, str) else list(suite)
     items = [item for item in items if item != ""]
     if not items:
-        raise ValueError(f"suite={suite!r} names no experiment: use quick, full or names")
-    return [resolve_experiment(item) for item in items], False
+        raise ValueError(
+            f"--suite {suite!r} names no experiment: use one of {list(SUITES)} or study names"
+        )
+    return [resolve_experiment(item) for item in items], sweep or "main"
 
 
 def plan_runs(
-    experiments: Sequence[Experiment], *, quick: bool = False, seeds: int | None = None
+    experiments: Sequence[Experiment], *, sweep: str = "main", seeds: int | None = None
 ) -> list[RunSpec]:
-    """Every run of the sweep, in experiment, setting, agent, seed order."""
+    """Every run of ``sweep`` of each experiment, in experiment, setting, agent, seed order."""
     if seeds is not None:
         seeds = _check_positive_int("seeds", seeds)
     specs = []
     for exp in experiments:
-        n_seeds = exp.num_seeds(quick) if seeds is None else seeds
-        for setting, params in exp.settings(quick):
-            for agent in exp.agents(quick):
-                for seed in range(n_seeds):
-                    specs.append(RunSpec(exp.name, setting, agent, seed, params, exp.run))
-    keys = [s.key for s in specs]
-    if len(set(keys)) != len(keys):
-        raise ValueError("the sweep has duplicate run keys (repeated agent labels?)")
+        for setting in exp.plan(sweep):
+            for agent, own_seeds in zip(setting.agents, setting.seeds):
+                for seed in range(own_seeds if seeds is None else seeds):
+                    specs.append(
+                        RunSpec(exp.name, setting.id, agent, seed, setting.params, exp.run_ref)
+                    )
     return specs
 
 
 # -------------------------------------------------------------------- workers
-#: What a worker sends back: key, result (None on error), wall seconds, error text.
-Outcome = tuple[RunKey, "RunResult | None", float, "str | None"]
+#: What a worker sends back: key, (metrics, curve blobs) or None on error, wall s, error text.
+Outcome = tuple[RunKey, "tuple[dict[str, float], list] | None", float, "str | None"]
 
 
 def _execute(spec: RunSpec) -> Outcome:
-    """Run one spec; exceptions become an error string so the pool survives them."""
+    """Run one spec; exceptions become an error string so the pool survives them.
+
+    The curves go back as float64 blobs (numpy arrays pickle slower), built
+    here so the parent, the only writer, just inserts them.
+    """
     start = time.perf_counter()
     try:
-        result = spec.run(dict(spec.params), spec.agent, spec.seed)
+        result = resolve_callable(spec.run)(dict(spec.params), spec.agent, spec.seed)
         if not isinstance(result, RunResult):
             raise TypeError(f"run() returned {type(result).__name__}, not RunResult")
-        return spec.key, result, time.perf_counter() - start, None
+        packed = ({k: float(v) for k, v in result.metrics.items()}, curve_blobs(spec.key, result))
+        return spec.key, packed, time.perf_counter() - start, None
     except Exception:  # noqa: BLE001 - reported per run, the sweep goes on
         return spec.key, None, time.perf_counter() - start, traceback.format_exc()
 
@@ -193,13 +209,17 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
 
 
-def _chunksize(n_runs: int, workers: int) -> int:
-    # ~32 chunks per worker balances slow runs while amortising IPC for tiny ones.
-    return max(1, min(256, n_runs // (workers * 32)))
+def _chunks(specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
+    """Consecutive chunks, ~8 per worker (at most 512 runs each).
+
+    Few, large chunks amortise pickling and IPC over many tiny runs; eight
+    per worker keep the tail short when runs are slow. Consecutive specs
+    share a setting, so a chunk pickles few distinct params dicts.
+    """
+    size = max(1, min(512, len(specs) // (workers * 8)))
+    return [specs[i : i + size] for i in range(0, len(specs), size)]
 
 
 def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> Iterator[Outcome]:
@@ -207,11 +227,15 @@ def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> It
         for spec in specs:
             yield _execute(spec)
         return
+    chunks = _chunks(specs, workers)
+    # spawn: safe with torch and threads; workers import only the runner and,
+    # lazily, the run modules their chunks name.
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(min(workers, len(specs)), initializer=_init_worker)
+    pool = context.Pool(min(workers, len(chunks)), initializer=_init_worker)
     state["stop"] = pool.terminate
     try:
-        yield from pool.imap_unordered(_execute, specs, chunksize=_chunksize(len(specs), workers))
+        for outcomes in pool.imap_unordered(_execute_batch, chunks, chunksize=1):
+            yield from outcomes
         pool.close()
         pool.join()
     finally:
@@ -226,19 +250,33 @@ def _import_ray() -> Any:
     return ray
 
 
+def _connect_ray(workers: int, address: str | None) -> bool:
+    """Start or join Ray unless it runs already; return whether this call started it."""
+    ray = _import_ray()
+    if ray.is_initialized():
+        return False
+    kwargs: dict[str, Any] = {"address": address} if address else {"num_cpus": workers}
+    try:
+        ray.init(include_dashboard=False, log_to_driver=False, logging_level="ERROR", **kwargs)
+    except ConnectionError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        raise ValueError(
+            f"--ray-address {address!r}: no Ray cluster to connect to ({first}); "
+            "start one with `ray start --head`, or drop --ray-address to run on a "
+            "local Ray instance"
+        ) from None
+    return True
+
+
 def _iter_ray(
     specs: list[RunSpec], workers: int, address: str | None, state: dict[str, Any]
 ) -> Iterator[Outcome]:
     ray = _import_ray()
-    started_here = not ray.is_initialized()
-    if started_here:
-        kwargs: dict[str, Any] = {"address": address} if address else {"num_cpus": workers}
-        ray.init(include_dashboard=False, log_to_driver=False, logging_level="ERROR", **kwargs)
+    started_here = _connect_ray(workers, address)
     try:
         cpus = max(1, int(ray.cluster_resources().get("CPU", workers)))
-        size = _chunksize(len(specs), cpus)
         remote = ray.remote(num_cpus=1)(_execute_batch)
-        pending = [remote.remote(specs[i : i + size]) for i in range(0, len(specs), size)]
+        pending = [remote.remote(chunk) for chunk in _chunks(specs, cpus)]
 
         def cancel() -> None:
             for ref in pending:
@@ -254,11 +292,29 @@ def _iter_ray(
 
 
 # ---------------------------------------------------------------------- sweep
+def prepare_sweep(
+    suite: str | Sequence[str | Experiment],
+    *,
+    sweep: str | None = None,
+    seeds: int | None = None,
+    backend: str = "local",
+    workers: int | None = None,
+) -> tuple[list[RunSpec], int]:
+    """Check every argument and plan the runs, touching no file: ``(specs, workers)``."""
+    if backend not in BACKENDS:
+        raise ValueError(f"--backend {backend!r} is not one of {list(BACKENDS)}")
+    workers = _check_positive_int("workers", (os.cpu_count() or 1) if workers is None else workers)
+    experiments, chosen = resolve_suite(suite, sweep)
+    if not experiments:
+        raise ValueError(f"--suite {suite!r} has no study with a {chosen!r} sweep")
+    return plan_runs(experiments, sweep=chosen, seeds=seeds), workers
+
+
 def run_sweep(
     suite: str | Sequence[str | Experiment],
-    store: ResultsStore,
+    store: ResultsStore | str | os.PathLike[str],
     *,
-    quick: bool | None = None,
+    sweep: str | None = None,
     seeds: int | None = None,
     backend: str = "local",
     workers: int | None = None,
@@ -267,17 +323,21 @@ def run_sweep(
 ) -> SweepSummary:
     """Run every run of ``suite`` that ``store`` does not hold yet.
 
+    Every argument is checked and the sweep planned before ``store`` is
+    opened, so a bad argument creates no file.
+
     Parameters
     ----------
     suite : str or sequence
         ``"quick"``, ``"full"``, comma-separated names, or a sequence of
         names and :class:`Experiment` objects (see :func:`resolve_suite`).
-    store : ResultsStore
-        Where finished runs are committed.
-    quick : bool or None
-        Use the quick sweeps; ``None`` lets the suite decide.
+    store : ResultsStore or path
+        Where finished runs are committed (a path is opened, and closed at the end).
+    sweep : str or None
+        The sweep of each study (``main``, ``quick``, ``smoke``, ...);
+        ``None``: ``quick`` for the quick suite, else ``main``.
     seeds : int or None
-        Seeds ``0..seeds-1`` instead of each study's default.
+        Seeds ``0..seeds-1`` instead of each setting's own count.
     backend : {"local", "ray"}
         Local process pool, or Ray tasks.
     workers : int or None
@@ -292,11 +352,61 @@ def run_sweep(
     SweepInterrupted
         On Ctrl-C, after committing the finished runs; carries the summary.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend={backend!r} is not one of {BACKENDS}")
-    workers = _check_positive_int("workers", (os.cpu_count() or 1) if workers is None else workers)
-    experiments, suite_quick = resolve_suite(suite)
-    specs = plan_runs(experiments, quick=suite_quick if quick is None else quick, seeds=seeds)
+    specs, workers = prepare_sweep(
+        suite, sweep=sweep, seeds=seeds, backend=backend, workers=workers
+    )
+    # Join Ray before the store is opened: no cluster means no file is created.
+    started_ray = backend == "ray" and _connect_ray(workers, ray_address)
+    try:
+        if not hasattr(store, "done_keys"):
+            from rlsuite.experiments.store import ResultsStore
+
+            with ResultsStore(store) as opened:
+                return _run_specs(specs, opened, backend, workers, ray_address, progress)
+        return _run_specs(specs, store, backend, workers, ray_address, progress)  # type: ignore[arg-type]
+    finally:
+        if started_ray:
+            _import_ray().shutdown()
+
+
+def collect(
+    experiment: str | Experiment,
+    sweep: str = "main",
+    *,
+    seeds: int | None = None,
+    workers: int = 1,
+) -> tuple[Any, Any]:
+    """Run one study's sweep through :func:`run_sweep` into a temporary store: ``(runs, curves)``.
+
+    For tests and notebooks: the same driver and store as ``rlsuite bench``,
+    with the frames :meth:`ResultsStore.runs` / :meth:`ResultsStore.curves` give.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from rlsuite.experiments.store import ResultsStore
+
+    name = experiment.name if isinstance(experiment, Experiment) else experiment
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "collect.sqlite"
+        summary = run_sweep(
+            [experiment], db, sweep=sweep, seeds=seeds, workers=workers, progress=False
+        )
+        if summary.failed:
+            key, error = summary.errors[0]
+            raise RuntimeError(f"{summary.failed} runs failed; first {key}:\n{error}")
+        with ResultsStore(db, read_only=True) as store:
+            return store.runs(name, sweep), store.curves(name, sweep)
+
+
+def _run_specs(
+    specs: list[RunSpec],
+    store: ResultsStore,
+    backend: str,
+    workers: int,
+    ray_address: str | None,
+    progress: bool,
+) -> SweepSummary:
     done = store.done_keys()
     todo = [spec for spec in specs if spec.key not in done]
     summary = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo))
@@ -342,9 +452,11 @@ def _consume(
                 store.record_failure(key, error)
             else:
                 assert result is not None
-                buffer.append(RunRecord(key, params[key], result, wall_s))
+                metrics, blobs = result
+                buffer.append(RunRecord(key, params[key], RunResult(metrics), wall_s, blobs))
             bar.update(1)
-            bar.set_postfix_str(f"{total - bar.n} left, {summary.failed} failed", refresh=False)
+            if bar.n % 64 == 0 or error is not None:
+                bar.set_postfix_str(f"{total - bar.n} left, {summary.failed} failed", refresh=False)
             if len(buffer) >= _FLUSH_RUNS or time.monotonic() - last_flush > _FLUSH_SECONDS:
                 flush()
                 last_flush = time.monotonic()

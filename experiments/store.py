@@ -3,29 +3,35 @@
 Layout (schema version :data:`SCHEMA_VERSION`):
 
 ``schema_version(version)``
-    one row; opening a database written by another version raises.
-``runs(experiment, setting, agent, seed, params, wall_s, finished_at, "m:<metric>"...)``
+    one row; a database of another version is refused.
+``runs(experiment, setting, agent, seed, sweep, params, wall_s, finished_at)``
     primary key ``(experiment, setting, agent, seed)``; ``params`` is the
-    setting's JSON; every metric is its own ``REAL`` column, added the first
-    time a metric name appears.
+    setting's canonical JSON, ``finished_at`` ISO 8601 in UTC.
+``metrics(experiment, setting, agent, seed, metric, value)``
+    one row per run and metric (long format): new metric names need no
+    ``ALTER TABLE``, so concurrent writers cannot race on the schema.
 ``curves(experiment, setting, agent, seed, curve, steps, "values")``
-    one row per curve of a run, the series stored as little-endian float64
-    blobs (a 10,000-run sweep stays small); :meth:`ResultsStore.curves`
-    returns them in long format.
+    one row per curve of a run, the series as little-endian float64 blobs.
 ``failures(experiment, setting, agent, seed, error, failed_at)``
     the last error of a run that raised; cleared when the run later succeeds.
 
 The database runs in WAL mode so ``rlsuite report`` can read while a sweep
-writes. A run and its curves are written in one transaction, so a process
-killed at any point leaves either the whole run or nothing.
+writes; writers take ``BEGIN IMMEDIATE`` with a 60 s busy timeout, so two
+sweeps on one file both finish. A run, its metrics and curves are written in
+one transaction. Files that are not this layout (damaged, zero-length,
+foreign, older, a directory, read-only for writing) raise :class:`StoreError`
+with a one-line message and are never modified.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
+import os
 import sqlite3
-import time
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,15 +39,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rlsuite.experiments.base import RunResult
+from rlsuite.experiments.base import RunResult, canonical_params, curve_blobs, sweep_of
 
-__all__ = ["KEY_COLUMNS", "SCHEMA_VERSION", "ResultsStore", "RunRecord"]
+__all__ = ["KEY_COLUMNS", "SCHEMA_VERSION", "ResultsStore", "RunRecord", "StoreError"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KEY_COLUMNS = ("experiment", "setting", "agent", "seed")
-_METRIC_PREFIX = "m:"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_TABLES = {"schema_version", "runs", "metrics", "curves", "failures"}
 
 RunKey = tuple[str, str, str, int]
+
+
+class StoreError(ValueError):
+    """A results database that cannot be used, with a one-line reason."""
 
 
 @dataclass
@@ -52,27 +63,26 @@ class RunRecord:
     params: dict[str, Any]
     result: RunResult
     wall_s: float
+    #: ``curve_blobs(key, result)``, when a worker already computed them.
+    blobs: list[tuple[str, bytes, bytes]] | None = None
 
 
-def _curve_blobs(key: RunKey, result: RunResult) -> list[tuple[str, bytes, bytes]]:
-    """``(name, steps, values)`` float64 blobs of every curve of a run."""
-    blobs = []
-    for curve, series in result.curves.items():
-        values = np.asarray(series, dtype="<f8").ravel()
-        steps = result.curve_steps.get(curve)
-        steps = np.arange(1, values.size + 1) if steps is None else steps
-        steps = np.asarray(steps, dtype="<f8").ravel()
-        if steps.shape != values.shape:
-            raise ValueError(
-                f"curve {curve!r} of run {key} has {values.size} values but {steps.size} steps"
-            )
-        blobs.append((curve, steps.tobytes(), values.tobytes()))
-    return blobs
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _quote(identifier: str) -> str:
-    """SQL identifier quoting: metric names may hold any character."""
-    return '"' + identifier.replace('"', '""') + '"'
+_KEY_SQL = "experiment TEXT NOT NULL, setting TEXT NOT NULL, agent TEXT NOT NULL, "
+_KEY_SQL += "seed INTEGER NOT NULL"
+_SCHEMA = (
+    f"CREATE TABLE runs ({_KEY_SQL}, sweep TEXT NOT NULL, params TEXT NOT NULL, wall_s REAL, "
+    "finished_at TEXT, PRIMARY KEY (experiment, setting, agent, seed))",
+    f"CREATE TABLE metrics ({_KEY_SQL}, metric TEXT NOT NULL, value REAL, "
+    "PRIMARY KEY (experiment, setting, agent, seed, metric))",
+    f"CREATE TABLE curves ({_KEY_SQL}, curve TEXT NOT NULL, steps BLOB NOT NULL, "
+    '"values" BLOB NOT NULL, PRIMARY KEY (experiment, setting, agent, seed, curve))',
+    f"CREATE TABLE failures ({_KEY_SQL}, error TEXT, failed_at TEXT, "
+    "PRIMARY KEY (experiment, setting, agent, seed))",
+)
 
 
 class ResultsStore:
@@ -81,155 +91,289 @@ class ResultsStore:
     Parameters
     ----------
     path : str or pathlib.Path
-        The SQLite file; created (with its folder) if absent.
+        The SQLite file; created (with its folder) if absent, unless
+        ``read_only``.
+    read_only : bool
+        Open for reading only (``rlsuite report``): nothing is created or
+        written, and a read-only file works.
+
+    Raises
+    ------
+    StoreError
+        The path is a directory, a zero-length, damaged or non-SQLite file,
+        a foreign SQLite database, an older or newer rlsuite layout, missing
+        (read-only), or not writable (read-write).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: transactions are explicit (BEGIN ... COMMIT).
-        self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._create_schema()
-        self._metric_columns = self._read_metric_columns()
-
-    # ----------------------------------------------------------------- schema
-    def _create_schema(self) -> None:
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
+        self.read_only = read_only
+        self._conn = self._open()
         try:
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = conn.execute("SELECT version FROM schema_version").fetchone()
-            if row is None:
-                conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-            elif row[0] != SCHEMA_VERSION:
-                raise ValueError(
-                    f"{self.path} has schema version {row[0]}; this rlsuite reads version "
-                    f"{SCHEMA_VERSION}: write to a new --db file"
-                )
-            key = "experiment TEXT NOT NULL, setting TEXT NOT NULL, agent TEXT NOT NULL, "
-            key += "seed INTEGER NOT NULL"
-            conn.execute(
-                f"CREATE TABLE IF NOT EXISTS runs ({key}, params TEXT NOT NULL, "
-                "wall_s REAL, finished_at REAL, PRIMARY KEY (experiment, setting, agent, seed))"
-            )
-            conn.execute(
-                f"CREATE TABLE IF NOT EXISTS curves ({key}, curve TEXT NOT NULL, "
-                'steps BLOB NOT NULL, "values" BLOB NOT NULL, '
-                "PRIMARY KEY (experiment, setting, agent, seed, curve))"
-            )
-            conn.execute(
-                f"CREATE TABLE IF NOT EXISTS failures ({key}, error TEXT, failed_at REAL, "
-                "PRIMARY KEY (experiment, setting, agent, seed))"
-            )
-            conn.execute("COMMIT")
+            self._check_layout()
         except BaseException:
-            conn.execute("ROLLBACK")
+            self._conn.close()
             raise
 
-    def _read_metric_columns(self) -> set[str]:
-        columns = [row[1] for row in self._conn.execute("PRAGMA table_info(runs)")]
-        return {c for c in columns if c.startswith(_METRIC_PREFIX)}
+    # ------------------------------------------------------------------ open
+    def _fail(self, reason: str) -> StoreError:
+        return StoreError(f"--db {str(self.path)!r}: {reason}")
 
-    def _ensure_metric_columns(self, names: Iterable[str]) -> None:
-        for name in names:
-            column = _METRIC_PREFIX + name
-            if column not in self._metric_columns:
-                self._conn.execute(f"ALTER TABLE runs ADD COLUMN {_quote(column)} REAL")
-                self._metric_columns.add(column)
+    def _open(self) -> sqlite3.Connection:
+        path = self.path
+        if path.is_dir():
+            raise self._fail("is a directory, not a results database file")
+        if path.exists():
+            try:
+                with path.open("rb") as handle:
+                    header = handle.read(len(_SQLITE_MAGIC))
+            except OSError as error:
+                raise self._fail(f"cannot be read ({error.strerror})") from None
+            if not header:
+                raise self._fail(
+                    "is an empty (zero-length) file, not a results database: "
+                    "delete it or choose another --db"
+                )
+            if header != _SQLITE_MAGIC:
+                raise self._fail("is not an SQLite database (damaged or another kind of file)")
+            if not self.read_only and not os.access(path, os.W_OK):
+                raise self._fail("is read-only: `rlsuite report` can read it; bench needs --db")
+        elif self.read_only:
+            raise self._fail("does not exist: run `rlsuite bench` first")
+        else:
+            self._create()
+        try:
+            if self.read_only:
+                return self._connect_read_only()
+            # isolation_level=None: transactions are explicit (BEGIN ... COMMIT).
+            return sqlite3.connect(path, isolation_level=None, timeout=60.0)
+        except sqlite3.Error as error:
+            raise self._fail(f"cannot be opened ({error})") from None
+
+    def _create(self) -> None:
+        """Build the schema in a temporary file and link it into place.
+
+        A database is never visible half-made (another process would see a
+        zero-length or table-less file); if two processes create one at once,
+        the first link wins and the other opens it.
+        """
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            os.close(fd)
+        except OSError as error:
+            raise self._fail(f"cannot be created ({error.strerror})") from None
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+                conn.execute("PRAGMA journal_mode=WAL")
+            finally:
+                conn.close()
+            os.chmod(tmp, 0o644)
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=60.0)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            # A WAL database in a read-only folder cannot create its -shm file:
+            # read it as immutable (no other process may be writing it then).
+            conn.close()
+            return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite's damage and I/O errors into one-line :class:`StoreError` s."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise self._fail(f"is locked by another writer for over 60 s ({error})") from None
+            if "readonly" in str(error) or "read-only" in str(error):
+                raise self._fail("is read-only: `rlsuite report` can read it") from None
+            raise self._fail(f"cannot be used ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise self._fail(f"is damaged ({error}); restore it or write a new --db") from None
+
+    def _tables(self) -> set[str]:
+        rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        return {name for (name,) in rows}
+
+    def _check_layout(self) -> None:
+        with self._guard():
+            if self.read_only:
+                self._verify(self._tables())
+                # quick_check reads every page: damage shows here, not mid-report.
+                problem = self._conn.execute("PRAGMA quick_check").fetchone()[0]
+                if problem != "ok":
+                    raise self._fail(f"is damaged ({problem}); restore it or write a new --db")
+                return
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._verify(self._tables())
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+
+    def _verify(self, tables: set[str]) -> None:
+        if "schema_version" not in tables:
+            if "runs" in tables:
+                raise self._fail(
+                    "is an older rlsuite database (no schema_version table); write to a new --db"
+                )
+            shown = ", ".join(sorted(tables)) or "none"
+            raise self._fail(
+                f"is not an rlsuite results database (its tables: {shown}); it was not modified"
+            )
+        row = self._conn.execute("SELECT version FROM schema_version").fetchone()
+        if row is None or row[0] != SCHEMA_VERSION or not _TABLES <= tables:
+            version = None if row is None else row[0]
+            raise self._fail(
+                f"has schema version {version}; this rlsuite reads version {SCHEMA_VERSION}: "
+                "write to a new --db"
+            )
 
     # ------------------------------------------------------------------ write
     def write(self, records: Iterable[RunRecord]) -> int:
-        """Store finished runs (each with its curves) in one transaction; return the count."""
+        """Store finished runs (each with its metrics and curves) in one transaction."""
         records = list(records)
         if not records:
             return 0
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            self._ensure_metric_columns({m for r in records for m in r.result.metrics})
-            self._insert(records, time.time())
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            # A rolled-back ALTER TABLE takes its columns with it.
-            self._metric_columns = self._read_metric_columns()
-            raise
-        return len(records)
-
-    def _insert(self, records: list[RunRecord], now: float) -> None:
-        # Runs reporting the same metric names share one executemany statement.
-        by_metrics: dict[tuple[str, ...], list[list[Any]]] = {}
-        curve_rows, keys = [], []
+        if self.read_only:
+            raise self._fail("was opened read-only")
+        rows, metric_rows, curve_rows, keys = [], [], [], []
+        now = _now()
+        texts: dict[int, str] = {}  # runs of one setting share its params dict
         for record in records:
             experiment, setting, agent, seed = record.key
             key = (experiment, setting, agent, int(seed))
             keys.append(key)
-            metrics = record.result.metrics
-            params = json.dumps(record.params, sort_keys=True)
-            row = [*key, params, record.wall_s, now, *(float(v) for v in metrics.values())]
-            by_metrics.setdefault(tuple(metrics), []).append(row)
-            curve_rows += [(*key, *blobs) for blobs in _curve_blobs(key, record.result)]
-        base = ["experiment", "setting", "agent", "seed", "params", "wall_s", "finished_at"]
-        for metric_names, rows in by_metrics.items():
-            columns = base + [_METRIC_PREFIX + m for m in metric_names]
-            names = ", ".join(_quote(c) for c in columns)
-            marks = ", ".join("?" * len(columns))
-            sql = f"INSERT OR REPLACE INTO runs ({names}) VALUES ({marks})"
-            self._conn.executemany(sql, rows)
-        self._conn.executemany(
-            "INSERT OR REPLACE INTO curves VALUES (?, ?, ?, ?, ?, ?, ?)", curve_rows
-        )
+            params = texts.get(id(record.params))
+            if params is None:
+                params = texts[id(record.params)] = canonical_params(record.params)
+            rows.append((*key, sweep_of(setting), params, float(record.wall_s), now))
+            metric_rows += [(*key, m, float(v)) for m, v in record.result.metrics.items()]
+            blobs = record.blobs if record.blobs is not None else curve_blobs(key, record.result)
+            curve_rows += [(*key, *blob) for blob in blobs]
         where = "experiment=? AND setting=? AND agent=? AND seed=?"
-        self._conn.executemany(f"DELETE FROM failures WHERE {where}", keys)
+        with self._guard():
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # A rewritten key replaces the old run whole (its metrics and curves too).
+                for table in ("metrics", "curves", "failures"):
+                    conn.executemany(f"DELETE FROM {table} WHERE {where}", keys)
+                conn.executemany("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?)", rows)
+                conn.executemany("INSERT INTO metrics VALUES (?,?,?,?,?,?)", metric_rows)
+                conn.executemany("INSERT INTO curves VALUES (?,?,?,?,?,?,?)", curve_rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return len(records)
 
     def record_failure(self, key: RunKey, error: str) -> None:
         """Remember the error of a run that raised (it is retried on the next sweep)."""
         experiment, setting, agent, seed = key
-        self._conn.execute(
-            "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?, ?)",
-            (experiment, setting, agent, int(seed), error, time.time()),
-        )
+        with self._guard():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?, ?)",
+                (experiment, setting, agent, int(seed), error, _now()),
+            )
 
     # ------------------------------------------------------------------- read
     def done_keys(self) -> set[RunKey]:
         """Keys of every stored run."""
-        rows = self._conn.execute("SELECT experiment, setting, agent, seed FROM runs")
-        return {(e, s, a, int(seed)) for e, s, a, seed in rows}
+        with self._guard():
+            rows = self._conn.execute("SELECT experiment, setting, agent, seed FROM runs")
+            return {(e, s, a, int(seed)) for e, s, a, seed in rows}
 
     def metric_names(self) -> list[str]:
-        """Names of every metric column, sorted."""
-        return sorted(c[len(_METRIC_PREFIX) :] for c in self._metric_columns)
+        """Names of every stored metric, sorted."""
+        with self._guard():
+            rows = self._conn.execute("SELECT DISTINCT metric FROM metrics ORDER BY metric")
+            return [name for (name,) in rows]
 
     def count(self) -> int:
         """Number of stored runs."""
-        return int(self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+        with self._guard():
+            return int(self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
-    def runs(self) -> pd.DataFrame:
-        """One row per run: key columns, one column per params key and per metric.
+    def sweeps(self) -> list[tuple[str, str]]:
+        """``(experiment, sweep)`` pairs that hold runs, sorted."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT DISTINCT experiment, sweep FROM runs ORDER BY experiment, sweep"
+            )
+            return [(e, s) for e, s in rows]
 
-        A params key that is also a metric name keeps the metric; the raw
-        params JSON stays in ``params``.
+    def _where(self, experiment: str | None, sweep: str | None) -> tuple[str, list[str]]:
+        clauses, args = [], []
+        if experiment is not None:
+            clauses.append("experiment = ?")
+            args.append(experiment)
+        if sweep is not None:
+            clauses.append("sweep = ?")
+            args.append(sweep)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    def runs(self, experiment: str | None = None, sweep: str | None = None) -> pd.DataFrame:
+        """One row per run: key columns, ``sweep``, one column per params key and per metric.
+
+        Only the metrics of the selected runs become columns. A params key
+        that is also a metric name keeps the metric; the params JSON stays in
+        ``params``.
         """
-        frame = pd.read_sql_query(
-            "SELECT * FROM runs ORDER BY experiment, setting, agent, seed", self._conn
-        )
-        metrics = {
-            c: c[len(_METRIC_PREFIX) :] for c in frame.columns if c.startswith(_METRIC_PREFIX)
-        }
-        frame = frame.rename(columns=metrics)
+        where, args = self._where(experiment, sweep)
+        with self._guard():
+            frame = pd.read_sql_query(
+                f"SELECT * FROM runs{where} ORDER BY experiment, setting, agent, seed",
+                self._conn,
+                params=args,
+            )
+            long = pd.read_sql_query(
+                "SELECT m.* FROM metrics m JOIN runs r USING (experiment, setting, agent, seed)"
+                + where.replace("experiment", "r.experiment").replace("sweep", "r.sweep"),
+                self._conn,
+                params=args,
+            )
+        keys = list(KEY_COLUMNS)
+        if len(long):
+            wide = long.pivot(index=keys, columns="metric", values="value").reset_index()
+            wide.columns.name = None
+            frame = frame.merge(wide, on=keys, how="left")
         params = pd.DataFrame([json.loads(p) for p in frame["params"]], index=frame.index)
         taken = set(frame.columns)
         extra = params[[c for c in params.columns if c not in taken]]
         return pd.concat([frame, extra], axis=1)
 
-    def curves(self) -> pd.DataFrame:
+    def curves(self, experiment: str | None = None, sweep: str | None = None) -> pd.DataFrame:
         """Curves in long format: ``experiment, setting, agent, seed, curve, step, value``."""
-        rows = self._conn.execute(
-            'SELECT experiment, setting, agent, seed, curve, steps, "values" FROM curves '
-            "ORDER BY experiment, setting, agent, seed, curve"
-        ).fetchall()
+        where, args = self._where(experiment, sweep)
+        where = where.replace("experiment", "c.experiment").replace("sweep", "r.sweep")
+        with self._guard():
+            rows = self._conn.execute(
+                'SELECT c.experiment, c.setting, c.agent, c.seed, c.curve, c.steps, c."values" '
+                "FROM curves c JOIN runs r USING (experiment, setting, agent, seed)"
+                f"{where} ORDER BY c.experiment, c.setting, c.agent, c.seed, c.curve",
+                args,
+            ).fetchall()
         columns = ["experiment", "setting", "agent", "seed", "curve", "step", "value"]
         if not rows:
             return pd.DataFrame(columns=columns)
@@ -250,7 +394,8 @@ class ResultsStore:
 
     def failures(self) -> pd.DataFrame:
         """Runs whose last attempt raised, with the error text."""
-        return pd.read_sql_query("SELECT * FROM failures", self._conn)
+        with self._guard():
+            return pd.read_sql_query("SELECT * FROM failures", self._conn)
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""

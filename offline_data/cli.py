@@ -89,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
                 overwrite=args.overwrite,
             )
     except (ValueError, ImportError, AttributeError) as err:
-        print(f"rlsuite collect: error: {err}", file=sys.stderr)
+        # The library names its keyword; on the command line it is the flag.
+        message = str(err).replace("overwrite=True", "--overwrite")
+        print(f"rlsuite collect: error: {message}", file=sys.stderr)
         return 2
     print(
         f"{dataset.spec.dataset_id}: {dataset.total_episodes} episodes, "

@@ -9,6 +9,13 @@ import pandas as pd
 
 __all__ = ["plot", "score", "table"]
 
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Mean code-size reduction of the learned or heuristic inlining policy on held-out modules "
+    "as a fraction of the per-module best baseline's reduction; higher is better, 0 = no "
+    "reduction (or growth), 1 = as good as the best baseline on every module."
+)
+
 
 def table(df: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard error of the held-out size reduction (%) per agent, best first."""
@@ -47,3 +54,8 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return [path]
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return {"size reduction (%) per agent": table(df)}

@@ -16,3 +16,13 @@ NUM_SEEDS = 2
 QUICK_SETTINGS: tuple[dict, ...] = ({"n_train": 40, "n_test": 60, "epochs": 10},)
 QUICK_AGENTS: tuple[str, ...] = BASELINES + ("BC", "BCMax")
 QUICK_SEEDS = 1
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": QUICK_AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {
+        "settings": ({"n_train": 10, "n_test": 12, "epochs": 2},),
+        "agents": ("cost_threshold", "BC"),
+        "seeds": 1,
+    },
+}

@@ -12,11 +12,19 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from rlsuite.experiments import plotting  # noqa: E402
+
 __all__ = ["plot", "score", "summary"]
+
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Spearman rank correlation between the regressor's predicted and the true held-out losses "
+    "of 90 unseen mixtures, clipped at 0; higher is better, 0 = no (or inverted) ranking, 1 = a"
+    " perfect ranking."
+)
 
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
@@ -46,11 +54,12 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     agents = sorted(df["agent"].unique())
-    colors = dict(zip(agents, plt.get_cmap("tab10").colors))
+    colors = plotting.agent_colours(agents, "data_mixture")
     table = summary(df)
     paths = []
 
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, axes = plotting.figure(1, 1, panel=(5, 4))
+    ax = axes[0, 0]
     for agent in agents:
         rows = table[table["agent"] == agent].sort_values("n_train")
         ax.errorbar(
@@ -60,13 +69,11 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     ax.set_xlabel("observed training mixtures n")
     ax.set_ylabel("Spearman rho on 90 held-out mixtures")
     ax.set_ylim(min(-0.1, float(table["spearman"].min()) - 0.05), 1.02)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    paths.append(out / "data_mixture_spearman.png")
-    fig.savefig(paths[-1], dpi=100)
-    plt.close(fig)
+    plotting.legend_outside(fig)
+    paths.append(plotting.save(fig, out / "data_mixture_spearman.png"))
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, axes = plotting.figure(1, 1, panel=(6, 4))
+    ax = axes[0, 0]
     n_values = sorted(table["n_train"].unique())
     width = 0.8 / (len(agents) + 1)
     positions = np.arange(len(n_values))
@@ -76,16 +83,14 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
         rows = table[table["agent"] == agent].set_index("n_train").reindex(n_values)
         ax.bar(positions + i * width, rows["chosen_loss"], width, label=agent, color=colors[agent])
     ax.set_xticks(positions + width * len(agents) / 2)
-    ax.set_xticklabels([f"n={n}" for n in n_values])
+    ax.set_xticklabels([f"n={plotting.number(n)}" for n in n_values])
     low = float(table[["chosen_loss", "uniform_loss"]].min().min())
     high = float(table[["chosen_loss", "uniform_loss"]].max().max())
     ax.set_ylim(low - 0.1 * (high - low + 1e-9), high + 0.1 * (high - low + 1e-9))
     ax.set_ylabel("true validation loss of chosen mixture (nats)")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    paths.append(out / "data_mixture_chosen_loss.png")
-    fig.savefig(paths[-1], dpi=100)
-    plt.close(fig)
+    plotting.mark_truncated(ax)
+    plotting.legend_outside(fig)
+    paths.append(plotting.save(fig, out / "data_mixture_chosen_loss.png"))
 
     if not curves.empty:
         paths.append(_scatter(df, curves, agents, colors, out))
@@ -99,7 +104,7 @@ def _scatter(
     n_values = sorted(df["n_train"].unique())
     middle = df[df["n_train"] == n_values[len(n_values) // 2]]
     seed = middle["seed"].min()
-    fig, axes = plt.subplots(1, len(agents), figsize=(3.2 * len(agents), 3.2), squeeze=False)
+    fig, axes = plotting.figure(1, len(agents), panel=(3.2, 3.2))
     for ax, agent in zip(axes[0], agents):
         setting = middle[middle["agent"] == agent]["setting"].iloc[0]
         keys = (curves["setting"] == setting) & (curves["agent"] == agent)
@@ -107,11 +112,14 @@ def _scatter(
         true = run[run["curve"] == "heldout_true_loss"].sort_values("step")["value"].to_numpy()
         pred = run[run["curve"] == "heldout_predicted"].sort_values("step")["value"].to_numpy()
         ax.scatter(true, pred, s=8, color=colors[agent])
+        plotting.identity_line(ax)
         ax.set_title(f"{agent} (seed {seed})", fontsize="small")
         ax.set_xlabel("true loss")
     axes[0][0].set_ylabel("predicted loss")
-    fig.tight_layout()
-    path = out / "data_mixture_scatter.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    axes[0][0].legend(loc="upper left")
+    return plotting.save(fig, out / "data_mixture_scatter.png")
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return {"rank correlation and chosen-mixture loss per n_train": summary(df)}

@@ -30,3 +30,15 @@ NUM_SEEDS = 10
 #: ``--suite quick``: 10 observed mixtures, 2 seeds.
 QUICK_SETTINGS: tuple[dict, ...] = ({**ENV_KWARGS, **_STUDY, "n_train": 10},)
 QUICK_SEEDS = 2
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {
+        "settings": (
+            {**ENV_KWARGS, "n_heldout": 20, "n_candidates": 64, "n_eval_runs": 1, "n_train": 6},
+        ),
+        "agents": ("linear", "linear_mde"),
+        "seeds": 1,
+    },
+}

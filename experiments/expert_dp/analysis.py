@@ -9,6 +9,12 @@ import pandas as pd
 
 __all__ = ["plot", "score", "table"]
 
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Mean normalised return of the cloned policy, (return - random) / (expert - random) clipped"
+    " to [0, 1]; higher is better, 0 = no better than a random policy, 1 = expert level."
+)
+
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
     """Mean normalized return per agent, clipped to ``[0, 1]``."""
@@ -61,3 +67,8 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
 
 def _fmt(value: float) -> str:
     return "nan" if np.isnan(value) else f"{value:.2f}"
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return {"normalised return per env, agent and epsilon": table(df)}

@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["copy_regrets", "plot", "ratios", "score", "slopes", "summary", "table"]
+__all__ = ["SCORE", "copy_regrets", "plot", "ratios", "score", "slopes", "summary", "table"]
+
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Regret at T relative to uniform play, clip(1 - regret / regret_uniform, 0, 1), mean over "
+    "settings; higher is better, 0 = no better than uniform play, 1 = no regret."
+)
 
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
@@ -150,3 +156,8 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     plt.close(fig)
     tmp.replace(path)
     return [path]
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The study's titled tables (the front end prints them, the report writes tables.md)."""
+    return {"regret at T per agent and setting": table(df)}

@@ -108,8 +108,18 @@ OUTSIDE_SETTINGS: tuple[dict, ...] = tuple(
     for family, df, epsilon in OUTSIDE_NOISES
 )
 
-#: Ablation labels (``--agents A,B``): registry name and extra kwargs.
+#: Ablation labels (``--sweep agent_ablation``): registry name and extra kwargs.
 ABLATION_AGENTS: dict[str, tuple[str, dict]] = {
     "CatoniOFUL-refit1.1": ("CatoniOFUL", {"refit_ratio": 1.1}),
     "VACatoni-4th": ("VACatoni", {}),
+}
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": QUICK_AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {"settings": SMOKE_SETTINGS, "agents": SMOKE_AGENTS, "seeds": 1},
+    "pareto": {"settings": PARETO_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "sigma1": {"settings": SIGMA1_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "outside": {"settings": OUTSIDE_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "agent_ablation": {"settings": SETTINGS, "agents": tuple(ABLATION_AGENTS), "seeds": NUM_SEEDS},
 }

@@ -36,6 +36,13 @@ import pandas as pd  # noqa: E402
 
 __all__ = ["plot", "random_regret", "run_scores", "score", "truncated_widths"]
 
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Cumulative pseudo-regret at T relative to uniform play, 1 - regret / regret_uniform "
+    "clipped to [0, 1]; higher is better, 0 = no better than picking arms at random, 1 = zero "
+    "regret."
+)
+
 
 def random_regret(df: pd.DataFrame) -> pd.Series:
     """Expected cumulative pseudo-regret of uniform play for each row's setting."""

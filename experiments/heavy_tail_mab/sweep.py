@@ -43,3 +43,13 @@ QUICK_SETTINGS: tuple[dict, ...] = tuple(
     {**_BASE, "gap": 0.5, "horizon": 2_000, "noise": "student_t", "df": df} for df in (1.5, 3.0)
 )
 QUICK_SEEDS = 8
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {
+        "settings": tuple({**s, "horizon": 200} for s in QUICK_SETTINGS[:1]),
+        "agents": ("Random", "UCB1"),
+        "seeds": 1,
+    },
+}

@@ -12,6 +12,13 @@ import pandas as pd  # noqa: E402
 
 __all__ = ["dpo_ipo_gap", "plot", "score", "summary_tables", "unsampled_table"]
 
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Normalised true reward of the learned policy, (J(pi) - J(pi_ref)) / (J* - J(pi_ref)) "
+    "clipped to [0, 1]; higher is better, 0 = no better than the reference policy, 1 = the "
+    "optimal response everywhere."
+)
+
 _COLORS = {"dpo": "tab:blue", "ipo": "tab:orange", "slic": "tab:green"}
 _STYLES = {"reference": "-", "sampling": "--", "uniform": ":"}
 
@@ -178,3 +185,8 @@ def summary_tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "DPO - IPO (base=reference)": dpo_ipo_gap(df),
         "unsampled responses (censored mu)": unsampled_table(df),
     }
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return summary_tables(df)

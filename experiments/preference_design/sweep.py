@@ -42,3 +42,13 @@ QUICK_SETTINGS: tuple[dict, ...] = tuple(
 )
 QUICK_AGENTS: tuple[str, ...] = ("dpo/reference", "ipo/reference", "dpo/sampling")
 QUICK_SEEDS = 1
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": QUICK_AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {
+        "settings": tuple({**s, "n_steps": 20} for s in QUICK_SETTINGS[:1]),
+        "agents": QUICK_AGENTS[:2],
+        "seeds": 1,
+    },
+}

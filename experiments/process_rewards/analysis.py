@@ -23,15 +23,30 @@ from rlsuite.experiments.rm_distillation.analysis import paired_interval  # noqa
 __all__ = ["SCORE", "claims", "plot", "score", "speedups", "summary", "summary_tables"]
 
 SCORE = (
-    "Success probability of the final policy (RL, exact) or top-beam accuracy at the "
-    "largest width (beam search), mean over settings and seeds per verifier."
+    "RL success: exact success probability of the final policy, mean over the RL settings "
+    "and seeds per verifier; higher is better, 0 = never solves the task, 1 = always. Beam "
+    "search is the separate metric beam_accuracy."
 )
+#: Second quantities, reported per seed beside the score (:func:`metrics`).
+METRICS = {
+    "beam_accuracy": "top-beam accuracy at the largest beam width (pass@k of beam search), "
+    "mean over the beam settings; 0 = never correct, 1 = always."
+}
 LEVEL = 0.5  # the success level whose iterations-to-reach the claims compare
 
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean per-run ``score`` per agent, in ``[0, 1]``."""
-    return df.groupby("agent", as_index=False)["score"].mean()
+    """Mean per-run ``score`` per agent over the RL (and PPO) runs, in ``[0, 1]``."""
+    rl = df[df["study"] != "beam"]
+    return rl.groupby("agent", as_index=False)["score"].mean()
+
+
+def metrics(df: pd.DataFrame) -> pd.DataFrame:
+    """Beam accuracy per agent over the beam runs: columns ``agent, metric, value``."""
+    beam = df[df["study"] == "beam"]
+    table = beam.groupby("agent", as_index=False)["score"].mean()
+    table = table.rename(columns={"score": "value"}).assign(metric="beam_accuracy")
+    return table[["agent", "metric", "value"]]
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
@@ -283,3 +298,8 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     plt.close(fig)
     tmp.replace(path)
     return path
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The study's titled tables (the front end prints them, the report writes tables.md)."""
+    return summary_tables(df)

@@ -1,6 +1,6 @@
-"""``python -m rlsuite.experiments.rm_distillation``: run the sweep, print tables, save figures."""
+"""``python -m rlsuite.experiments.rm_distillation``: the study front end (see ``--help``)."""
 
-from rlsuite.experiments.preference_design.__main__ import main
+from rlsuite.experiments.frontend import study_main
 
 if __name__ == "__main__":
-    main("rm_distillation")
+    study_main("rm_distillation")

@@ -33,8 +33,14 @@ __all__ = ["SCORE", "claims", "paired_interval", "plot", "score", "summary_table
 
 SCORE = (
     "Normalised oracle reward (E_pi r* - min r*) / (max r* - min r*) of the learned policy "
-    "at the largest bias level, mean over seeds and betas."
+    "at the largest bias level, mean over seeds and betas; higher is better, 0 = always the "
+    "worst response, 1 = always the best."
 )
+#: Second quantities, reported per seed beside the score (:func:`metrics`).
+METRICS = {
+    "margin_stability": "min(1, implicit-reward margin early / final margin); 1 = the margin "
+    "stopped growing early, near 0 = it kept growing (DPO's overfitting)."
+}
 
 _TABLE = ["oracle_reward", "oracle_reward_early", "kl", "length_weight", "margin_stability"]
 
@@ -182,3 +188,15 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     fig.savefig(curve_path, dpi=100)
     plt.close(fig)
     return [bias_path, curve_path]
+
+
+def metrics(df: pd.DataFrame) -> pd.DataFrame:
+    """Margin stability per agent (mean over runs): columns ``agent, metric, value``."""
+    table = _with_stability(df).groupby("agent", as_index=False)["margin_stability"].mean()
+    table = table.rename(columns={"margin_stability": "value"}).assign(metric="margin_stability")
+    return table[["agent", "metric", "value"]]
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The study's titled tables (the front end prints them, the report writes tables.md)."""
+    return summary_tables(df)

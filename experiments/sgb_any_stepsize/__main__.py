@@ -1,10 +1,6 @@
-"""Run the whole sweep of this study, print its tables and write its plots.
+"""``python -m rlsuite.experiments.sgb_any_stepsize``: the study front end (see ``--help``)."""
 
-``python -m rlsuite.experiments.sgb_any_stepsize [--quick] [--seeds N] [--workers P]
-[--agents A,B] [--settings main|<extra sweep>]``
-"""
-
-from rlsuite.experiments.study_main import main
+from rlsuite.experiments.frontend import study_main
 
 if __name__ == "__main__":
-    main("sgb_any_stepsize")
+    study_main("sgb_any_stepsize")

@@ -15,7 +15,13 @@ import pandas as pd
 
 from rlsuite.experiments.sgb_any_stepsize.sweep import CHECKPOINTS
 
-__all__ = ["plot", "score", "table", "wilson"]
+__all__ = ["SCORE", "plot", "score", "table", "wilson"]
+
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Fraction of copies (over every step size eta) whose policy is within 1e-2 of the "
+    "optimal expected reward at the horizon; higher is better, 0 = none converged, 1 = all."
+)
 
 _PREFIX = re.compile(r"^eta([0-9.e+-]+)/(.+)$")
 
@@ -171,3 +177,8 @@ def _save(fig, path: Path) -> Path:
     plt.close(fig)
     tmp.replace(path)
     return path
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The study's titled tables (the front end prints them, the report writes tables.md)."""
+    return {"convergence per step size": table(df)}

@@ -50,5 +50,13 @@ QUICK_SETTINGS: tuple[dict, ...] = (_setting(ETAS, 20_000, 50),)
 QUICK_SEEDS = 1
 SMOKE_SETTINGS: tuple[dict, ...] = (_setting((1.0, 100.0), 2_000, 8),)
 LONG_SETTINGS: tuple[dict, ...] = (_setting(ETAS, 10_000_000),)
-#: ``--settings short``: the same copies to ``T = 10^5`` (what a loaded shared machine affords).
+#: ``--sweep short``: the same copies to ``T = 10^5`` (what a loaded shared machine affords).
 SHORT_SETTINGS: tuple[dict, ...] = (_setting(ETAS, 100_000),)
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {"settings": SMOKE_SETTINGS, "agents": AGENTS, "seeds": 1},
+    "long": {"settings": LONG_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "short": {"settings": SHORT_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+}

@@ -11,6 +11,13 @@ import pandas as pd
 
 __all__ = ["plot", "score", "summary"]
 
+#: What :func:`score` measures (printed by the report and the front end).
+SCORE = (
+    "Hypervolume of the steered policy's reward front as a fraction of the exact optimum's on "
+    "the same weight grid, clipped to 1; higher is better, 0 = an empty front, 1 = the optimal "
+    "front."
+)
+
 METHOD_COLOURS = {"CLP": "C0", "RewardedSoups": "C1", "PromptConditioned": "C2"}
 
 
@@ -97,3 +104,8 @@ def _save(fig, path: Path) -> Path:
     plt.close(fig)
     os.replace(tmp, path)
     return path
+
+
+def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
+    return {"front quality per KL strength and agent": summary(df)}

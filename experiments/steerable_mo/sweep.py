@@ -34,3 +34,13 @@ QUICK_SETTINGS: tuple[dict, ...] = (
     },
 )
 QUICK_SEEDS: int = 1
+
+SWEEPS: dict = {
+    "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "quick": {"settings": QUICK_SETTINGS, "agents": AGENTS, "seeds": QUICK_SEEDS},
+    "smoke": {
+        "settings": ({**QUICK_SETTINGS[0], "total_timesteps": 640, "pretrain_steps": 10},),
+        "agents": AGENTS[:1],
+        "seeds": 1,
+    },
+}

@@ -8,7 +8,7 @@ import pytest
 
 from rlsuite.experiments.base import load_experiment
 from rlsuite.experiments.heavy_tail_catoni import analysis, sweep
-from rlsuite.experiments.study_main import collect
+from rlsuite.experiments.runner import collect
 
 
 def test_sweep_matches_the_issue() -> None:
@@ -64,9 +64,7 @@ def test_slopes_recover_linear_and_logarithmic_growth() -> None:
 
 
 def test_smoke_sweep_table_ratios_score_and_plot(tmp_path) -> None:
-    df, curves = collect(
-        "heavy_tail_catoni", quick=False, agents=list(sweep.SMOKE_AGENTS), settings="smoke"
-    )
+    df, curves = collect("heavy_tail_catoni", "smoke")
     table = analysis.table(df, curves)
     assert "(uniform play)" in table.index and "±" in table.loc["CatoniOFUL"].iloc[0]
     ratio = analysis.ratios(df)

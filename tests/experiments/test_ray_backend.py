@@ -15,11 +15,9 @@ def _small_study() -> Experiment:
     # The real heavy-tailed study's run function at a small horizon: Ray's
     # workers import it from the installed package, as on a real cluster.
     params = {"n_arms": 3, "base_mean": 0.5, "scale": 1.0, "gap": 0.5, "horizon": 200}
-    sweep = SimpleNamespace(
-        SETTINGS=tuple({**params, "noise": "student_t", "df": df} for df in (1.5, 3.0)),
-        AGENTS=("Random", "UCB1", "RobustUCB-truncated"),
-        NUM_SEEDS=2,
-    )
+    settings = tuple({**params, "noise": "student_t", "df": df} for df in (1.5, 3.0))
+    agents = ("Random", "UCB1", "RobustUCB-truncated")
+    sweep = SimpleNamespace(SWEEPS={"main": {"settings": settings, "agents": agents, "seeds": 2}})
     return Experiment(name="heavy_tail_small", sweep=sweep, run=run.run, analysis=analysis)
 
 

@@ -1,4 +1,5 @@
 import importlib.util
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -37,32 +38,38 @@ def report(tmp_path_factory):
 
 def test_every_file_is_written_and_pngs_render(report):
     name, out, paths = report
-    expected = {"runs", "curves", "scores", "summary"}
+    expected = {f"runs_{name}", "curves", "scores", "summary"}
     for stem in expected:
         assert (out / f"{stem}.csv").exists() and (out / f"{stem}.parquet").exists()
     assert (out / "summary.png") in paths and (out / "summary.md") in paths
-    for png in [out / "summary.png", out / name / "scores.png", out / name / "regret_curves.png"]:
+    for png in [out / "summary.png", out / name / "main" / "scores.png"]:
         image = matplotlib.image.imread(png)
         assert image.shape[0] > 100 and image.shape[1] > 100
         assert image[..., :3].std() > 0.01  # not a blank canvas
-    assert (out / name / "tiny_regret.png").exists()  # the study's own plot
+    assert (out / name / "main" / "tiny_regret.png").exists()  # the study's own plot
     assert not list(out.rglob(".*"))  # no temporary files left behind
+    assert {oct(p.stat().st_mode & 0o777) for p in out.rglob("*") if p.is_file()} == {"0o644"}
 
 
 def test_exports_round_trip(report):
-    _, out, _ = report
-    runs = pd.read_parquet(out / "runs.parquet")
+    name, out, _ = report
+    runs = pd.read_parquet(out / f"runs_{name}.parquet")
     assert len(runs) == 2 * 2 * 12
     pd.testing.assert_frame_equal(
-        runs.reset_index(drop=True), pd.read_csv(out / "runs.csv"), check_dtype=False
+        runs.reset_index(drop=True), pd.read_csv(out / f"runs_{name}.csv"), check_dtype=False
     )
+    # ISO 8601 timestamps, and only this study's metrics as columns.
+    assert pd.to_datetime(runs["finished_at"]).notna().all()
+    assert {"regret", "draw", "greedy_only"} <= set(runs.columns)
     curves = pd.read_parquet(out / "curves.parquet")
     assert len(curves) == len(runs) * 200
 
 
 def test_summary_ranks_agents_with_iqm_intervals(report):
     name, out, _ = report
-    summary = pd.read_csv(out / "summary.csv").set_index("agent")
+    summary = pd.read_csv(out / "summary.csv")
+    summary = summary[summary.metric == "score"].set_index("agent")
+    assert set(summary["sweep"]) == {"main"}
     assert set(summary.index) == {"greedy", "uniform"}
     assert (summary["n_seeds"] == 12).all()
     assert ((summary.ci_low <= summary.iqm_score) & (summary.iqm_score <= summary.ci_high)).all()
@@ -71,5 +78,37 @@ def test_summary_ranks_agents_with_iqm_intervals(report):
     assert summary.loc["greedy", "ci_low"] > summary.loc["uniform", "ci_high"]
     assert summary.loc["greedy", "iqm_score"] == pytest.approx(0.9, abs=0.05)
     markdown = (out / "summary.md").read_text()
-    assert f"| {name} | greedy | 12 |" in markdown
+    assert f"## {name} [main]" in markdown
+    assert "**Score.** 1 - regret / (n * gap)" in markdown
+    assert re.search(r"\| greedy \| 0\.\d{3} \| \[0\.\d{3}, 0\.\d{3}\] \| 12 \|", markdown)
     assert "![summary](summary.png)" in markdown
+
+
+def test_fewer_than_three_seeds_give_points_and_the_words_1_seed(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = f"tiny_{uuid.uuid4().hex[:8]}"
+    tiny.write_tiny_study(tmp_path, name, settings=1, seeds=1, n=50)
+    db = tmp_path / "one.sqlite"
+    run_sweep(name, db, workers=1, progress=False)
+    write_report(db, tmp_path / "out")
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert (summary["n_seeds"] == 1).all()
+    assert summary["ci_low"].isna().all() and summary["ci_high"].isna().all()
+    assert "1 seed, no interval" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_two_sweeps_in_one_database_are_reported_apart(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    name = f"tiny_{uuid.uuid4().hex[:8]}"
+    tiny.write_tiny_study(tmp_path, name, settings=2, seeds=3, n=40)
+    db = tmp_path / "two.sqlite"
+    run_sweep(name, db, workers=1, progress=False)
+    run_sweep(name, db, sweep="quick", workers=1, progress=False)
+    write_report(db, tmp_path / "out")
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    scores = summary[summary.metric == "score"]
+    assert sorted(set(scores["sweep"])) == ["main", "quick"]
+    assert set(scores.loc[scores.sweep == "main", "n_seeds"]) == {3}
+    assert set(scores.loc[scores.sweep == "quick", "n_seeds"]) == {2}
+    markdown = (tmp_path / "out" / "summary.md").read_text()
+    assert f"## {name} [main]" in markdown and f"## {name} [quick]" in markdown

@@ -83,6 +83,8 @@ def test_analysis_scores_claims_and_pngs(tmp_path):
     claims = exp.analysis.summary_tables(df)["claims"]
     assert set(claims["reproduced"]) <= {"yes", "no", "partly"}
     assert claims["claim"].str.contains("DPO's oracle reward falls").any()
+    stability = exp.analysis.metrics(df).set_index("agent")["value"]
+    assert stability.between(0, 1).all()
     paths = exp.analysis.plot(df, pd.DataFrame(curves), tmp_path)
     assert len(paths) == 2 and all(p.stat().st_size > 0 for p in paths)
 

@@ -1,12 +1,15 @@
 import importlib.util
+import subprocess
+import sys
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from rlsuite.experiments.base import list_experiments
+from rlsuite.experiments.base import Experiment, list_experiments, load_experiment, setting_id
 from rlsuite.experiments.runner import plan_runs, resolve_experiment, resolve_suite, run_sweep
 from rlsuite.experiments.store import ResultsStore
 
@@ -39,30 +42,100 @@ def test_plan_covers_product_of_settings_agents_seeds(study_root):
     specs = plan_runs([resolve_experiment(name)])
     assert len(specs) == 3 * 2 * 4
     assert len({s.key for s in specs}) == len(specs)
-    assert specs[0].key == (name, f"{name}/0", "greedy", 0)
-    quick = plan_runs([resolve_experiment(name)], quick=True, seeds=5)
-    assert {s.setting for s in quick} == {f"{name}/quick0"}
+    first = specs[0]
+    assert first.key == (name, setting_id(name, "main", first.params), "greedy", 0)
+    quick = plan_runs([resolve_experiment(name)], sweep="quick", seeds=5)
+    assert {s.setting.split("/")[1] for s in quick} == {"quick"}
     assert len(quick) == 2 * 5
 
 
-def test_quick_suite_is_studies_with_quick_settings():
-    experiments, quick = resolve_suite("quick")
-    assert quick
+def test_setting_ids_follow_params_not_positions():
+    a = {"horizon": 100, "noise": "gaussian"}
+    b = {"noise": "gaussian", "horizon": 100}
+    assert setting_id("x", "main", a) == setting_id("x", "main", b)
+    assert setting_id("x", "main", a) != setting_id("x", "main", {**a, "horizon": 101})
+    assert setting_id("x", "main", a) != setting_id("x", "quick", a)
+    sweep = SimpleNamespace(
+        SWEEPS={"main": {"settings": [a, {**a, "horizon": 5}], "agents": ["u"]}}
+    )
+    reordered = SimpleNamespace(
+        SWEEPS={"main": {"settings": [{**a, "horizon": 5}, a], "agents": ["u"]}}
+    )
+    ids = {s.id: s.params for s in Experiment("x", sweep, "m:run").plan()}
+    assert ids == {s.id: s.params for s in Experiment("x", reordered, "m:run").plan()}
+
+
+def test_blocks_give_per_setting_agents_and_reject_identical_duplicates():
+    low, high = {"epsilon": 1.0}, {"epsilon": 2.0}
+    sweep = SimpleNamespace(
+        SWEEPS={
+            "main": [
+                {"settings": [low], "agents": ["BC"], "seeds": 2},
+                {"settings": [low, high], "agents": ["DP"], "seeds": 3},
+            ]
+        }
+    )
+    specs = plan_runs([Experiment("x", sweep, "m:run")])
+    assert sorted((s.params["epsilon"], s.agent) for s in specs if s.seed == 0) == [
+        (1.0, "BC"),
+        (1.0, "DP"),
+        (2.0, "DP"),
+    ]
+    assert len(specs) == 2 + 3 * 2
+    twice = SimpleNamespace(
+        SWEEPS={
+            "main": [{"settings": [low], "agents": ["BC"]}, {"settings": [low], "agents": ["BC"]}]
+        }
+    )
+    with pytest.raises(ValueError, match="twice"):
+        Experiment("x", twice, "m:run").plan()
+    with pytest.raises(ValueError, match="sweeps: \\['main'\\]"):
+        Experiment("x", sweep, "m:run").plan("quik")
+
+
+def test_quick_suite_is_studies_with_a_quick_sweep():
+    experiments, sweep = resolve_suite("quick")
+    assert sweep == "quick"
     names = [e.name for e in experiments]
-    assert "heavy_tail_mab" in names
-    assert all(e.settings(quick=True) for e in experiments)
-    full, quick = resolve_suite("full")
-    assert not quick and [e.name for e in full] == list_experiments()
+    assert "heavy_tail_mab" in names and "expert_dp" not in names
+    assert all("quick" in e.sweep_names() for e in experiments)
+    full, sweep = resolve_suite("full")
+    assert sweep == "main" and [e.name for e in full] == list_experiments()
+
+
+def test_planning_imports_no_run_module_and_no_torch():
+    code = (
+        "import sys; from rlsuite.experiments.runner import prepare_sweep; "
+        "specs, _ = prepare_sweep('full'); prepare_sweep('quick'); "
+        "bad = [m for m in sys.modules if m == 'torch' or m.endswith('.run') "
+        "or m.startswith('rlsuite.agents') or m.startswith('rlsuite.envs')]; "
+        "print(len(specs), bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, bad = out.stdout.split(" ", 1)
+    assert int(count) > 1000 and bad.strip() == "[]"
+
+
+def test_every_study_has_a_main_sweep_a_smoke_sweep_and_a_stated_score():
+    for name in list_experiments():
+        experiment = load_experiment(name)
+        assert {"main", "smoke"} <= set(experiment.sweep_names()), name
+        assert experiment.plan("smoke"), name
+        statement = experiment.analysis.SCORE
+        assert isinstance(statement, str) and "0" in statement and "1" in statement, name
 
 
 def test_unknown_experiment_and_bad_args_raise(study_root, tmp_path):
-    with pytest.raises(ValueError, match="no_such_study"):
-        resolve_suite("no_such_study")
-    with ResultsStore(tmp_path / "r.sqlite") as store:
-        with pytest.raises(ValueError, match="backend"):
-            run_sweep("heavy_tail_mab", store, backend="dask")
-        with pytest.raises(ValueError, match="workers"):
-            run_sweep("heavy_tail_mab", store, workers=0)
+    with pytest.raises(ValueError, match="suites: \\['quick', 'full'\\]"):
+        resolve_suite("quik")
+    db = tmp_path / "r.sqlite"
+    with pytest.raises(ValueError, match="backend"):
+        run_sweep("heavy_tail_mab", db, backend="dask")
+    with pytest.raises(ValueError, match="workers"):
+        run_sweep("heavy_tail_mab", db, workers=0)
+    with pytest.raises(ValueError, match="quik"):
+        run_sweep("quik", db)
+    assert not db.exists()
 
 
 def test_pool_matches_in_process_and_second_sweep_does_nothing(study_root, tmp_path):

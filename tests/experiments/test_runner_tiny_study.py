@@ -15,10 +15,10 @@ SETTINGS = tuple(
     {{"index": i, "gap": 0.1 + 0.1 * (i % 5), "n": {n}, "sleep": {sleep}}}
     for i in range({settings})
 )
-AGENTS = {agents!r}
-NUM_SEEDS = {seeds}
-QUICK_SETTINGS = SETTINGS[:1]
-QUICK_SEEDS = 2
+SWEEPS = {{
+    "main": {{"settings": SETTINGS, "agents": {agents!r}, "seeds": {seeds}}},
+    "quick": {{"settings": SETTINGS[:1], "agents": {agents!r}, "seeds": 2}},
+}}
 """
 
 RUN = """
@@ -46,6 +46,8 @@ def run(params, agent, seed):
 
 ANALYSIS = """
 from pathlib import Path
+
+SCORE = "1 - regret / (n * gap), clipped to [0, 1]; 1 = no regret, 0 = a wrong arm every round."
 
 import matplotlib
 

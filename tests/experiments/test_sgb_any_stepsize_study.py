@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from rlsuite.experiments.base import load_experiment
+from rlsuite.experiments.runner import collect
 from rlsuite.experiments.sgb_any_stepsize import analysis, sweep
-from rlsuite.experiments.study_main import collect
 
 
 def test_sweep_matches_the_issue() -> None:
@@ -48,7 +48,7 @@ def test_wilson_interval_contains_the_fraction() -> None:
 
 
 def test_analysis_table_score_and_plots(tmp_path) -> None:
-    df, curves = collect("sgb_any_stepsize", quick=False, settings="smoke")
+    df, curves = collect("sgb_any_stepsize", "smoke")
     table = analysis.table(df)
     assert list(table["eta"]) == [1.0, 100.0] and (table["copies"] == 8).all()
     assert analysis.score(df)["score"].between(0, 1).all()

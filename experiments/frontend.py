@@ -1,0 +1,121 @@
+"""The study front end: ``python -m rlsuite.experiments NAME [options]``.
+
+A thin layer over the one driver: it runs ``NAME``'s sweep with
+:func:`rlsuite.experiments.runner.run_sweep` into a results database (so it
+resumes like ``rlsuite bench``), then writes that study's report for that
+sweep and prints its score with the score's definition and its tables.
+Every study's ``__main__`` calls :func:`study_main`, so
+``python -m rlsuite.experiments.NAME`` is the same command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+__all__ = ["build_parser", "main", "study_main"]
+
+EXIT_FAILED_RUNS = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: must be >= 1")
+    return value
+
+
+def build_parser(name: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``name`` the study is fixed (``python -m rlsuite.experiments.NAME``)."""
+    from rlsuite.experiments.base import list_experiments
+
+    prog = "python -m rlsuite.experiments" + (f".{name}" if name else "")
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Run one study's sweep into a results database (resumable), then "
+        "print its score and tables and write its report.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    if name is None:
+        parser.add_argument("name", choices=list_experiments(), metavar="NAME", help="the study")
+    parser.add_argument(
+        "--sweep", default="main", help="which of the study's SWEEPS (main, quick, smoke, ...)"
+    )
+    parser.add_argument(
+        "--seeds", type=_positive_int, default=None, help="seeds 0..N-1 (None: each setting's own)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        help="worker processes (1: in this process)",
+    )
+    parser.add_argument(
+        "--backend", choices=("local", "ray"), default="local", help="where runs execute"
+    )
+    parser.add_argument(
+        "--db", default=None, help="SQLite results database (None: results/NAME.sqlite)"
+    )
+    parser.add_argument("--out", default=None, help="report folder (None: report/NAME)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, name: str | None = None) -> int:
+    """Parse ``argv``, run the sweep, report; return the exit code."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+    args = build_parser(name).parse_args(argv)
+    study = name or args.name
+    db = args.db or f"results/{study}.sqlite"
+    out = args.out or f"report/{study}"
+    from rlsuite.experiments.runner import SweepInterrupted, prepare_sweep, run_sweep
+
+    try:
+        prepare_sweep(study, sweep=args.sweep, seeds=args.seeds, workers=args.workers)
+        start = time.perf_counter()
+        summary = run_sweep(
+            study,
+            db,
+            sweep=args.sweep,
+            seeds=args.seeds,
+            backend=args.backend,
+            workers=args.workers,
+            progress=not args.no_progress,
+        )
+        wall = time.perf_counter() - start
+        from rlsuite.experiments.report import print_study, write_report
+
+        paths = write_report(db, out, experiments=[study], sweep=args.sweep)
+    except SweepInterrupted as stop:
+        print(
+            f"interrupted: {stop.summary.completed} runs committed to {db}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except (ValueError, TypeError) as error:
+        print(f"{study}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print_study(db, study, args.sweep)
+    print(
+        f"{summary.planned} runs ({summary.skipped} already in {db}, {summary.completed} run, "
+        f"{summary.failed} failed) in {wall:.1f} s wall with {args.workers} worker(s); "
+        f"{len(paths)} report files in {out}"
+    )
+    for key, error in summary.errors[:3]:
+        print(f"failed {key}: {error.strip().splitlines()[-1]}", file=sys.stderr)
+    return EXIT_FAILED_RUNS if summary.failed else 0
+
+
+def study_main(name: str) -> None:
+    """Entry point of ``python -m rlsuite.experiments.<name>``."""
+    sys.exit(main(sys.argv[1:], name=name))
