@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import math
 import os
 import pickle
 import sys
@@ -364,10 +365,45 @@ class BanditAgent(OnlineAgent):
         ``n_runs`` integers in ``[0, n_arms)`` and ``rewards`` ``n_runs``
         finite reals: anything else raises before any statistic changes.
         """
-        obs = self._check_batch_obs(obs)
-        actions = self._check_batch_actions(actions)
-        rewards = self._check_batch_rewards(rewards)
+        if not self._batch_is_valid(obs, actions, rewards):
+            # The slow checks raise with the message naming what is wrong, or
+            # convert lists / other dtypes that the fast path does not take.
+            obs = self._check_batch_obs(obs)
+            actions = self._check_batch_actions(actions)
+            rewards = self._check_batch_rewards(rewards)
         self._update_batch(obs, actions, rewards, infos)
+
+    def _batch_is_valid(self, obs: Any, actions: Any, rewards: Any) -> bool:
+        """Cheap check for the common case: arrays of the right shape and dtype.
+
+        ``True`` means the batch passes every check in the ``_check_batch_*``
+        methods; ``False`` means "take the slow path", never "invalid". One
+        reduction per array instead of several keeps the R = 1 loop near its floor.
+        """
+        n_runs = self.n_runs
+        if not (
+            type(obs) is np.ndarray
+            and type(actions) is np.ndarray
+            and type(rewards) is np.ndarray
+            and actions.dtype.kind in "iu"
+            and rewards.dtype == np.float64
+            and actions.shape == (n_runs,)
+            and rewards.shape == (n_runs,)
+            and obs.ndim > 0
+            and obs.shape[0] == n_runs
+        ):
+            return False
+        shape = self.observation_shape
+        if shape is not None and obs.shape[1:] != shape:
+            return False
+        if n_runs == 1:
+            # Python scalar compares beat any NumPy reduction on one element.
+            return 0 <= int(actions[0]) < self.n_arms and math.isfinite(rewards[0])
+        # Viewed as unsigned, negative actions become huge, so one max checks both ends.
+        unsigned = actions.view(f"u{actions.dtype.itemsize}")
+        # A finite sum implies every term is finite (NaN and inf propagate); an
+        # overflowing sum of finite rewards merely falls back to the full check.
+        return int(unsigned.max()) < self.n_arms and math.isfinite(rewards.sum())
 
     @abstractmethod
     def _update_batch(

@@ -14,8 +14,14 @@ def end_rounds(t: np.ndarray, horizon: int | None) -> tuple[np.ndarray, np.ndarr
     Otherwise a copy's episode is truncated after ``horizon`` rounds and its
     counter ``t`` (modified in place) restarts at 0 (same-step autoreset).
     """
-    t += 1
     n = t.shape[0]
+    if n == 1 and horizon is not None:
+        # One copy: Python scalar work beats three tiny array passes.
+        count = int(t[0]) + 1
+        ended = count >= horizon
+        t[0] = 0 if ended else count
+        return np.zeros(1, dtype=bool), np.array([ended])
+    t += 1
     if horizon is None:
         return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
     truncated = t >= horizon

@@ -72,7 +72,16 @@ class EpsilonGreedy(BanditAgent):
         infos: dict[str, Any] | None = None,
     ) -> None:
         """Add each run's reward to the pulled arm's statistics."""
-        flat = self._row_offsets + actions
+        if self.n_runs == 1:
+            # Scalar indexing: fancy indexing costs microseconds per op on one run.
+            arm = int(actions[0])
+            self.counts[0, arm] += 1.0
+            self.sums[0, arm] += float(rewards[0])
+            self.values[0, arm] = self.sums[0, arm] / self.counts[0, arm]
+            self.t += 1
+            return
+        # intp first: uint64 + int64 offsets would promote to float64.
+        flat = self._row_offsets + actions.astype(np.intp, copy=False)
         counts, sums = self.counts.reshape(-1), self.sums.reshape(-1)
         counts[flat] += 1.0
         sums[flat] += rewards

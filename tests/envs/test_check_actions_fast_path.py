@@ -43,3 +43,14 @@ def test_end_rounds_truncates_at_the_horizon_only():
     assert t.tolist() == [1, 2, 0]
     terminated, truncated = end_rounds(t, None)
     assert terminated.all() and not truncated.any() and t.tolist() == [2, 3, 1]
+
+
+def test_end_rounds_single_copy_matches_the_array_path():
+    single, batch = np.array([0]), np.array([0, 0])
+    for _ in range(7):
+        one = end_rounds(single, 3)
+        two = end_rounds(batch, 3)
+        assert single[0] == batch[0]
+        assert one[0].tolist() == two[0][:1].tolist()
+        assert one[1].tolist() == two[1][:1].tolist()
+        assert one[1].dtype == bool and one[1].shape == (1,)
