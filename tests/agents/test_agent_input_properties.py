@@ -105,7 +105,8 @@ def test_observations_of_the_wrong_shape_are_rejected(name, extra):
     )
 )
 def test_check_seed_accepts_exactly_none_and_nonnegative_integers(seed):
-    valid = seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0)
+    is_int = isinstance(seed, int) and not isinstance(seed, bool)
+    valid = seed is None or (is_int and 0 <= seed <= 2**63 - 1)  # torch.Generator's limit
     if valid:
         assert check_seed(seed) == seed
     else:

@@ -18,8 +18,9 @@ _spec = importlib.util.spec_from_file_location(
 tiny = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tiny)
 
-# 2 settings x 2 agents x 60 seeds = 240 runs of 20 ms: ~2.5 s on 2 workers,
-# long enough to interrupt after the first commit (the runner flushes every 2 s).
+# 2 settings x 2 agents x 60 seeds = 240 runs of 50 ms: ~6 s on 2 workers, long
+# enough to interrupt after the first commit (the runner flushes every 2 s) even on
+# an idle machine, where 20 ms runs finished before the signal landed.
 SEEDS = 60
 TOTAL = 2 * 2 * SEEDS
 
@@ -86,7 +87,7 @@ def _wait_group_gone(pgid: int, timeout: float = 15.0) -> list[str]:
 @pytest.fixture
 def study(tmp_path):
     name = f"tiny_{uuid.uuid4().hex[:8]}"
-    tiny.write_tiny_study(tmp_path, name, seeds=SEEDS, sleep=0.02)
+    tiny.write_tiny_study(tmp_path, name, seeds=SEEDS, sleep=0.05)
     return tmp_path, name
 
 
