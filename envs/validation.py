@@ -55,9 +55,11 @@ def check_int(name: str, value: Any, low: int = 1, high: int | None = None) -> i
             f"{name}={value!r} must be an integer in {_range(low, high)}, "
             f"got {type(value).__name__}"
         )
-    if value < low or (high is not None and value > high):
+    # int() first: a numpy integer compares like the int it converts to exactly.
+    as_int = int(value)
+    if as_int < low or (high is not None and as_int > high):
         raise ValueError(f"{name}={value!r} is out of range: must be in {_range(low, high)}")
-    return int(value)
+    return as_int
 
 
 def check_optional_int(name: str, value: Any, low: int = 1) -> int | None:
