@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["class_exports", "lazy_exports", "load_entry_point"]
+__all__ = ["class_exports", "lazy_exports", "load_entry_point", "package_exports"]
 
 
 def load_entry_point(entry_point: str) -> Any:
@@ -51,3 +51,20 @@ def class_exports(registry: Mapping[str, str]) -> dict[str, str]:
     for entry_point in registry.values():
         exports.setdefault(entry_point.partition(":")[2], entry_point)
     return exports
+
+
+def package_exports(
+    package: str,
+    namespace: dict[str, Any],
+    agents: Mapping[str, str],
+    extras: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], list[str], Callable[[str], Any], Callable[[], list[str]]]:
+    """``(EXPORTS, __all__, __getattr__, __dir__)`` of an agent subpackage.
+
+    ``EXPORTS`` is the ``agents`` registry with class names (see
+    :func:`class_exports`) plus the public non-agent ``extras``; ``__all__``
+    also lists ``AGENTS`` and ``EXPORTS``.
+    """
+    exports = {**class_exports(agents), **(extras or {})}
+    getattr_, dir_ = lazy_exports(package, namespace, exports)
+    return exports, sorted(["AGENTS", "EXPORTS", *exports]), getattr_, dir_

@@ -13,7 +13,7 @@
   search ranked by the effective reward or the outcome value.
 """
 
-from rlsuite.agents._lazy import class_exports, lazy_exports
+from rlsuite.agents._lazy import package_exports
 
 #: name -> "module:Class" (see :func:`rlsuite.agents.make_agent`)
 AGENTS: dict[str, str] = {
@@ -34,7 +34,4 @@ _EXTRAS: dict[str, str] = {
 }
 
 #: every public name -> "module:attribute", imported on first use (PEP 562)
-EXPORTS: dict[str, str] = {**class_exports(AGENTS), **_EXTRAS}
-
-__all__ = sorted(["AGENTS", "EXPORTS", *EXPORTS])
-__getattr__, __dir__ = lazy_exports(__name__, globals(), EXPORTS)
+EXPORTS, __all__, __getattr__, __dir__ = package_exports(__name__, globals(), AGENTS, _EXTRAS)
