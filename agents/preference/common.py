@@ -18,7 +18,6 @@ from torch import nn
 
 from rlsuite.agents.base import OfflineLearner
 from rlsuite.agents.callbacks import Callback
-from rlsuite.envs.preference_bandit import PreferenceDataset
 from rlsuite.envs.validation import (
     check_int,
     check_probabilities,
@@ -26,6 +25,7 @@ from rlsuite.envs.validation import (
     check_seed,
     sample_categorical,
 )
+from rlsuite.offline_data.preferences import PreferenceDataset
 
 __all__ = [
     "LogLinearPolicy",

@@ -9,7 +9,7 @@ import torch
 
 from rlsuite.agents.preference.common import PreferencePolicyLearner
 from rlsuite.agents.preference.reward_model import RewardModel
-from rlsuite.envs.preference_bandit import PreferenceDataset
+from rlsuite.offline_data.preferences import PreferenceDataset
 
 __all__ = ["DistilledPO"]
 

@@ -7,7 +7,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
 
 from rlsuite.agents.preference.distilled_po import DistilledPO
-from rlsuite.envs.preference_bandit import PreferenceDataset
+from rlsuite.offline_data.preferences import PreferenceDataset
 
 __all__ = ["PessimisticDistilledPO", "pessimistic_reward"]
 

@@ -10,7 +10,7 @@ import torch
 
 from rlsuite.agents.preference.common import PreferencePolicyLearner, _log
 from rlsuite.agents.preference.losses import resolve_loss
-from rlsuite.envs.preference_bandit import PreferenceDataset
+from rlsuite.offline_data.preferences import PreferenceDataset
 
 __all__ = ["BASE_POLICIES", "PreferenceOptimizer"]
 

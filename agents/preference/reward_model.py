@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from rlsuite.agents.base import OfflineLearner
-from rlsuite.envs.preference_bandit import PreferenceDataset
 from rlsuite.envs.validation import check_int, check_real, check_seed
+from rlsuite.offline_data.preferences import PreferenceDataset
 
 __all__ = ["RewardModel"]
 

@@ -103,7 +103,7 @@ def _private(name: str) -> tuple[dict, Callable, gym.Env]:
 
 
 def _preference(name: str) -> tuple[dict, Callable, gym.Env]:
-    from rlsuite.envs.preference_bandit import make_preference_dataset
+    from rlsuite.offline_data.preferences import make_preference_dataset
 
     env = _env("rlsuite/PreferenceBandit-v0", n_contexts=3, n_responses=4)
     data = make_preference_dataset(env, n_pairs=60, seed=0)
