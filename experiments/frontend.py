@@ -16,21 +16,13 @@ import sys
 import time
 from collections.abc import Sequence
 
+from rlsuite.experiments.cli import _positive_int  # one argparse check for both front ends
+
 __all__ = ["build_parser", "main", "study_main"]
 
 EXIT_FAILED_RUNS = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is out of range: must be >= 1")
-    return value
 
 
 def build_parser(name: str | None = None) -> argparse.ArgumentParser:
