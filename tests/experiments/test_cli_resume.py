@@ -25,6 +25,10 @@ SEEDS = 60
 TOTAL = 2 * 2 * SEEDS
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _bench(root: Path, name: str, db: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "rlsuite.experiments.cli", "bench", "--suite", name]
@@ -37,6 +41,9 @@ def _bench(root: Path, name: str, db: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # A shell without job control starts background jobs with SIGINT ignored, and
+        # that is inherited: give the bench the default handler a terminal would.
+        preexec_fn=_default_sigint,
     )
 
 
