@@ -212,25 +212,21 @@ def irls_linear(
         ``(d,)`` estimate.
     """
     x = np.asarray(features, dtype=np.float64)
-    y = np.asarray(targets, dtype=np.float64)
-    n, d = x.shape
-    inv_sigma = np.ones(n) if sigmas is None else 1.0 / np.asarray(sigmas, dtype=np.float64)
-    base = inv_sigma**2 * (np.ones(n) if sample_weights is None else sample_weights)
-    ridge = lam * np.eye(d)
-
-    def solve(c: np.ndarray) -> np.ndarray:
-        weighted = x * (base * c)[:, None]
-        return np.linalg.solve(x.T @ weighted + ridge, weighted.T @ y)
-
-    theta = solve(np.ones(n)) if theta0 is None else np.asarray(theta0, dtype=np.float64)
-    for _ in range(max_iter):
-        residuals = (y - x @ theta) * inv_sigma
-        new_theta = solve(irls_weights(alpha * residuals))
-        done = np.linalg.norm(new_theta - theta) <= tol * (1.0 + np.linalg.norm(theta))
-        theta = new_theta
-        if done:
-            break
-    return theta
+    n = x.shape[0]
+    # One problem of the batched solver: a single implementation of the IRLS loop.
+    return irls_linear_batched(
+        x[None],
+        np.asarray(targets, dtype=np.float64)[None],
+        np.broadcast_to(np.asarray(alpha, dtype=np.float64), (n,))[None],
+        sigmas=np.ones((1, n)) if sigmas is None else np.asarray(sigmas, dtype=np.float64)[None],
+        mask=np.ones((1, n), dtype=bool),
+        sample_weights=None if sample_weights is None else np.asarray(sample_weights)[None],
+        lam=lam,
+        irls_weights=irls_weights,
+        theta0=None if theta0 is None else np.asarray(theta0, dtype=np.float64)[None],
+        tol=tol,
+        max_iter=max_iter,
+    )[0]
 
 
 def irls_linear_batched(
@@ -240,6 +236,7 @@ def irls_linear_batched(
     *,
     sigmas: np.ndarray,
     mask: np.ndarray,
+    sample_weights: np.ndarray | None = None,
     lam: float = 1.0,
     irls_weights: Callable[[np.ndarray], np.ndarray] = catoni_irls_weights,
     theta0: np.ndarray | None = None,
@@ -250,14 +247,15 @@ def irls_linear_batched(
 
     ``features`` is ``(B, n, d)``, ``targets``, ``sigmas`` and ``mask`` (True
     where a sample exists) ``(B, n)``, ``alpha`` ``(B,)`` or ``(B, n)``,
-    ``theta0`` ``(B, d)``. Padded samples get weight 0, so each row solves its
-    own problem; rows that have converged are frozen while the rest iterate.
+    ``theta0`` ``(B, d)``, ``sample_weights`` (optional) ``(B, n)``. Padded samples
+    get weight 0, so each row solves its own problem; rows that have converged are
+    frozen while the rest iterate.
     """
     x = np.asarray(features, dtype=np.float64)
     y = np.asarray(targets, dtype=np.float64)
     n_problems, _, d = x.shape
     inv_sigma = np.where(mask, 1.0 / np.asarray(sigmas, dtype=np.float64), 0.0)
-    base = inv_sigma**2
+    base = inv_sigma**2 if sample_weights is None else inv_sigma**2 * sample_weights
     alpha = np.asarray(alpha, dtype=np.float64)
     alpha = alpha[:, None] if alpha.ndim == 1 else alpha
     ridge = lam * np.eye(d)
