@@ -28,16 +28,18 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # mypy cannot follow setup.cfg's package_dir (envs/ -> rlsuite.envs, ...), so the
-# top-level folders are linked under build/mypy/rlsuite/ and MYPYPATH points there.
+# root package's __init__ and the top-level folders are linked under build/mypy/rlsuite/
+# and MYPYPATH points there.
 # Gate: the agent protocol core (strict in mypy.ini); the rest is not yet clean.
 MYPY_ROOT := build/mypy
 MYPY_MODULES := rlsuite.agents rlsuite.agents.base rlsuite.agents.callbacks rlsuite.agents._lazy
 typecheck: install
 	mkdir -p $(MYPY_ROOT)/rlsuite
+	ln -sfn "$(CURDIR)/rlsuite/__init__.py" $(MYPY_ROOT)/rlsuite/__init__.py
 	for pkg in envs agents offline_data experiments; do \
 		ln -sfn "$(CURDIR)/$$pkg" $(MYPY_ROOT)/rlsuite/$$pkg; \
 	done
-	cd $(MYPY_ROOT) && MYPYPATH=. $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/mypy.ini \
+	cd $(MYPY_ROOT) && MYPYPATH=. $(CURDIR)/$(BIN)/python -m mypy --config-file $(CURDIR)/mypy.ini \
 		--cache-dir $(CURDIR)/$(MYPY_ROOT)/.mypy_cache $(addprefix -m ,$(MYPY_MODULES))
 
 test: install lint typecheck

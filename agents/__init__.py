@@ -13,11 +13,10 @@ module of the agent it builds.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
-import sys
 from collections.abc import Iterator
 from typing import Any
 
+from rlsuite import __version__
 from rlsuite.agents._lazy import load_entry_point
 
 SUBPACKAGES = (
@@ -41,18 +40,6 @@ _PROTOCOL: dict[str, str] = {
     "CallbackList": "rlsuite.agents.callbacks:CallbackList",
     "RegretLogger": "rlsuite.agents.callbacks:RegretLogger",
 }
-
-try:
-    __version__ = importlib.metadata.version("rlsuite")
-except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-    __version__ = "0+unknown"
-
-# ``rlsuite`` is an implicit namespace package (setup.cfg maps only the
-# subpackages), so it has no ``__init__`` to hold ``__version__``; importing
-# any subpackage sets it there.
-_root = sys.modules.get("rlsuite")
-if _root is not None and not hasattr(_root, "__version__"):
-    _root.__version__ = __version__  # type: ignore[attr-defined]
 
 
 def _registries() -> Iterator[tuple[str, dict[str, str]]]:

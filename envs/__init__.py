@@ -7,14 +7,9 @@ the spec. Bandits also register a native numpy ``vector_entry_point``.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from gymnasium.envs.registration import register, registry
 
-try:
-    __version__ = version("rlsuite")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+from rlsuite import __version__
 
 #: ID -> (entry point, vector entry point or None, registration kwargs)
 ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {

@@ -1,6 +1,7 @@
 """The package_dir mapping works beyond editable installs: build a wheel, install it, import it."""
 
 import configparser
+import importlib.metadata
 import subprocess
 import sys
 import sysconfig
@@ -11,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPED = {
+    "rlsuite": "rlsuite",
     "envs": "rlsuite.envs",
     "agents": "rlsuite.agents",
     "offline_data": "rlsuite.offline_data",
@@ -85,8 +87,15 @@ def test_wheel_installs_and_imports_outside_the_repo(wheel, tmp_path):
     # Dependencies come from the test venv through a plain path entry: .pth files there
     # (the editable install's finder among them) are not processed, so only the wheel
     # can provide rlsuite.
-    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # Every site-packages folder of the test process is listed (a venv may chain to
+    # another's through a .pth file of its own).
+    deps = [sysconfig.get_paths()["purelib"]]
+    deps += [p for p in sys.path if Path(p).name == "site-packages" and p not in deps]
+    (site / "deps.pth").write_text("".join(p + "\n" for p in deps))
     script = textwrap.dedent("""
+        import sys
+        import rlsuite
+        print(rlsuite.__version__, "gymnasium" in sys.modules, "torch" in sys.modules)
         import gymnasium as gym
         import rlsuite.envs, rlsuite.agents, rlsuite.experiments
         print(rlsuite.envs.__file__)
@@ -97,8 +106,35 @@ def test_wheel_installs_and_imports_outside_the_repo(wheel, tmp_path):
     """)
     out = subprocess.run([python, "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    location, version, reward_type = out.stdout.split()
+    root_version, root_gym, root_torch, location, version, reward_type = out.stdout.split()
+    assert (root_version, root_gym, root_torch) == ("0.1.0", "False", "False")
     assert location.startswith(str(site))
     assert version == "0.1.0"
     assert reward_type == "float"
-    assert not any(p.name in MAPPED for p in site.iterdir()), "top-level folders leaked"
+    leaked = {p.name for p in site.iterdir()} & (set(MAPPED) - {"rlsuite"})
+    assert not leaked, f"top-level folders leaked: {sorted(leaked)}"
+
+
+def test_bare_import_rlsuite_has_version_and_imports_nothing_heavy():
+    """``import rlsuite`` alone (no subpackage) gives ``__version__``, without gymnasium or torch."""
+    script = (
+        "import sys, importlib.metadata, rlsuite\n"
+        "assert rlsuite.__version__ == importlib.metadata.version('rlsuite'), rlsuite.__version__\n"
+        "heavy = {'gymnasium', 'torch', 'numpy', 'rlsuite.envs', 'rlsuite.agents'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+        "print(rlsuite.__version__)\n"
+    )
+    for cwd in (ROOT, ROOT.parent):  # from the repo root (rlsuite/ on sys.path) and outside it
+        out = subprocess.run(
+            [sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True
+        )
+        assert out.returncode == 0, (cwd, out.stderr)
+        assert out.stdout.strip() == importlib.metadata.version("rlsuite")
+
+
+def test_subpackages_agree_on_the_version():
+    import rlsuite
+    import rlsuite.agents
+    import rlsuite.envs
+
+    assert rlsuite.envs.__version__ == rlsuite.agents.__version__ == rlsuite.__version__
