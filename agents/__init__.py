@@ -16,7 +16,7 @@ import importlib
 from collections.abc import Iterator
 from typing import Any
 
-from rlsuite import __version__
+from rlsuite import __version__ as __version__
 from rlsuite.agents._lazy import load_entry_point
 
 SUBPACKAGES = (

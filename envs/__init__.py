@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
-from rlsuite import __version__
+from rlsuite import __version__ as __version__
 
 #: ID -> (entry point, vector entry point or None, registration kwargs)
 ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
