@@ -17,7 +17,13 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from rlsuite.envs.validation import MAX_SIZE, check_episode_running, check_int, check_options
+from rlsuite.envs.validation import (
+    MAX_SIZE,
+    check_episode_running,
+    check_int,
+    check_options,
+    check_reset_seed,
+)
 
 __all__ = ["SingleEnvBackedVectorEnv"]
 
@@ -66,7 +72,7 @@ class SingleEnvBackedVectorEnv(VectorEnv):
 
     def _start_reset(self, seed: int | None, options: Any) -> bool:
         """Seed, check ``options``, zero the round counters; ``True`` on the first reset."""
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         check_options(options)
         first = not self._started
         self._started = True

@@ -22,6 +22,7 @@ from rlsuite.envs.validation import (
     check_optional_int,
     check_options,
     check_problem_seed,
+    check_reset_seed,
 )
 
 __all__ = ["DATASETS", "MulticlassBanditEnv", "MulticlassBanditVectorEnv", "load_classification"]
@@ -210,7 +211,7 @@ class MulticlassBanditEnv(_MulticlassCore, gym.Env[np.ndarray, np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode and show a uniformly drawn row."""
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         check_options(options)
         self._t = 0
         self._started, self._ended = True, False
@@ -276,7 +277,7 @@ class MulticlassBanditVectorEnv(_MulticlassCore, VectorEnv):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every copy and show the first rows."""
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         check_options(options)
         self._t[:] = 0
         self._new_round()

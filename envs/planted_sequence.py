@@ -15,6 +15,7 @@ from rlsuite.envs.validation import (
     check_int,
     check_options,
     check_problem_seed,
+    check_reset_seed,
 )
 
 #: Limits checked before anything is allocated: the matching automaton is built
@@ -187,7 +188,7 @@ class PlantedSequenceEnv(gym.Env[np.ndarray, np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an empty response; for v0 (``problem_seed=None``) a seed redraws ``y*``."""
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         check_options(options)
         v0_draw = self.fixed_target is None and self.problem_seed is None
         if v0_draw and (seed is not None or not self._started):

@@ -26,6 +26,7 @@ from rlsuite.envs.validation import (
     check_problem_seed,
     check_real,
     check_real_array,
+    check_reset_seed,
 )
 
 __all__ = [
@@ -265,7 +266,7 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Draw a context; ``seed`` seeds the contexts (and, for v0, redraws the problem)."""
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         check_options(options)
         if self.draws_at_reset and (seed is not None or not self._started):
             self._draw(self.np_random)

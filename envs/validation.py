@@ -32,6 +32,7 @@ __all__ = [
     "check_real",
     "check_real_array",
     "check_real_pair",
+    "check_reset_seed",
 ]
 
 #: Upper limit of every size parameter (numbers of arms, contexts, tokens, ...):
@@ -39,8 +40,9 @@ __all__ = [
 #: is refused before numpy tries to allocate it.
 MAX_SIZE = 10**7
 
-#: Largest ``problem_seed``: numpy's ``SeedSequence`` takes any non-negative
-#: integer, the limit only keeps seeds storable as 64-bit integers.
+#: Largest ``problem_seed`` and agent ``seed``: numpy's ``SeedSequence`` takes any
+#: non-negative integer; the limit keeps seeds storable as 64-bit integers and is
+#: the most ``torch.Generator.manual_seed`` takes.
 MAX_SEED = 2**63 - 1
 
 
@@ -128,6 +130,25 @@ def check_options(options: Any, allowed: tuple[str, ...] = ()) -> dict[str, Any]
             f"options has unknown keys {unknown}: this env accepts {list(allowed) or 'none'}"
         )
     return options
+
+
+def check_reset_seed(seed: Any) -> int | None:
+    """Return the ``seed`` of ``reset(seed=...)``: ``None`` or an integer ``>= 0``.
+
+    Gymnasium would refuse the same values with its own ``gymnasium.error.Error``;
+    this raises ``TypeError``/``ValueError`` naming ``seed`` as every other check
+    does, and accepts numpy integers (as ``int``). Any size is allowed, as in
+    Gymnasium (numpy's ``SeedSequence`` takes any non-negative integer).
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise ParameterTypeError(
+            f"seed={seed!r} must be None or an integer >= 0, not {type(seed).__name__}"
+        )
+    if int(seed) < 0:
+        raise ValueError(f"seed={seed!r} is out of range: must be an integer >= 0")
+    return int(seed)
 
 
 def check_bool(name: str, value: Any) -> bool:
@@ -249,9 +270,8 @@ __all__ += [
     "seed_to_int",
 ]
 
-#: Largest seed handed to numpy / torch generators derived from a Generator seed.
-_SEED_BOUND = 2**63
-_MAX_SEED = 2**63 - 1
+#: Exclusive bound of the integer seed drawn from a Generator seed (``seed_to_int``).
+_SEED_BOUND = MAX_SEED + 1
 
 
 def check_choice(name: str, value: Any, choices: Any) -> Any:
@@ -303,8 +323,7 @@ def check_seed(seed: Any, name: str = "seed") -> int | np.random.Generator | Non
             f"{name}={seed!r} must be None, an integer >= 0 or a numpy.random.Generator, "
             f"not {type(seed).__name__}"
         )
-    if not 0 <= int(seed) <= _MAX_SEED:
-        # torch.Generator.manual_seed takes at most 2**63 - 1; numpy takes any int >= 0.
+    if not 0 <= int(seed) <= MAX_SEED:
         raise ValueError(f"{name}={seed!r} is out of range: must be in [0, 2**63 - 1]")
     return int(seed)
 
