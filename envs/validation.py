@@ -266,6 +266,7 @@ __all__ += [
     "check_probabilities",
     "check_seed",
     "require_extra",
+    "CategoricalTable",
     "sample_categorical",
     "seed_to_int",
 ]
@@ -356,10 +357,48 @@ def sample_categorical(probs: np.ndarray, rng: np.random.Generator) -> np.ndarra
 
     ``rng.random`` is called once with shape ``probs.shape[:-1] + (1,)``, so
     the stream matches the hand-written ``(u > cumsum).sum()`` samplers this
-    replaces. Draws beyond the last cumulative sum (float rounding) go to the
-    last category instead of falling off the end.
+    replaces. See :class:`CategoricalTable` for the inversion.
     """
-    probs = np.asarray(probs, dtype=np.float64)
-    uniforms = rng.random(probs.shape[:-1] + (1,))
-    draws = (uniforms > np.cumsum(probs, axis=-1)).sum(axis=-1)
-    return np.minimum(draws, probs.shape[-1] - 1)
+    return CategoricalTable(probs).sample(rng)
+
+
+class CategoricalTable:
+    """Inverse-CDF draws from fixed rows of probabilities, the cumulative sums made once.
+
+    Category ``a`` of a row is drawn for a uniform ``u`` in ``(cdf[a - 1], cdf[a]]``,
+    so a category of probability 0 is never drawn: ``u = 0`` goes to the row's first
+    category of positive probability, and a ``u`` beyond the last cumulative sum
+    (float rounding leaves it a few ulps below 1) to the last one instead of falling
+    off the end. Built once per policy, it serves loops that draw from rows indexed
+    by a state (``rows=``) or that draw their uniforms themselves (all of an
+    episode's up front).
+
+    Parameters
+    ----------
+    probs : numpy.ndarray
+        Probabilities on the last axis (rows are not re-checked; see
+        :func:`check_probabilities`).
+    """
+
+    def __init__(self, probs: np.ndarray) -> None:
+        probs = np.asarray(probs, dtype=np.float64)
+        positive = probs > 0
+        self.shape = probs.shape
+        self.cdf = np.cumsum(probs, axis=-1)
+        self.first = np.argmax(positive, axis=-1)
+        self.last = probs.shape[-1] - 1 - np.argmax(positive[..., ::-1], axis=-1)
+
+    def from_uniforms(self, uniforms: Any, rows: Any = None) -> np.ndarray:
+        """The category that each uniform falls in, in its row (``rows`` indexes the table)."""
+        uniforms = np.asarray(uniforms, dtype=np.float64)
+        if rows is None:
+            cdf, first, last = self.cdf, self.first, self.last
+        else:
+            cdf, first, last = self.cdf[rows], self.first[rows], self.last[rows]
+        draws = (uniforms[..., None] > cdf).sum(axis=-1)
+        return np.clip(draws, first, last)
+
+    def sample(self, rng: np.random.Generator, rows: Any = None) -> np.ndarray:
+        """One draw per row (of the table, or of ``self.cdf[rows]``), one uniform each."""
+        batch = self.shape[:-1] if rows is None else np.shape(self.first[rows])
+        return self.from_uniforms(rng.random(tuple(batch) + (1,))[..., 0], rows)

@@ -33,7 +33,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import VectorEnv
 
-from rlsuite.envs.validation import check_int
+from rlsuite.envs.validation import check_int, sample_categorical
 from rlsuite.offline_data.minari_io import check_new_dataset, require_minari, write_dataset
 
 __all__ = [
@@ -180,7 +180,7 @@ def _run_logging(env: Any, probabilities: Callable, n_rounds: int, seed: int) ->
         probs = np.asarray(probabilities(batch), dtype=np.float64)
         _check_probabilities(probs, len(batch))
         rows = np.arange(len(batch))
-        actions = (probs.cumsum(axis=1) > rng.random((len(batch), 1))).argmax(axis=1)
+        actions = sample_categorical(probs, rng)
         next_obs, rewards, terminated, truncated, infos = env.step(
             actions if vector else np.int64(actions[0])
         )

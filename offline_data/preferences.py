@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from rlsuite.envs.preference_bandit import PreferenceBanditEnv, sampling_probs
-from rlsuite.envs.validation import check_int
+from rlsuite.envs.validation import check_int, sample_categorical
 
 __all__ = ["PreferenceDataset", "make_preference_dataset"]
 
@@ -95,10 +95,8 @@ def make_preference_dataset(
     mu = sampling_probs(base.rewards, sampling_policy)
     rng = np.random.default_rng(seed)
     contexts = rng.integers(base.n_contexts, size=n_pairs)
-    cdf = np.cumsum(mu[contexts], axis=1)
-    cdf[:, -1] = 1.0  # guards against rounding leaving the last bin short
-    first = (rng.random((n_pairs, 1)) > cdf).sum(axis=1)
-    second = (rng.random((n_pairs, 1)) > cdf).sum(axis=1)
+    first = sample_categorical(mu[contexts], rng)
+    second = sample_categorical(mu[contexts], rng)
     diff = base.rewards[contexts, first] - base.rewards[contexts, second]
     if base.temperature > 0:
         p_first = 1.0 / (1.0 + np.exp(-diff / base.temperature))

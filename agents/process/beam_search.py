@@ -15,7 +15,12 @@ from rlsuite.agents.process.values import (
     prover_values,
 )
 from rlsuite.envs.planted_sequence import matching_automaton
-from rlsuite.envs.validation import check_int, check_optional_int, check_real
+from rlsuite.envs.validation import (
+    CategoricalTable,
+    check_int,
+    check_optional_int,
+    check_real,
+)
 
 __all__ = ["BeamSearchResult", "beam_search"]
 
@@ -173,10 +178,9 @@ class _Scorer:
         assert self.n_rollouts is not None
         current = np.repeat(states, self.n_rollouts * k)
         self.rollouts += len(current)
-        cdf = np.cumsum(probs, axis=1)
+        table = CategoricalTable(probs)
         for _ in range(steps):
-            u = self.rng.random(len(current))
-            tokens = np.minimum((u[:, None] > cdf[current]).sum(axis=1), probs.shape[1] - 1)
+            tokens = table.sample(self.rng, rows=current)
             current = self.automaton[current, tokens]
         hits = (current == self.success_state).reshape(len(states), self.n_rollouts, k)
         return hits.any(axis=2).mean(axis=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from typing import Any
 
 import gymnasium as gym
@@ -20,6 +19,7 @@ from rlsuite.agents.process.values import (
 )
 from rlsuite.envs.planted_sequence import PlantedSequenceEnv, matching_automaton
 from rlsuite.envs.validation import (
+    CategoricalTable,
     check_choice,
     check_int,
     check_real,
@@ -225,21 +225,33 @@ class PAVPolicyGradient(OnlineAgent):
 
     def _sampled_gradient(self, env: gym.Env) -> np.ndarray:
         assert self.length is not None
+        assert self.automaton is not None
         probs = self.policy_probs()
-        cdf = np.cumsum(probs, axis=1).tolist()
+        table = CategoricalTable(probs)
+        # The policy acts on the KMP matching state, which the automaton gives for
+        # every response at once: all responses' tokens are drawn step by step in
+        # one call per step (one uniform per response and step, in the order a
+        # per-response loop would draw them), then played in the env, whose own
+        # matching state must agree.
+        uniforms = self.rng.random((self.batch_size, self.length))
         states = np.empty((self.batch_size, self.length), dtype=np.int64)
         actions = np.empty((self.batch_size, self.length), dtype=np.int64)
+        k = np.zeros(self.batch_size, dtype=np.int64)
+        for h in range(self.length):
+            states[:, h] = k
+            actions[:, h] = table.from_uniforms(uniforms[:, h], rows=k)
+            k = self.automaton[k, actions[:, h]]
         outcomes = np.zeros(self.batch_size)
         for i in range(self.batch_size):
             _, info = env.reset()
-            k = int(info["matching_state"])
-            uniforms = self.rng.random(self.length).tolist()
-            for h in range(self.length):
-                a = min(bisect.bisect_right(cdf[k], uniforms[h]), self.vocab_size - 1)
-                states[i, h], actions[i, h] = k, a
+            for h, a in enumerate(actions[i].tolist()):
+                if int(info["matching_state"]) != states[i, h]:
+                    raise RuntimeError(
+                        "the env's matching_state left the agent's automaton: its target "
+                        "changed since set_target (a v0 env reset with a new seed?)"
+                    )
                 _, reward, _, _, info = env.step(a)
                 outcomes[i] += reward
-                k = int(info["matching_state"])
         baseline = (outcomes.sum() - outcomes) / (self.batch_size - 1)
         centred = (outcomes - baseline)[:, None]
         if self._prover_advantage is None:
