@@ -40,6 +40,17 @@ Policy = Callable[[Any, np.random.Generator], Any]
 #: episodes of the uniform random policy that estimate ``ref_min_score`` by default
 RANDOM_REFERENCE_EPISODES = 20
 
+#: Exclusive bound of the per-episode ``env.reset`` seeds: they fit a signed 32-bit
+#: integer wherever they are recorded; kept so recorded datasets reproduce.
+EPISODE_SEED_BOUND = 2**31 - 1
+
+#: Second words of :func:`evaluate`'s seed sequences ``[seed, word]``: its action
+#: generator and its reset-seed generator are independent of each other and of
+#: :func:`collect`'s (``[seed, i]`` per policy ``i``, small). Two primes, kept as
+#: they were so recorded reference scores reproduce.
+EVALUATE_ACTION_STREAM = 7919
+EVALUATE_RESET_STREAM = 104729
+
 
 def sb3_policy(model: Any, deterministic: bool = True) -> Policy:
     """Turn an SB3 model (or any ``PolicyPredictor``) into a ``policy(obs, rng)``."""
@@ -142,8 +153,10 @@ def evaluate(
     n_episodes = check_int("n_episodes", n_episodes)
     env = gym.make(env_id, disable_env_checker=True, **(env_kwargs or {}))
     fn = as_policy(policy)
-    rng = np.random.default_rng([seed, 7919])
-    seeds = np.random.default_rng([seed, 104729]).integers(2**31 - 1, size=n_episodes)
+    rng = np.random.default_rng([seed, EVALUATE_ACTION_STREAM])
+    seeds = np.random.default_rng([seed, EVALUATE_RESET_STREAM]).integers(
+        EPISODE_SEED_BOUND, size=n_episodes
+    )
     returns = np.array([rollout(env, fn, rng, int(s))[2].sum() for s in seeds])
     env.close()
     return returns
@@ -227,7 +240,7 @@ def collect(
     fns = [as_policy(policies[name]) for name in policies]
     env = gym.make(env_id, disable_env_checker=True, **(env_kwargs or {}))
     total = len(names) * episodes_per_policy
-    reset_seeds = np.random.default_rng(seed).integers(2**31 - 1, size=total)
+    reset_seeds = np.random.default_rng(seed).integers(EPISODE_SEED_BOUND, size=total)
     if same_seeds:
         reset_seeds = np.tile(reset_seeds[:episodes_per_policy], len(names))
 

@@ -22,6 +22,11 @@ __all__ = [
     "trajectories_from_minari",
 ]
 
+#: Added to each observation feature's standard deviation before normalising:
+#: a constant feature (std 0) maps to 0 instead of dividing by zero; a feature
+#: of standard deviation s is scaled by 1 / (s + 1e-6), a relative change of 1e-6 / s.
+STD_FLOOR = 1e-6
+
 
 @dataclass
 class Trajectory:
@@ -164,7 +169,7 @@ class MLPPolicy(OfflineLearner):
         # Scoped by OfflineLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
         torch.manual_seed(seed)
         self.mean = obs.mean(axis=0)
-        self.std = obs.std(axis=0) + 1e-6
+        self.std = obs.std(axis=0) + STD_FLOOR
         layers: list[nn.Module] = []
         width = obs.shape[1]
         for h in self.hidden_sizes:

@@ -39,6 +39,17 @@ __all__ = ["LOSSES", "LossFn", "dpo_loss", "gpo_loss", "ipo_loss", "resolve_loss
 #: ``loss(delta, beta) -> per-pair loss``
 LossFn = Callable[[torch.Tensor, float], torch.Tensor]
 
+#: :func:`gpo_loss` checks ``f`` on ``[-GRID_LIMIT, GRID_LIMIT]`` at ``GRID_POINTS``
+#: points (a spacing of 0.01): wide enough for the built-in losses to show their
+#: shape (``softplus(-20) ~ 2e-9``), narrow enough that ``exp``-type ``f`` stay finite.
+GRID_LIMIT = 20.0
+GRID_POINTS = 4001
+#: Second differences down to ``-CONVEXITY_SLACK * max(1, max |f|)`` are float
+#: rounding of a convex ``f``, not concavity.
+CONVEXITY_SLACK = 1e-9
+#: Half-width of the central difference that estimates ``f'(0)``.
+SLOPE_STEP = 1e-4
+
 
 def dpo_loss(delta: torch.Tensor, beta: float) -> torch.Tensor:
     """DPO (Rafailov et al., 2023): ``-log sigmoid(beta * Delta)``."""
@@ -71,7 +82,7 @@ def gpo_loss(f: Callable[[torch.Tensor], torch.Tensor], name: str = "f") -> Loss
     ``[-20, 20]``; a function failing either raises ``ValueError``, since it
     would not make the preferred response the better one.
     """
-    grid = torch.linspace(-20.0, 20.0, 4001, dtype=torch.float64)
+    grid = torch.linspace(-GRID_LIMIT, GRID_LIMIT, GRID_POINTS, dtype=torch.float64)
     try:
         values = f(grid)
     except Exception as exc:  # noqa: BLE001 - any failure means f is not usable here
@@ -79,11 +90,11 @@ def gpo_loss(f: Callable[[torch.Tensor], torch.Tensor], name: str = "f") -> Loss
     if not isinstance(values, torch.Tensor) or values.shape != grid.shape:
         raise ValueError(f"loss {name!r}: f must return a tensor of the input's shape")
     if not torch.all(torch.isfinite(values)):
-        raise ValueError(f"loss {name!r}: f must be finite on [-20, 20]")
+        raise ValueError(f"loss {name!r}: f must be finite on [-{GRID_LIMIT:g}, {GRID_LIMIT:g}]")
     second = values[2:] - 2 * values[1:-1] + values[:-2]
-    if second.min() < -1e-9 * max(1.0, float(values.abs().max())):
+    if second.min() < -CONVEXITY_SLACK * max(1.0, float(values.abs().max())):
         raise ValueError(f"loss {name!r}: f must be convex")
-    eps = 1e-4
+    eps = SLOPE_STEP
     slope = (f(torch.tensor([eps], dtype=torch.float64)) - f(torch.tensor([-eps]))) / (2 * eps)
     if float(slope) >= 0:
         raise ValueError(f"loss {name!r}: f must decrease at 0 (f'(0) < 0), got {float(slope)}")

@@ -14,6 +14,13 @@ from rlsuite.offline_data.preferences import PreferenceDataset
 
 __all__ = ["RewardModel"]
 
+#: L-BFGS limits of each member's fit. The objective is convex and smooth (an
+#: L2-regularised logistic likelihood), so strong-Wolfe L-BFGS reaches the
+#: unique optimum in a few dozen iterations; 500 is a safety cap, and 1e-10 on
+#: the largest gradient entry is far below the scale of the studies' rewards.
+FIT_MAX_ITERATIONS = 500
+FIT_GRADIENT_TOLERANCE = 1e-10
+
 
 class RewardModel(OfflineLearner):
     """Maximum-likelihood Bradley-Terry reward ``r_hat`` from preference pairs.
@@ -98,7 +105,11 @@ class RewardModel(OfflineLearner):
 
         # Convex and smooth: L-BFGS reaches the unique optimum in a few dozen iterations.
         optimizer = torch.optim.LBFGS(
-            [params], lr=1.0, max_iter=500, tolerance_grad=1e-10, line_search_fn="strong_wolfe"
+            [params],
+            lr=1.0,  # the line search chooses the step
+            max_iter=FIT_MAX_ITERATIONS,
+            tolerance_grad=FIT_GRADIENT_TOLERANCE,
+            line_search_fn="strong_wolfe",
         )
         optimizer.step(closure)
         with torch.no_grad():
