@@ -60,6 +60,7 @@ __all__ = [
     "quantile_band",
     "save",
     "score_panel",
+    "replicates_label",
     "seeds_label",
     "single_value_axis",
     "sweep_line",
@@ -206,6 +207,17 @@ def seeds_label(n_seeds: int, unit: str = "seed") -> str:
         return f"1 {unit}"
     plural = unit[:-1] + "ies" if unit.endswith("y") else unit + "s"
     return f"{n_seeds} {plural}"
+
+
+def replicates_label(n_seeds: int, n_replicates: int | None = None) -> str:
+    """``"5 seeds"``; with copies inside runs ``"1 seed x 10 copies"``, ``"2 seeds, 15 copies"``."""
+    n_seeds = int(n_seeds)
+    n_replicates = n_seeds if n_replicates is None else int(n_replicates)
+    if n_replicates == n_seeds or n_seeds == 0:
+        return seeds_label(n_seeds)
+    if n_replicates % n_seeds == 0:
+        return f"{seeds_label(n_seeds)} x {seeds_label(n_replicates // n_seeds, 'copy')}"
+    return f"{seeds_label(n_seeds)}, {seeds_label(n_replicates, 'copy')}"
 
 
 def _axis_label(ax: plt.Axes, axis: str) -> str:
@@ -472,17 +484,21 @@ def empty_panel(ax: plt.Axes, text: str) -> None:
 def score_panel(
     ax: plt.Axes, rows: pd.DataFrame, title: str, colours: dict[str, tuple] | None = None
 ) -> None:
-    """One study's agent scores in ``[0, 1]``: IQM with 95 % interval from >= 3 seeds.
+    """One study's agent scores in ``[0, 1]``: IQM with 95 % interval from >= 3 replicates.
 
-    ``rows`` has columns ``agent, n_seeds, iqm_score, ci_low, ci_high``.
-    With fewer seeds the point is drawn alone and labelled with its seed count.
+    ``rows`` has columns ``agent, n_seeds, iqm_score, ci_low, ci_high`` and
+    optionally ``n_replicates`` (seeds x independent copies; default
+    ``n_seeds``). With fewer than 3 replicates the point is drawn alone and
+    labelled with its count.
     """
     rows = rows.sort_values("iqm_score")
+    if "n_replicates" not in rows:
+        rows = rows.assign(n_replicates=rows["n_seeds"])
     colours = colours or agent_colours(rows["agent"])
     y = np.arange(len(rows))
     for i, row in enumerate(rows.itertuples(index=False)):
         colour = colours[row.agent]
-        if row.n_seeds >= MIN_SEEDS_FOR_INTERVAL and np.isfinite(row.ci_low):
+        if row.n_replicates >= MIN_SEEDS_FOR_INTERVAL and np.isfinite(row.ci_low):
             ax.errorbar(
                 row.iqm_score,
                 i,
@@ -495,8 +511,9 @@ def score_panel(
             ax.plot(row.iqm_score, i, "D", color=colour, markerfacecolor="white")
     labels = []
     for row in rows.itertuples(index=False):
-        interval = "" if row.n_seeds >= MIN_SEEDS_FOR_INTERVAL else ", no interval"
-        labels.append(f"{row.agent} {row.iqm_score:.2f} ({seeds_label(row.n_seeds)}{interval})")
+        interval = "" if row.n_replicates >= MIN_SEEDS_FOR_INTERVAL else ", no interval"
+        count = replicates_label(row.n_seeds, row.n_replicates)
+        labels.append(f"{row.agent} {row.iqm_score:.2f} ({count}{interval})")
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlim(-0.02, 1.02)
