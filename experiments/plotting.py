@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -132,7 +133,8 @@ def figure(
     panel : tuple of float
         Width and height of one panel in inches; the figure is that times the grid.
     title : str, optional
-        Figure title (``suptitle``); constrained layout keeps it inside the figure.
+        Figure title (``suptitle``), wrapped to the panels' width; constrained
+        layout keeps it inside the figure.
     **kwargs
         Passed to :func:`matplotlib.pyplot.subplots` (``sharex``, ``sharey``, ...).
     """
@@ -141,7 +143,9 @@ def figure(
         nrows, ncols, figsize=size, squeeze=False, layout="constrained", **kwargs
     )
     if title:
-        fig.suptitle(title)
+        # Wrapped to the panels' width (about 11 characters per inch at the title's size),
+        # so a long title neither widens the figure nor runs over a legend beside it.
+        fig.suptitle(textwrap.fill(title, width=max(30, int(size[0] * 11))))
     return fig, axes
 
 
@@ -164,10 +168,36 @@ def legend_outside(
     if not handles:
         return
     if loc == "right":
-        fig.legend(handles.values(), handles.keys(), loc="outside right upper", **kwargs)
+        anchor = _top_right_axes(fig)
+        if anchor is None:
+            fig.legend(handles.values(), handles.keys(), loc="outside right upper", **kwargs)
+        else:
+            # Anchored on the top-right panel (not fig.legend, which constrained layout
+            # lets run over a suptitle): beside the panels, top-aligned with them.
+            kwargs.setdefault("borderaxespad", 0.0)
+            anchor.legend(
+                handles.values(),
+                handles.keys(),
+                loc="upper left",
+                bbox_to_anchor=(1.02, 1.0),
+                **kwargs,
+            )
     else:
         kwargs.setdefault("ncols", min(4, len(handles)))
         fig.legend(handles.values(), handles.keys(), loc="outside lower center", **kwargs)
+
+
+def _top_right_axes(fig: plt.Figure) -> plt.Axes | None:
+    """The visible grid panel in the top row, rightmost column (None without a grid)."""
+    best, best_key = None, None
+    for ax in fig.axes:
+        spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
+        if spec is None or not ax.get_visible():
+            continue
+        key = (spec.rowspan.start, -spec.colspan.stop)
+        if best_key is None or key < best_key:
+            best, best_key = ax, key
+    return best
 
 
 def number(value: float) -> str:

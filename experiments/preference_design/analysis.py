@@ -274,67 +274,73 @@ def _frontier_figure(df: pd.DataFrame, sampling: str, out: Path) -> Path:
     below 1e-4 drawn at 1e-4 and marked.
     """
     sub = df[df["sampling"] == sampling]
-    ranges, sizes = sorted(sub["reward_range"].unique()), sorted(sub["n_pairs"].unique())
+    cells = [
+        (r, n)
+        for r in sorted(sub["reward_range"].unique())
+        for n in sorted(sub["n_pairs"].unique())
+    ]
     colours = plotting.agent_colours(sub["agent"].unique(), _STUDY)
     n_seeds = int(sub.groupby(["agent", "beta", "reward_range", "n_pairs"])["seed"].nunique().min())
+    ncols = min(3, len(cells))
     fig, axes = plotting.figure(
-        len(ranges),
-        len(sizes),
-        panel=(4.6, 3.4),
+        -(-len(cells) // ncols),
+        ncols,
+        panel=(4.6, 3.6),
         title=f"{_STUDY}: true reward vs KL along the beta path (sampling={sampling}; "
         f"median over {plotting.seeds_label(n_seeds)}"
         + (", IQR bars)" if n_seeds >= plotting.MIN_SEEDS_FOR_INTERVAL else ", no interval)"),
+        sharey=True,
     )
+    for ax in axes.flat[len(cells) :]:
+        ax.set_visible(False)
     floor = 1e-4
-    for i, r in enumerate(ranges):
-        for j, n in enumerate(sizes):
-            ax = axes[i][j]
-            cell = sub[(sub["reward_range"] == r) & (sub["n_pairs"] == n)]
-            ax.set_xlabel("KL(pi || pi_ref)")
-            ax.set_ylabel("normalised true reward")
-            clipped = 0
-            for agent, runs in cell.groupby("agent"):
-                _, _, base = str(agent).partition("/")
-                per_beta = runs.groupby("beta")[["kl", "normalized_reward"]]
-                mid = per_beta.median()
-                kl = np.maximum(mid["kl"].to_numpy(), floor)
-                clipped += int((mid["kl"] <= floor).sum())
-                err = {}
-                if n_seeds >= plotting.MIN_SEEDS_FOR_INTERVAL:
-                    q25, q75 = per_beta.quantile(0.25), per_beta.quantile(0.75)
-                    err = {
-                        "xerr": [
-                            kl - np.maximum(q25["kl"], floor),
-                            np.maximum(q75["kl"], floor) - kl,
-                        ],
-                        "yerr": [
-                            mid["normalized_reward"] - q25["normalized_reward"],
-                            q75["normalized_reward"] - mid["normalized_reward"],
-                        ],
-                    }
-                ax.errorbar(
-                    kl,
-                    mid["normalized_reward"],
-                    **err,
-                    marker="o",
-                    ms=3,
-                    capsize=0,
-                    elinewidth=0.6,
-                    color=colours[agent],
-                    ls=_STYLES.get(base, "-"),
-                    label=agent,
-                )
-            opt = cell.groupby("beta")[["regularized_kl", "regularized_normalized_reward"]].median()
-            ax.plot(
-                np.maximum(opt["regularized_kl"], floor),
-                opt["regularized_normalized_reward"],
-                "k+",
-                ms=6,
-                label="pi*_beta (exact KL-regularised optimum)",
+    for ax, (r, n) in zip(axes.flat, cells):
+        cell = sub[(sub["reward_range"] == r) & (sub["n_pairs"] == n)]
+        ax.set_xlabel("KL(pi || pi_ref)")
+        ax.set_ylabel("normalised true reward")
+        clipped = 0
+        for agent, runs in cell.groupby("agent"):
+            _, _, base = str(agent).partition("/")
+            per_beta = runs.groupby("beta")[["kl", "normalized_reward"]]
+            mid = per_beta.median()
+            kl = np.maximum(mid["kl"].to_numpy(), floor)
+            clipped += int((mid["kl"] <= floor).sum())
+            err = {}
+            if n_seeds >= plotting.MIN_SEEDS_FOR_INTERVAL:
+                q25, q75 = per_beta.quantile(0.25), per_beta.quantile(0.75)
+                err = {
+                    "xerr": [
+                        kl - np.maximum(q25["kl"], floor),
+                        np.maximum(q75["kl"], floor) - kl,
+                    ],
+                    "yerr": [
+                        mid["normalized_reward"] - q25["normalized_reward"],
+                        q75["normalized_reward"] - mid["normalized_reward"],
+                    ],
+                }
+            ax.errorbar(
+                kl,
+                mid["normalized_reward"],
+                **err,
+                marker="o",
+                ms=3,
+                capsize=0,
+                elinewidth=0.6,
+                color=colours[agent],
+                ls=_STYLES.get(base, "-"),
+                label=agent,
             )
-            ax.set_xscale("log")
-            plotting.mark_floor(ax, floor, clipped, axis="x")
-            ax.set_title(f"R={plotting.number(r)}, {plotting.param_label('n', n)} pairs")
+        opt = cell.groupby("beta")[["regularized_kl", "regularized_normalized_reward"]].median()
+        ax.plot(
+            np.maximum(opt["regularized_kl"], floor),
+            opt["regularized_normalized_reward"],
+            "k+",
+            ms=6,
+            label="pi*_beta (exact KL-regularised optimum)",
+        )
+        ax.set_xscale("log")
+        plotting.mark_floor(ax, floor, clipped, axis="x")
+        ax.set_title(f"R={plotting.number(r)}, {plotting.param_label('n', n)} pairs")
     plotting.legend_outside(fig)
     return plotting.save(fig, out / f"preference_design_frontier_{sampling}.png")
 

@@ -143,9 +143,10 @@ def _inside(inner, outer, tol: float = 1.0) -> bool:
 
 
 def test_titles_labels_and_legend_are_inside_the_figure_and_the_legend_off_the_data(tmp_path):
-    fig, axes = plotting.figure(1, 2, title="a long figure title that must not be clipped")
+    fig, axes = plotting.figure(1, 2, title="a long figure title that must not be clipped " * 4)
     for ax in axes[0]:
-        ax.plot([0, 1], [0, 1], label="a curve with a long legend label")
+        for i in range(12):  # a legend as tall as the panels
+            ax.plot([0, 1], [0, i], label=f"curve {i} with a long legend label")
         ax.set_ylabel("a y label\nover two lines")
         ax.set_title("panel")
     plotting.legend_outside(fig)
@@ -156,9 +157,10 @@ def test_titles_labels_and_legend_are_inside_the_figure_and_the_legend_off_the_d
     for ax in axes[0]:
         assert _inside(ax.yaxis.label.get_window_extent(renderer), box)
         assert _inside(ax.title.get_window_extent(renderer), box)
-    (legend,) = fig.legends
+    legend = axes[0, -1].get_legend()
     legend_box = legend.get_window_extent(renderer)
     assert _inside(legend_box, box)
+    assert not legend_box.overlaps(fig._suptitle.get_window_extent(renderer))
     for ax in axes[0]:
         assert not legend_box.overlaps(ax.get_window_extent(renderer))
     with pytest.raises(ValueError, match="loc"):
