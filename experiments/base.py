@@ -23,6 +23,14 @@ A study ``rlsuite.experiments.<name>`` has three modules:
     and ``plot(df, curves, out_dir) -> list[Path]`` (through
     :mod:`rlsuite.experiments.plotting`).
 
+Independent copies inside one run: a run that plays ``k`` statistically
+independent copies of its setting (a vector env with one RNG stream per
+copy) says so with the metric :data:`N_COPIES` (``"n_copies": k``) and gives
+each metric it has per copy as a curve :data:`COPY_PREFIX` + name
+(``"copy:regret"``, ``k`` values, step = copy index). The report then scores
+every ``(seed, copy)`` as one replicate, so one seed of 10 copies gives an
+interval from 10 values; without ``copy:`` curves a run is one replicate.
+
 A setting's id is ``<study>/<sweep>/<hash>``, the hash taken over the
 canonical JSON of its params (:func:`setting_id`): editing or reordering a
 sweep never maps old rows to new parameters.
@@ -43,6 +51,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "COPY_PREFIX",
+    "N_COPIES",
     "Experiment",
     "RunResult",
     "Setting",
@@ -53,6 +63,11 @@ __all__ = [
 ]
 
 _BLOCK_KEYS = {"settings", "agents", "seeds"}
+
+#: Metric a run records its number of independent copies under (see the module docstring).
+N_COPIES = "n_copies"
+#: Curve-name prefix of per-copy values of a metric: ``copy:<metric>``, one value per copy.
+COPY_PREFIX = "copy:"
 
 
 @dataclass
@@ -80,6 +95,7 @@ def curve_blobs(key: Any, result: RunResult) -> list[tuple[str, bytes, bytes]]:
     Here (numpy only) rather than in the store, so pool workers can build
     them and the single writing parent only inserts.
     """
+    check_copies(key, result)
     blobs = []
     for curve, series in result.curves.items():
         values = np.asarray(series, dtype="<f8").ravel()
@@ -92,6 +108,45 @@ def curve_blobs(key: Any, result: RunResult) -> list[tuple[str, bytes, bytes]]:
             )
         blobs.append((curve, steps.tobytes(), values.tobytes()))
     return blobs
+
+
+def check_copies(key: Any, result: RunResult) -> None:
+    """Check a run's copy contract: ``n_copies`` an integer >= 1, ``copy:`` curves that long.
+
+    Raises
+    ------
+    ValueError
+        If ``n_copies`` is not an integer >= 1, a ``copy:<metric>`` curve
+        names no metric of the run or does not have ``n_copies`` values, or
+        there are ``copy:`` curves without ``n_copies``.
+    """
+    per_copy = [name for name in result.curves if name.startswith(COPY_PREFIX)]
+    if N_COPIES not in result.metrics:
+        if per_copy:
+            raise ValueError(
+                f"run {key} gives per-copy curves {per_copy} but no {N_COPIES!r} metric: "
+                f"record metrics[{N_COPIES!r}] = the number of independent copies"
+            )
+        return
+    n = float(result.metrics[N_COPIES])
+    if not (np.isfinite(n) and n >= 1 and n == int(n)):
+        raise ValueError(
+            f"run {key}: metrics[{N_COPIES!r}]={result.metrics[N_COPIES]!r} is not allowed: "
+            "must be an integer >= 1 (the number of independent copies)"
+        )
+    for name in per_copy:
+        metric = name[len(COPY_PREFIX) :]
+        if metric not in result.metrics:
+            raise ValueError(
+                f"run {key}: curve {name!r} gives per-copy values of {metric!r}, "
+                "which is not a metric of the run"
+            )
+        size = np.asarray(result.curves[name]).size
+        if size != int(n):
+            raise ValueError(
+                f"run {key}: curve {name!r} has {size} values but {N_COPIES}={int(n)}: "
+                "one value per copy"
+            )
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,11 @@ def build_parser(name: str | None = None) -> argparse.ArgumentParser:
         "--backend", choices=("local", "ray"), default="local", help="where runs execute"
     )
     parser.add_argument(
+        "--ray-address",
+        default=None,
+        help="existing Ray cluster for --backend ray, e.g. auto (None: start a local one)",
+    )
+    parser.add_argument(
         "--db", default=None, help="SQLite results database (None: results/NAME.sqlite)"
     )
     parser.add_argument("--out", default=None, help="report folder (None: report/NAME)")
@@ -72,7 +77,14 @@ def main(argv: Sequence[str] | None = None, name: str | None = None) -> int:
     from rlsuite.experiments.runner import SweepInterrupted, prepare_sweep, run_sweep
 
     try:
-        prepare_sweep(study, sweep=args.sweep, seeds=args.seeds, workers=args.workers)
+        prepare_sweep(
+            study,
+            sweep=args.sweep,
+            seeds=args.seeds,
+            backend=args.backend,
+            workers=args.workers,
+            ray_address=args.ray_address,
+        )
         start = time.perf_counter()
         summary = run_sweep(
             study,
@@ -81,6 +93,7 @@ def main(argv: Sequence[str] | None = None, name: str | None = None) -> int:
             seeds=args.seeds,
             backend=args.backend,
             workers=args.workers,
+            ray_address=args.ray_address,
             progress=not args.no_progress,
         )
         wall = time.perf_counter() - start

@@ -8,12 +8,15 @@ the full study in one database give two labelled sections. Writes into
 * ``runs_<experiment>.csv|parquet`` (only that experiment's params and
   metrics) and ``curves.csv|parquet`` (long format);
 * ``scores.csv|parquet``: each study's ``analysis.score`` per sweep, agent and
-  seed (the score applied to one seed's runs at a time), and its extra
-  ``METRICS`` the same way;
+  replicate (the score applied to one replicate's runs at a time), and its
+  extra ``METRICS`` the same way. A replicate is a seed, or a ``(seed, copy)``
+  for runs that record independent copies (``n_copies`` and ``copy:<metric>``
+  curves, see :mod:`rlsuite.experiments.base` and :func:`expand_copies`);
 * ``summary.csv|parquet`` and ``summary.md``: per experiment, sweep and agent
-  the interquartile mean of the seed scores with a 95 % stratified-bootstrap
-  interval (:mod:`rlsuite.experiments.stats`) when there are >= 3 seeds; the
-  score's definition (``analysis.SCORE``) with every section;
+  the interquartile mean of the replicate scores with a 95 % stratified-bootstrap
+  interval (:mod:`rlsuite.experiments.stats`) when there are >= 3 replicates
+  (``n_seeds`` and ``n_replicates`` say how many); the score's definition
+  (``analysis.SCORE``) with every section;
 * ``summary.png``: one panel per experiment and sweep, the score's definition
   under it; ``<experiment>/<sweep>/``: ``scores.png``, ``tables.md`` and the
   study's own ``analysis.plot`` figures.
@@ -34,18 +37,27 @@ import numpy as np
 import pandas as pd
 
 from rlsuite.experiments import plotting
+from rlsuite.experiments.base import COPY_PREFIX, N_COPIES
 from rlsuite.experiments.stats import bootstrap_iqm
 from rlsuite.experiments.store import ResultsStore
 
-__all__ = ["EmptyDatabase", "print_study", "seed_scores", "summarise", "write_report"]
+__all__ = [
+    "EmptyDatabase",
+    "expand_copies",
+    "print_study",
+    "seed_scores",
+    "summarise",
+    "write_report",
+]
 
-_SCORE_COLUMNS = ["experiment", "sweep", "agent", "seed", "metric", "score"]
+_SCORE_COLUMNS = ["experiment", "sweep", "agent", "seed", "copy", "metric", "score"]
 _SUMMARY_COLUMNS = [
     "experiment",
     "sweep",
     "agent",
     "metric",
     "n_seeds",
+    "n_replicates",
     "iqm_score",
     "ci_low",
     "ci_high",
@@ -88,31 +100,81 @@ def _analysis(name: str) -> ModuleType | None:
         return None
 
 
-def seed_scores(
-    runs: pd.DataFrame, score: Callable[[pd.DataFrame], pd.DataFrame], value: str = "score"
-) -> pd.DataFrame:
-    """``score`` applied to each seed's runs: columns ``agent, seed, score``.
+def expand_copies(runs: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
+    """One row per replicate: runs with per-copy values split into their copies.
 
-    ``value`` names the column ``score`` returns the number in.
+    A run that records ``n_copies = k`` and curves ``copy:<metric>`` (one
+    value per copy, step = copy index) becomes ``k`` rows, ``copy = 0..k-1``,
+    in which each such metric takes that copy's value and ``n_copies`` is 1;
+    its other columns are the run's. Every other run is one row with
+    ``copy = 0``. Copy ``c`` of seed ``s`` is one replicate across the
+    settings of a sweep, as seed ``s`` is.
     """
+    runs = runs.assign(copy=0)
+    if curves is None or curves.empty or N_COPIES not in runs:
+        return runs
+    per_copy = curves[curves["curve"].astype(str).str.startswith(COPY_PREFIX)]
+    if per_copy.empty:
+        return runs
+    keys = ["setting", "agent", "seed"]
+    wide = (
+        per_copy.assign(
+            metric=per_copy["curve"].str[len(COPY_PREFIX) :],
+            copy=per_copy["step"].round().astype(int),
+        )
+        .pivot_table(index=[*keys, "copy"], columns="metric", values="value", aggfunc="first")
+        .reset_index()
+    )
+    wide.columns.name = None
+    split_keys = wide[keys].drop_duplicates()
+    marked = runs.merge(split_keys.assign(_split=True), on=keys, how="left")
+    split = marked["_split"].eq(True).to_numpy()
+    metrics = [c for c in wide.columns if c not in (*keys, "copy")]
+    copies = runs[split].drop(columns=[c for c in (*metrics, "copy") if c in runs])
+    copies = copies.merge(wide, on=keys, how="inner").assign(**{N_COPIES: 1.0})
+    out = pd.concat([runs[~split], copies[[*runs.columns]]], ignore_index=True)
+    return out.sort_values([*keys, "copy"], kind="stable").reset_index(drop=True)
+
+
+def seed_scores(
+    runs: pd.DataFrame,
+    score: Callable[[pd.DataFrame], pd.DataFrame],
+    value: str = "score",
+    curves: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``score`` applied to each replicate's runs: columns ``agent, seed, copy, score``.
+
+    ``value`` names the column ``score`` returns the number in. A replicate
+    is a seed, or a ``(seed, copy)`` when ``curves`` carry per-copy values
+    (:func:`expand_copies`).
+    """
+    rows_all = expand_copies(runs, curves) if curves is not None else runs.assign(copy=0)
+    if "copy" not in rows_all:
+        rows_all = rows_all.assign(copy=0)
     parts = []
-    for seed, rows in runs.groupby("seed", sort=True):
-        scores = score(rows.reset_index(drop=True))
+    for (seed, copy), rows in rows_all.groupby(["seed", "copy"], sort=True):
+        scores = score(rows.drop(columns=["copy"]).reset_index(drop=True))
         if scores.empty:
             continue
-        # A study may score per setting: an agent's seed score is its mean.
+        # A study may score per setting: an agent's replicate score is its mean.
         scores = scores.groupby("agent", as_index=False)[value].mean()
-        parts.append(scores.rename(columns={value: "score"}).assign(seed=seed))
+        parts.append(scores.rename(columns={value: "score"}).assign(seed=seed, copy=copy))
     if not parts:
-        return pd.DataFrame(columns=["agent", "seed", "score"])
-    return pd.concat(parts, ignore_index=True)[["agent", "seed", "score"]]
+        return pd.DataFrame(columns=["agent", "seed", "copy", "score"])
+    return pd.concat(parts, ignore_index=True)[["agent", "seed", "copy", "score"]]
 
 
-def _study_scores(name: str, sweep: str, runs: pd.DataFrame, analysis: ModuleType | None):
-    """Seed scores of the study's score and of each of its ``METRICS``."""
+def _study_scores(
+    name: str,
+    sweep: str,
+    runs: pd.DataFrame,
+    analysis: ModuleType | None,
+    curves: pd.DataFrame | None = None,
+):
+    """Replicate scores of the study's score and of each of its ``METRICS``."""
     frames = []
     if analysis is not None and hasattr(analysis, "score"):
-        frames.append(seed_scores(runs, analysis.score).assign(metric="score"))
+        frames.append(seed_scores(runs, analysis.score, curves=curves).assign(metric="score"))
     if analysis is not None and hasattr(analysis, "metrics"):
         for metric in getattr(analysis, "METRICS", {}):
 
@@ -120,7 +182,9 @@ def _study_scores(name: str, sweep: str, runs: pd.DataFrame, analysis: ModuleTyp
                 table = analysis.metrics(df)
                 return table[table["metric"] == metric]
 
-            frames.append(seed_scores(runs, one, value="value").assign(metric=metric))
+            frames.append(
+                seed_scores(runs, one, value="value", curves=curves).assign(metric=metric)
+            )
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=_SCORE_COLUMNS)
@@ -129,12 +193,16 @@ def _study_scores(name: str, sweep: str, runs: pd.DataFrame, analysis: ModuleTyp
 
 
 def summarise(scores: pd.DataFrame) -> pd.DataFrame:
-    """IQM per experiment, sweep, agent and metric; a 95 % interval only from >= 3 seeds."""
+    """IQM per experiment, sweep, agent and metric; a 95 % interval only from >= 3 replicates.
+
+    A replicate is a seed or, for runs with independent copies, a
+    ``(seed, copy)``; ``n_seeds`` counts the seeds, ``n_replicates`` the values.
+    """
     rows = []
     keys = ["experiment", "sweep", "agent", "metric"]
     for key, group in scores.groupby(keys, sort=True):
-        values = group["score"].to_numpy(dtype=float)
-        values = values[np.isfinite(values)]
+        finite = group[np.isfinite(group["score"].to_numpy(dtype=float))]
+        values = finite["score"].to_numpy(dtype=float)
         if values.size == 0:
             continue
         estimate = bootstrap_iqm(values)
@@ -142,7 +210,8 @@ def summarise(scores: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 **dict(zip(keys, key)),
-                "n_seeds": int(values.size),
+                "n_seeds": int(finite["seed"].nunique()),
+                "n_replicates": int(values.size),
                 "iqm_score": estimate.iqm,
                 "ci_low": estimate.low if honest else math.nan,
                 "ci_high": estimate.high if honest else math.nan,
@@ -182,8 +251,9 @@ def _metric_means(runs: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
 
 
 def _interval_text(row: pd.Series) -> str:
-    if row["n_seeds"] < plotting.MIN_SEEDS_FOR_INTERVAL:
-        return f"{plotting.seeds_label(int(row['n_seeds']))}, no interval"
+    if row["n_replicates"] < plotting.MIN_SEEDS_FOR_INTERVAL:
+        label = plotting.replicates_label(int(row["n_seeds"]), int(row["n_replicates"]))
+        return f"{label}, no interval"
     return f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
 
 
@@ -195,6 +265,7 @@ def _score_table(rows: pd.DataFrame) -> pd.DataFrame:
             "IQM": rows["iqm_score"].map(lambda v: f"{v:.3f}"),
             "95% interval": rows.apply(_interval_text, axis=1),
             "seeds": rows["n_seeds"],
+            "replicates": rows["n_replicates"],
         }
     )
 
@@ -247,9 +318,9 @@ def _plot_summary(summary: pd.DataFrame, statements: dict[str, str], path: Path)
     for ax in axes.ravel()[len(sections) :]:
         ax.set_visible(False)
     fig.suptitle(
-        "rlsuite: IQM over seeds of each study's score (1 = best)\n"
-        "lines: 95 % stratified-bootstrap interval, from >= 3 seeds only; "
-        "open diamonds: fewer seeds, no interval"
+        "rlsuite: IQM over replicates (seeds, or seed x independent copy) of each study's "
+        "score (1 = best)\nlines: 95 % stratified-bootstrap interval, from >= 3 replicates "
+        "only; open diamonds: fewer, no interval"
     )
     return plotting.save(fig, path)
 
@@ -292,8 +363,8 @@ def write_report(
         paths += _export(runs, out, f"runs_{name.replace('/', '_').replace('.', '_')}")
     curves = pd.concat([c for _, c in sections.values()], ignore_index=True)
     paths += _export(curves, out, "curves")
-    for (name, sweep_name), (runs, _) in sections.items():
-        all_scores.append(_study_scores(name, sweep_name, runs, analyses[name]))
+    for (name, sweep_name), (runs, section_curves) in sections.items():
+        all_scores.append(_study_scores(name, sweep_name, runs, analyses[name], section_curves))
     scores = pd.concat(all_scores, ignore_index=True).astype({"score": float})
     paths += _export(scores, out, "scores")
     summary = summarise(scores)
@@ -315,8 +386,10 @@ def _write_markdown(sections, summary, analyses, metrics, path: Path) -> Path:
     text = ["# rlsuite benchmark report", ""]
     text += [
         f"{n_runs} runs in {len(sections)} sections (experiment [sweep]); sweeps are never "
-        "pooled. Scores: interquartile mean (IQM) over seeds of the study's score; the 95 % "
-        "interval is a stratified bootstrap, given only from >= 3 seeds.",
+        "pooled. Scores: interquartile mean (IQM) over replicates of the study's score (a "
+        "replicate is a seed, or a (seed, copy) for runs that record independent copies "
+        "with n_copies and copy:<metric> curves); the 95 % interval is a stratified "
+        "bootstrap, given only from >= 3 replicates.",
         "",
         "![summary](summary.png)",
         "",
@@ -343,11 +416,12 @@ def print_study(db: str | Path, name: str, sweep: str) -> None:
     """Print the score (with its definition) and the tables of one study's sweep."""
     with ResultsStore(db, read_only=True) as store:
         runs = store.runs(name, sweep)
+        curves = store.curves(name, sweep, prefix=COPY_PREFIX)
     if runs.empty:
         print(f"{name} [{sweep}]: no runs in {db}")
         return
     analysis = _analysis(name)
-    summary = summarise(_study_scores(name, sweep, runs, analysis))
+    summary = summarise(_study_scores(name, sweep, runs, analysis, curves))
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(f"== {name} [{sweep}]: {len(runs)} runs")
         print(f"score: {_statement(analysis)}")

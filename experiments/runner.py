@@ -299,10 +299,15 @@ def prepare_sweep(
     seeds: int | None = None,
     backend: str = "local",
     workers: int | None = None,
+    ray_address: str | None = None,
 ) -> tuple[list[RunSpec], int]:
     """Check every argument and plan the runs, touching no file: ``(specs, workers)``."""
     if backend not in BACKENDS:
         raise ValueError(f"--backend {backend!r} is not one of {list(BACKENDS)}")
+    if ray_address is not None and backend != "ray":
+        raise ValueError(
+            f"--ray-address {ray_address!r} needs --backend ray (the backend is {backend!r})"
+        )
     workers = _check_positive_int("workers", (os.cpu_count() or 1) if workers is None else workers)
     experiments, chosen = resolve_suite(suite, sweep)
     if not experiments:
@@ -353,7 +358,7 @@ def run_sweep(
         On Ctrl-C, after committing the finished runs; carries the summary.
     """
     specs, workers = prepare_sweep(
-        suite, sweep=sweep, seeds=seeds, backend=backend, workers=workers
+        suite, sweep=sweep, seeds=seeds, backend=backend, workers=workers, ray_address=ray_address
     )
     # Join Ray before the store is opened: no cluster means no file is created.
     started_ray = backend == "ray" and _connect_ray(workers, ray_address)

@@ -363,10 +363,18 @@ class ResultsStore:
         extra = params[[c for c in params.columns if c not in taken]]
         return pd.concat([frame, extra], axis=1)
 
-    def curves(self, experiment: str | None = None, sweep: str | None = None) -> pd.DataFrame:
-        """Curves in long format: ``experiment, setting, agent, seed, curve, step, value``."""
+    def curves(
+        self, experiment: str | None = None, sweep: str | None = None, prefix: str | None = None
+    ) -> pd.DataFrame:
+        """Curves in long format: ``experiment, setting, agent, seed, curve, step, value``.
+
+        ``prefix`` keeps only curves whose name starts with it (``"copy:"``).
+        """
         where, args = self._where(experiment, sweep)
         where = where.replace("experiment", "c.experiment").replace("sweep", "r.sweep")
+        if prefix is not None:
+            where += (" AND " if where else " WHERE ") + "substr(c.curve, 1, ?) = ?"
+            args = [*args, len(prefix), prefix]  # type: ignore[list-item]
         with self._guard():
             rows = self._conn.execute(
                 'SELECT c.experiment, c.setting, c.agent, c.seed, c.curve, c.steps, c."values" '

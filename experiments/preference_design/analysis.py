@@ -16,18 +16,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from rlsuite.experiments import plotting
 
 __all__ = [
     "claims",
     "comparisons",
     "dpo_ipo_gap",
+    "dpo_ipo_gap_per_seed",
     "matched_kl",
     "plot",
     "score",
@@ -215,8 +214,8 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-_COLORS = {"dpo": "tab:blue", "ipo": "tab:orange", "slic": "tab:green"}
 _STYLES = {"reference": "-", "sampling": "--", "uniform": ":"}
+_STUDY = "preference_design"
 
 
 def dpo_ipo_gap(df: pd.DataFrame, base: str = "reference") -> pd.DataFrame:
@@ -237,6 +236,29 @@ def dpo_ipo_gap(df: pd.DataFrame, base: str = "reference") -> pd.DataFrame:
     return out.reset_index()
 
 
+def dpo_ipo_gap_per_seed(df: pd.DataFrame, base: str = "reference") -> pd.DataFrame:
+    """DPO minus IPO per ``(sampling, R, seed)``: best beta, mean over beta, at matched KL.
+
+    Long table with columns ``sampling, reward_range, seed, kind, gap``
+    (``kind`` in ``best beta``, ``mean over beta``, ``matched KL``), the
+    per-seed values the gap figure draws its median and IQR from.
+    """
+    dpo, ipo = f"dpo/{base}", f"ipo/{base}"
+    rows = df[df["agent"].isin([dpo, ipo])]
+    cell = ["sampling", "reward_range", "seed"]
+    per_beta = rows.groupby([*cell, "agent", "beta"])["normalized_reward"].mean()
+    best = per_beta.groupby([*cell, "agent"]).max().unstack("agent")
+    mean = per_beta.groupby([*cell, "agent"]).mean().unstack("agent")
+    matched = matched_kl(rows).pivot_table(index=cell, columns="agent", values="reward")
+    parts = []
+    for kind, wide in (("best beta", best), ("mean over beta", mean), ("matched KL", matched)):
+        if dpo in wide and ipo in wide:
+            gap = (wide[dpo] - wide[ipo]).dropna().rename("gap").reset_index()
+            parts.append(gap.assign(kind=kind))
+    columns = [*cell, "kind", "gap"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
 def unsampled_table(df: pd.DataFrame) -> pd.DataFrame:
     """Mass that each agent puts on responses ``mu`` never samples (censored sampling)."""
     cens = df[df["sampling"] == "censored"]
@@ -245,81 +267,122 @@ def unsampled_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _frontier_figure(df: pd.DataFrame, sampling: str, out: Path) -> Path:
+    """Reward against KL along the beta path, one panel per ``(R, n)``.
+
+    Points are medians over seeds at each beta with inter-quartile error bars
+    in both directions (from >= 3 seeds); KL is on a log axis with values
+    below 1e-4 drawn at 1e-4 and marked.
+    """
     sub = df[df["sampling"] == sampling]
-    ranges, sizes = sorted(sub["reward_range"].unique()), sorted(sub["n_pairs"].unique())
-    fig, axes = plt.subplots(
-        len(ranges), len(sizes), figsize=(4 * len(sizes), 3.2 * len(ranges)), squeeze=False
+    cells = [
+        (r, n)
+        for r in sorted(sub["reward_range"].unique())
+        for n in sorted(sub["n_pairs"].unique())
+    ]
+    colours = plotting.agent_colours(sub["agent"].unique(), _STUDY)
+    n_seeds = int(sub.groupby(["agent", "beta", "reward_range", "n_pairs"])["seed"].nunique().min())
+    ncols = min(3, len(cells))
+    fig, axes = plotting.figure(
+        -(-len(cells) // ncols),
+        ncols,
+        panel=(4.6, 3.6),
+        title=f"{_STUDY}: true reward vs KL along the beta path (sampling={sampling}; "
+        f"median over {plotting.seeds_label(n_seeds)}"
+        + (", IQR bars)" if n_seeds >= plotting.MIN_SEEDS_FOR_INTERVAL else ", no interval)"),
+        sharey=True,
     )
-    for i, r in enumerate(ranges):
-        for j, n in enumerate(sizes):
-            ax = axes[i][j]
-            cell = sub[(sub["reward_range"] == r) & (sub["n_pairs"] == n)]
-            means = cell.groupby(["agent", "beta"])[["kl", "normalized_reward"]].mean()
-            for agent, curve in means.groupby(level="agent"):
-                loss, _, base = str(agent).partition("/")
-                ax.plot(
-                    curve["kl"],
-                    curve["normalized_reward"],
-                    marker="o",
-                    ms=3,
-                    color=_COLORS.get(loss, "k"),
-                    ls=_STYLES.get(base, "-"),
-                    label=agent,
-                )
-            opt = cell.groupby("beta")[["regularized_kl", "regularized_normalized_reward"]].mean()
-            ax.plot(
-                opt["regularized_kl"],
-                opt["regularized_normalized_reward"],
-                "k+",
-                ms=6,
-                label="pi*_beta",
+    for ax in axes.flat[len(cells) :]:
+        ax.set_visible(False)
+    floor = 1e-4
+    for ax, (r, n) in zip(axes.flat, cells):
+        cell = sub[(sub["reward_range"] == r) & (sub["n_pairs"] == n)]
+        ax.set_xlabel("KL(pi || pi_ref)")
+        ax.set_ylabel("normalised true reward")
+        clipped = 0
+        for agent, runs in cell.groupby("agent"):
+            _, _, base = str(agent).partition("/")
+            per_beta = runs.groupby("beta")[["kl", "normalized_reward"]]
+            mid = per_beta.median()
+            kl = np.maximum(mid["kl"].to_numpy(), floor)
+            clipped += int((mid["kl"] <= floor).sum())
+            err = {}
+            if n_seeds >= plotting.MIN_SEEDS_FOR_INTERVAL:
+                q25, q75 = per_beta.quantile(0.25), per_beta.quantile(0.75)
+                err = {
+                    "xerr": [
+                        kl - np.maximum(q25["kl"], floor),
+                        np.maximum(q75["kl"], floor) - kl,
+                    ],
+                    "yerr": [
+                        mid["normalized_reward"] - q25["normalized_reward"],
+                        q75["normalized_reward"] - mid["normalized_reward"],
+                    ],
+                }
+            ax.errorbar(
+                kl,
+                mid["normalized_reward"],
+                **err,
+                marker="o",
+                ms=3,
+                capsize=0,
+                elinewidth=0.6,
+                color=colours[agent],
+                ls=_STYLES.get(base, "-"),
+                label=agent,
             )
-            ax.set_xscale("symlog", linthresh=0.1)
-            ax.set_title(f"R={r:g}, n={n}", fontsize=9)
-            ax.set_xlabel("KL(pi || pi_ref)")
-            ax.set_ylabel("normalised true reward")
-    axes[0][0].legend(fontsize=6, ncol=2)
-    fig.suptitle(f"preference_design: reward vs KL over beta (sampling={sampling})")
-    fig.tight_layout()
-    path = out / f"preference_design_frontier_{sampling}.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+        opt = cell.groupby("beta")[["regularized_kl", "regularized_normalized_reward"]].median()
+        ax.plot(
+            np.maximum(opt["regularized_kl"], floor),
+            opt["regularized_normalized_reward"],
+            "k+",
+            ms=6,
+            label="pi*_beta (exact KL-regularised optimum)",
+        )
+        ax.set_xscale("log")
+        plotting.mark_floor(ax, floor, clipped, axis="x")
+        ax.set_title(f"R={plotting.number(r)}, {plotting.param_label('n', n)} pairs")
+    plotting.legend_outside(fig)
+    return plotting.save(fig, out / f"preference_design_frontier_{sampling}.png")
 
 
 def _gap_figure(df: pd.DataFrame, out: Path) -> Path:
+    """DPO - IPO (base=reference) against R per sampling policy, median and IQR over seeds."""
     samplings = [s for s in ("uniform", "skewed", "censored") if (df["sampling"] == s).any()]
-    fig, axes = plt.subplots(1, len(samplings), figsize=(4.5 * len(samplings), 3.4), squeeze=False)
-    axes = axes[0]
-    for ax, sampling in zip(axes, samplings):
-        gap = dpo_ipo_gap(df[df["sampling"] == sampling])
-        for n, rows in gap.groupby("n_pairs"):
-            ax.plot(rows["reward_range"], rows["gap_best"], marker="o", label=f"n={n} best beta")
-            ax.plot(
-                rows["reward_range"],
-                rows["gap_mean_over_beta"],
-                marker="x",
-                ls="--",
-                label=f"n={n} mean over beta",
-            )
-        ax.axhline(0.0, color="k", lw=0.5)
+    fig, axes = plotting.figure(
+        1,
+        len(samplings),
+        panel=(4.4, 3.4),
+        title=f"{_STUDY}: DPO - IPO normalised true reward (base=reference), "
+        f"{plotting.param_label('n', df['n_pairs'].max())} pairs",
+    )
+    kinds = {"best beta": ("C0", "o"), "mean over beta": ("C1", "x"), "matched KL": ("C2", "s")}
+    for ax, sampling in zip(axes[0], samplings):
+        gap = dpo_ipo_gap_per_seed(df[df["sampling"] == sampling])
         ax.set_xscale("log", base=4)
+        for kind, (colour, marker) in kinds.items():
+            rows = gap[gap["kind"] == kind]
+            if not rows.empty:
+                plotting.sweep_line(ax, rows, "reward_range", "gap", kind, colour, marker=marker)
+        ax.axhline(0.0, color="k", lw=0.5)
+        plotting.number_ticks(ax, "x")
         ax.set_xlabel("reward range R")
-        ax.set_ylabel("DPO - IPO normalised reward")
-        ax.set_title(f"sampling={sampling}, base=reference", fontsize=9)
-    axes[0].legend(fontsize=6)
-    fig.tight_layout()
-    path = out / "preference_design_dpo_ipo_gap.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+        ax.set_ylabel("DPO - IPO normalised true reward")
+        ax.set_title(f"sampling={sampling}")
+    plotting.legend_outside(fig, loc="bottom")
+    return plotting.save(fig, out / "preference_design_dpo_ipo_gap.png")
 
 
 def _unsampled_figure(df: pd.DataFrame, out: Path) -> Path:
     table = unsampled_table(df)
-    fig, ax = plt.subplots(figsize=(8, 3.4))
     agents = sorted(table["agent"].unique())
     ranges = sorted(table["reward_range"].unique())
+    fig, axes = plotting.figure(
+        1,
+        1,
+        panel=(8, 3.6),
+        title=f"{_STUDY}: policy mass on responses mu never samples (censored mu, mean over seeds)",
+    )
+    ax = axes[0, 0]
     width = 0.8 / len(ranges)
     for k, r in enumerate(ranges):
         rows = table[table["reward_range"] == r].set_index("agent").reindex(agents)
@@ -327,20 +390,19 @@ def _unsampled_figure(df: pd.DataFrame, out: Path) -> Path:
             [i + k * width for i in range(len(agents))],
             rows["unsampled_mass"],
             width,
-            label=f"R={r:g}",
+            color=f"C{k}",
+            label=f"R={plotting.number(r)}",
         )
     ref = table.groupby("agent")["unsampled_mass_ref"].mean().reindex(agents)
-    ax.plot(range(len(agents)), ref.values, "k_", ms=20, label="pi_ref")
-    ax.set_xticks(
-        [i + 0.4 - width / 2 for i in range(len(agents))], agents, rotation=30, fontsize=7
+    ax.plot(
+        [i + 0.4 - width / 2 for i in range(len(agents))], ref.values, "k_", ms=20, label="pi_ref"
     )
-    ax.set_ylabel("pi mass on responses mu never samples")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = out / "preference_design_unsampled_mass.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    ax.set_xticks(
+        [i + 0.4 - width / 2 for i in range(len(agents))], agents, rotation=30, ha="right"
+    )
+    ax.set_ylabel("pi mass on unsampled responses")
+    plotting.legend_outside(fig)
+    return plotting.save(fig, out / "preference_design_unsampled_mass.png")
 
 
 def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Path]:

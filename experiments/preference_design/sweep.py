@@ -50,7 +50,8 @@ QUICK_AGENTS: tuple[str, ...] = ("dpo/reference", "ipo/reference")
 
 SWEEPS: dict = {
     "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
-    "quick": {"settings": QUICK_SETTINGS, "agents": QUICK_AGENTS, "seeds": 1},
+    # Seconds per run: three seeds give the report a real interval.
+    "quick": {"settings": QUICK_SETTINGS, "agents": QUICK_AGENTS, "seeds": NUM_SEEDS},
     "smoke": {
         "settings": tuple({**s, "n_contexts": 4, "n_responses": 6} for s in QUICK_SETTINGS[::4]),
         "agents": QUICK_AGENTS,

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from rlsuite.experiments.rm_distillation.analysis import paired_interval  # noqa: E402
+from rlsuite.experiments import plotting
+from rlsuite.experiments.rm_distillation.analysis import paired_interval
 
 __all__ = ["SCORE", "claims", "plot", "score", "speedups", "summary", "summary_tables"]
 
@@ -32,6 +29,7 @@ METRICS = {
     "beam_accuracy": "top-beam accuracy at the largest beam width (pass@k of beam search), "
     "mean over the beam settings; 0 = never correct, 1 = always."
 }
+_STUDY = "process_rewards"
 LEVEL = 0.5  # the success level whose iterations-to-reach the claims compare
 
 
@@ -244,60 +242,81 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     return written
 
 
+def _style(agent: str) -> dict:
+    """Outcome reward (the baseline) dashed, every prover solid; colours per agent."""
+    return {"ls": "--"} if agent == "outcome" else {}
+
+
 def _plot_rl_curves(curves: pd.DataFrame, path: Path) -> Path:
     panels = sorted(curves.groupby(["base_gamma", "alpha"]).groups)
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.4), squeeze=False)
-    for ax, (base, alpha) in zip(axes[0], panels):
+    colours = plotting.agent_colours(curves["agent"].unique(), _STUDY)
+    ncols = min(3, len(panels))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plotting.figure(
+        nrows,
+        ncols,
+        panel=(4.0, 3.2),
+        title=f"{_STUDY}: exact success probability during policy-gradient RL",
+        sharey=True,
+    )
+    for ax, (base, alpha) in zip(axes.flat, panels):
         part = curves[(curves["base_gamma"] == base) & (curves["alpha"] == alpha)]
         for agent, group in part.groupby("agent"):
-            mean = group.groupby("step")["value"].mean()
-            style = {"color": "black", "ls": "--"} if agent == "outcome" else {}
-            ax.plot(mean.index, mean.values, label=agent, **style)
-        ax.set(title=f"base gamma {base:g}, alpha {alpha:g}", xlabel="iteration")
+            plotting.quantile_band(ax, group, agent, colours[agent], **_style(agent))
+        ax.set_title(f"base gamma={plotting.number(base)}, alpha={plotting.number(alpha)}")
+        ax.set_xlabel("iteration")
         ax.set_ylim(-0.02, 1.02)
-    axes[0][0].set_ylabel("success probability")
-    axes[0][-1].legend(fontsize=7)
-    return _save(fig, path)
+        plotting.number_ticks(ax, "x", integer=True)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("success probability")
+    plotting.legend_outside(fig)
+    return plotting.save(fig, path)
 
 
 def _plot_beam(curves: pd.DataFrame, path: Path) -> Path:
     bases = sorted(curves["base_gamma"].unique())
-    fig, axes = plt.subplots(1, len(bases), figsize=(5 * len(bases), 3.4), squeeze=False)
+    colours = plotting.agent_colours(curves["agent"].unique(), _STUDY)
+    fig, axes = plotting.figure(
+        1,
+        len(bases),
+        panel=(4.4, 3.4),
+        title=f"{_STUDY}: beam search (C = 3 candidates per beam), top-beam accuracy",
+        sharey=True,
+    )
     for ax, base in zip(axes[0], bases):
+        ax.set_xscale("log", base=2)
         for agent, group in curves[curves["base_gamma"] == base].groupby("agent"):
-            mean = group.groupby("step")["value"].mean()
-            style = {"color": "black", "ls": "--"} if agent == "outcome" else {}
-            ax.plot(mean.index, mean.values, marker="o", label=agent, **style)
-        ax.set(xscale="log", xlabel="beam width (C = 3)", title=f"base gamma {base:g}")
+            plotting.sweep_line(ax, group, "step", "value", agent, colours[agent], **_style(agent))
+        plotting.number_ticks(ax, "x")
+        ax.set_xlabel("beam width")
+        ax.set_title(f"base gamma={plotting.number(base)}")
     axes[0][0].set_ylabel("top-beam accuracy")
-    axes[0][-1].legend(fontsize=7)
-    return _save(fig, path)
+    plotting.legend_outside(fig)
+    return plotting.save(fig, path)
 
 
 def _plot_ppo(curves: pd.DataFrame, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(5, 3.6))
+    fig, axes = plotting.figure(
+        1, 1, panel=(5.0, 3.6), title=f"{_STUDY}: SB3 PPO, training success rate"
+    )
+    ax = axes[0, 0]
     labels = {
         "reward": "PPO + alpha A^mu in the reward",
         "advantage": "PPO + alpha A^mu in the advantage",
     }
     outcome = curves[curves["agent"] == "outcome"]
-    mean = outcome.groupby("step")["value"].mean()
-    ax.plot(mean.index, mean.values, label="PPO, outcome reward", color="black")
-    for mode, group in curves[curves["agent"] == "pav"].groupby("process_reward"):
-        mean = group.groupby("step")["value"].mean()
-        ax.plot(mean.index, mean.values, label=labels.get(mode, str(mode)))
+    # Outcome PPO ignores process_reward: its runs under both settings are seeds of one agent.
+    outcome = outcome.assign(seed=outcome["seed"].astype(str) + "/" + outcome["setting"])
+    if not outcome.empty:
+        plotting.quantile_band(ax, outcome, "PPO, outcome reward", "black")
+    for k, (mode, group) in enumerate(curves[curves["agent"] == "pav"].groupby("process_reward")):
+        plotting.quantile_band(ax, group, labels.get(mode, str(mode)), f"C{k}")
     ax.set(xlabel="environment steps", ylabel="training success rate")
-    ax.legend(fontsize=8)
-    return _save(fig, path)
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.tight_layout()
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=120)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    plotting.number_ticks(ax, "x", integer=True)
+    plotting.legend_outside(fig, loc="bottom", ncols=1)
+    return plotting.save(fig, path)
 
 
 def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -21,13 +21,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from scipy import stats
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
+from rlsuite.experiments import plotting
 
 __all__ = ["SCORE", "claims", "paired_interval", "plot", "score", "summary_tables"]
 
@@ -149,44 +147,73 @@ def _stab(df: pd.DataFrame, agent: str, bias: float, beta: float) -> pd.Series:
     return rows.set_index("seed")["margin_stability"]
 
 
+_STUDY = "rm_distillation"
+_CURVE_LABELS = {
+    "oracle_reward": "normalised oracle reward",
+    "margin": "implicit-reward margin",
+    "parameter_norm": "parameter norm",
+}
+
+
 def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    """Oracle reward against bias per beta, and DPO's vs the others' training curves."""
+    """Oracle reward against bias per beta, and the training curves at the largest bias.
+
+    Both figures draw the median over seeds with its inter-quartile range
+    (error bars / bands from >= 3 seeds; the seed count is in every label),
+    agents in the study's fixed colours.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    colours = plotting.agent_colours(df["agent"].unique(), _STUDY)
     betas = sorted(df["beta"].unique())
-    fig, axes = plt.subplots(1, len(betas), figsize=(4.5 * len(betas), 3.4), squeeze=False)
+    fig, axes = plotting.figure(
+        1,
+        len(betas),
+        panel=(4.4, 3.4),
+        title=f"{_STUDY}: true (oracle) reward of the learned policy vs length bias",
+        sharey=True,
+    )
     for ax, beta in zip(axes[0], betas):
         rows = df[df["beta"] == beta]
         for agent, group in rows.groupby("agent"):
-            by_bias = group.groupby("bias")["oracle_reward"]
-            ax.errorbar(
-                by_bias.mean().index, by_bias.mean(), yerr=by_bias.sem().fillna(0), label=agent
-            )
-        ax.set_title(f"beta={beta:g}", fontsize=9)
-        ax.set_xlabel("bias (share of kept pairs the longer response won)", fontsize=8)
-        ax.set_ylabel("normalised oracle reward", fontsize=8)
-    axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
-    bias_path = out / "rm_distillation_oracle_vs_bias.png"
-    fig.savefig(bias_path, dpi=100)
-    plt.close(fig)
+            plotting.sweep_line(ax, group, "bias", "oracle_reward", agent, colours[agent])
+        ax.set_title(plotting.param_label("beta", beta))
+        ax.set_xlabel("bias (share of kept pairs the longer response won)")
+    axes[0][0].set_ylabel("normalised oracle reward")
+    plotting.legend_outside(fig)
+    bias_path = plotting.save(fig, out / "rm_distillation_oracle_vs_bias.png")
 
-    names = sorted(curves["curve"].unique()) if len(curves) else []
-    fig, axes = plt.subplots(1, max(len(names), 1), figsize=(4 * max(len(names), 1), 3.2))
-    axes = np.atleast_1d(axes)
-    top = df[df["bias"] == df["bias"].max()]["setting"].unique()
-    for ax, name in zip(axes, names):
-        rows = curves[(curves["curve"] == name) & curves["setting"].isin(top)]
-        mean = rows.groupby(["agent", "step"])["value"].mean()
-        for agent, curve in mean.groupby(level="agent"):
-            ax.plot(curve.index.get_level_values("step"), curve.values, label=agent)
-        ax.set_title(f"{name} at the largest bias", fontsize=9)
-        ax.set_xlabel("Adam step", fontsize=8)
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    curve_path = out / "rm_distillation_curves.png"
-    fig.savefig(curve_path, dpi=100)
-    plt.close(fig)
+    names = [n for n in _CURVE_LABELS if len(curves) and n in set(curves["curve"])]
+    if not names:
+        return [bias_path]
+    high = df["bias"].max()
+    settings = df[df["bias"] == high].drop_duplicates("setting").set_index("setting")["beta"]
+    top = curves[curves["setting"].isin(settings.index)]
+    top = top.assign(beta=top["setting"].map(settings))
+    fig, axes = plotting.figure(
+        len(names),
+        len(betas),
+        panel=(4.2, 2.9),
+        title=f"{_STUDY}: training curves at the largest bias "
+        f"({plotting.param_label('bias', high)})",
+        sharex=True,
+    )
+    for i, name in enumerate(names):
+        for j, beta in enumerate(betas):
+            ax = axes[i][j]
+            rows = top[(top["curve"] == name) & (top["beta"] == beta)]
+            if rows.empty:
+                plotting.empty_panel(ax, f"no runs at beta={plotting.number(beta)}")
+                continue
+            for agent, group in rows.groupby("agent"):
+                plotting.quantile_band(ax, group, agent, colours[agent])
+            ax.set_title(f"{_CURVE_LABELS[name]}, {plotting.param_label('beta', beta)}")
+            ax.set_ylabel(_CURVE_LABELS[name])
+            if i == len(names) - 1:
+                ax.set_xlabel("Adam step")
+                plotting.number_ticks(ax, "x", integer=True)
+    plotting.legend_outside(fig)
+    curve_path = plotting.save(fig, out / "rm_distillation_curves.png")
     return [bias_path, curve_path]
 
 

@@ -49,7 +49,7 @@ SWEEPS: dict[str, dict] = {
     "quick": {
         "settings": tuple({**BASE, "bias": bias, "beta": 0.5} for bias in (0.5, 1.0)),
         "agents": ("dpo", "distill", "pessimistic"),
-        "seeds": 2,
+        "seeds": 3,  # ~2 CPU-s per run: three seeds give the report a real interval
     },
     "smoke": {
         "settings": ({**BASE, "bias": 1.0, "beta": 0.5, "n_steps": 300, "n_models": 3},),
