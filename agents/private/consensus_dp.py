@@ -78,8 +78,8 @@ from rlsuite.agents.private.prefix_release import (
     prefix_log_counts,
     svt_longest_prefixes,
 )
+from rlsuite.envs.batch_simulator import BatchSimulator
 from rlsuite.envs.validation import check_int, check_real
-from rlsuite.offline_data.experts import BatchSimulator
 
 __all__ = ["ConsensusDP", "consensus_release", "fit_behaviour_models"]
 

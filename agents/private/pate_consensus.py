@@ -41,8 +41,8 @@ from rlsuite.agents.private._common import (
     train_bc,
 )
 from rlsuite.agents.private.accounting import calibrate, pate_epsilon
+from rlsuite.envs.batch_simulator import BatchSimulator, sample_actions
 from rlsuite.envs.validation import check_int, check_real
-from rlsuite.offline_data.experts import BatchSimulator, sample_actions
 
 __all__ = ["PATEConsensus", "train_teachers"]
 

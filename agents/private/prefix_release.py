@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rlsuite.offline_data.experts import BatchSimulator
+from rlsuite.envs.batch_simulator import BatchSimulator
 
 __all__ = [
     "consensus_paths",

@@ -149,7 +149,8 @@ def audit_consensus_release(
     from rlsuite.agents.private._common import as_expert_data
     from rlsuite.agents.private.accounting import svt_threshold
     from rlsuite.agents.private.consensus_dp import consensus_paths, fit_behaviour_models
-    from rlsuite.offline_data.experts import BatchSimulator, generate_expert_episodes
+    from rlsuite.envs.batch_simulator import BatchSimulator
+    from rlsuite.offline_data.experts import generate_expert_episodes
 
     torch.set_num_threads(1)
     episodes = generate_expert_episodes(env_id, n_experts, 1, seed)

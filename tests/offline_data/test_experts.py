@@ -80,3 +80,23 @@ def test_bad_arguments_raise():
         make_experts("CartPole-v1", 0)
     with pytest.raises(ValueError, match="episodes_per_expert"):
         generate_expert_episodes("CartPole-v1", 3, 0)
+
+
+def test_batch_simulator_lives_in_envs_and_old_import_still_works():
+    from rlsuite.envs import batch_simulator
+    from rlsuite.offline_data import experts
+
+    assert experts.BatchSimulator is batch_simulator.BatchSimulator
+    assert experts.sample_actions is batch_simulator.sample_actions
+    with pytest.raises(ValueError, match="env_id='Pong-v5'"):
+        batch_simulator.BatchSimulator("Pong-v5")
+
+
+def test_private_agents_do_not_import_offline_data_experts():
+    from pathlib import Path
+
+    import rlsuite.agents.private as private
+
+    for path in Path(private.__file__).parent.glob("*.py"):
+        source = path.read_text()
+        assert "from rlsuite.offline_data.experts import" not in source, path.name
