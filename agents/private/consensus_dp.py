@@ -67,7 +67,15 @@ from rlsuite.agents.private.accounting import (
     release_pld,
     svt_threshold,
 )
-from rlsuite.agents.private.expert_dpsgd import run_expert_dpsgd
+from rlsuite.agents.private.expert_dpsgd import (
+    LEARNING_RATE,
+    MAX_GRAD_NORM,
+    MAX_TRANSITIONS,
+    SAMPLE_RATE,
+    SEED_BOUND,
+    STEPS,
+    run_expert_dpsgd,
+)
 from rlsuite.agents.private.prefix_release import (
     behaviour_log_probs,
     consensus_paths,
@@ -78,12 +86,28 @@ from rlsuite.agents.private.prefix_release import (
     prefix_log_counts,
     svt_longest_prefixes,
 )
+from rlsuite.envs.batch_simulator import BatchSimulator
 from rlsuite.envs.validation import check_int, check_real
-from rlsuite.offline_data.experts import BatchSimulator
 
 __all__ = ["ConsensusDP", "consensus_release", "fit_behaviour_models"]
 
 CANDIDATES = ("dataset", "consensus")
+
+#: Candidate trajectories tested by default: enough to release a useful share when counts are
+#: high, few enough that the K-fold composition leaves each SVT run a usable epsilon'.
+N_CANDIDATES = 100
+#: Share of epsilon spent on the release (see the module docstring for why an even split).
+RELEASE_FRACTION = 0.5
+#: delta is split in halves between the release and DP-SGD; the release's half again in halves
+#: between the composition (at delta / 2) and the K per-candidate delta's: delta' = delta / (4K).
+DELTA_SPLIT = 4
+#: The search for 1/eps' spans this factor below the basic-composition value (tight composition
+#: gains far less than 1000x) ...
+SCALE_SEARCH_RANGE = 1e3
+#: ... and stops at 2 eps' = 500, where exp(2 eps') still fits a float in the PLD.
+MAX_PAIR_EPSILON = 500.0
+#: Stream tags of the candidate pick and the SVT noise (own generators, see _release).
+_PICK_STREAM, _NOISE_STREAM = 1, 2
 
 
 class ConsensusDP(PrivateLearner):
@@ -133,15 +157,15 @@ class ConsensusDP(PrivateLearner):
         epsilon: float = 5.0,
         delta: float = 1e-5,
         *,
-        n_candidates: int = 100,
-        release_fraction: float = 0.5,
+        n_candidates: int = N_CANDIDATES,
+        release_fraction: float = RELEASE_FRACTION,
         candidates: str = "dataset",
         expert_policies: Any = None,
-        sample_rate: float = 0.1,
-        steps: int = 300,
-        max_grad_norm: float = 1.0,
-        learning_rate: float = 1e-2,
-        max_transitions: int = 128,
+        sample_rate: float = SAMPLE_RATE,
+        steps: int = STEPS,
+        max_grad_norm: float = MAX_GRAD_NORM,
+        learning_rate: float = LEARNING_RATE,
+        max_transitions: int = MAX_TRANSITIONS,
         hidden_sizes: Sequence[int] = (64, 64),
         seed: int | np.random.Generator | None = None,
     ) -> None:
@@ -185,7 +209,7 @@ class ConsensusDP(PrivateLearner):
         """
         key = (self.target_epsilon, self.target_delta, self.n_candidates, self.release_fraction)
         if self._release_key != key:
-            delta_prime = self.target_delta / (4 * self.n_candidates)
+            delta_prime = self.target_delta / (DELTA_SPLIT * self.n_candidates)
             budget = self.release_fraction * self.target_epsilon
             interval = pld_interval(self.target_epsilon)
 
@@ -201,8 +225,7 @@ class ConsensusDP(PrivateLearner):
 
             # Basic composition (eps' = budget / 2K) always fits: search below its scale.
             basic = 2.0 * self.n_candidates / budget
-            # 2 eps' <= 500 keeps exp(2 eps') finite in the PLD.
-            low = max(basic / 1e3, 2.0 / 500.0)
+            low = max(basic / SCALE_SEARCH_RANGE, 2.0 / MAX_PAIR_EPSILON)
             scale = calibrate(release_epsilon, budget, interval, low=low, high=basic,
                               name="1/epsilon'")  # fmt: skip
             epsilon_prime = quantised(scale) / 2.0
@@ -265,7 +288,7 @@ class ConsensusDP(PrivateLearner):
         sampling = expert_sampling(data.n_experts, self.sample_rate)
         rng, generator = self._generators()
         # Scoped by PrivateLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
-        torch.manual_seed(int(rng.integers(2**31)))
+        torch.manual_seed(int(rng.integers(SEED_BOUND)))
         tensors = data.per_expert(self.max_transitions, rng)
         stable = self._release(data, tensors)
         self.released_share = len(stable[1]) / len(data.actions)
@@ -296,7 +319,8 @@ class ConsensusDP(PrivateLearner):
         seed = self._base_seed()
         # Own generators: the candidates and the SVT noise must not depend on how much
         # randomness the data-dependent steps before them consumed.
-        pick_rng, noise_rng = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 2])
+        pick_rng = np.random.default_rng([seed, _PICK_STREAM])
+        noise_rng = np.random.default_rng([seed, _NOISE_STREAM])
         if self.candidates == "consensus":
             weights = fit_behaviour_models(tensors, data.n_actions)
             starts = BatchSimulator(data.env_id).reset(self.n_candidates, pick_rng)

@@ -45,6 +45,19 @@ from rlsuite.envs.validation import check_int, check_real
 
 __all__ = ["ExpertDPSGD", "calibrated_dpsgd_noise", "run_expert_dpsgd"]
 
+#: Defaults shared by ExpertDPSGD and ConsensusDP's DP-SGD stage. Expert sampling rate 0.1 and
+#: 300 steps: each expert is seen ~30 times, the usual DP-SGD trade between steps (privacy
+#: cost grows ~sqrt(steps)) and learning; clip norm 1 (per-expert gradient of a mean loss, of
+#: order 1); Adam step 1e-2 (with only 300 noisy steps a smaller step barely moves the net);
+#: at most 128 transitions per expert (bounds the per-expert tensor: 3000 x 128 x obs_dim).
+SAMPLE_RATE, STEPS, MAX_GRAD_NORM, LEARNING_RATE, MAX_TRANSITIONS = 0.1, 300, 1.0, 1e-2, 128
+#: Public (released) transitions per step in selective DP-SGD's noiseless part.
+STABLE_BATCH = 256
+#: Distinct (epsilon, delta, sample rate, steps) noise calibrations kept (each costs ~1-2 s).
+_CALIBRATION_CACHE = 256
+#: Seeds passed to torch.manual_seed are drawn below 2**31 (its documented int range).
+SEED_BOUND = 2**31
+
 
 class _PerExpert(nn.Module):
     """Apply the policy MLP to ``(experts, transitions, obs_dim)`` inputs."""
@@ -77,7 +90,7 @@ def run_expert_dpsgd(
     callbacks: Any,
     epsilon_after: Callable[[int], float],
     stable: tuple[np.ndarray, np.ndarray] | None = None,
-    stable_batch: int = 256,
+    stable_batch: int = STABLE_BATCH,
     stable_weight: float = 1.0,
 ) -> int:
     """Train ``net`` with expert-level DP-SGD; return the number of steps taken.
@@ -153,7 +166,7 @@ def _add_stable_gradient(model, net, stable_obs, stable_act, batch, generator, w
         param.grad = grad if param.grad is None else param.grad + grad
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=_CALIBRATION_CACHE)
 def calibrated_dpsgd_noise(epsilon: float, delta: float, sample_rate: float, steps: int) -> float:
     """Smallest noise multiplier whose DP-SGD PLD epsilon is ``<= epsilon`` (cached: it is pure)."""
 
@@ -213,12 +226,12 @@ class ExpertDPSGD(PrivateLearner):
         epsilon: float = 5.0,
         delta: float = 1e-5,
         *,
-        sample_rate: float = 0.1,
-        steps: int = 300,
+        sample_rate: float = SAMPLE_RATE,
+        steps: int = STEPS,
         noise_multiplier: float | None = None,
-        max_grad_norm: float = 1.0,
-        learning_rate: float = 1e-2,
-        max_transitions: int = 128,
+        max_grad_norm: float = MAX_GRAD_NORM,
+        learning_rate: float = LEARNING_RATE,
+        max_transitions: int = MAX_TRANSITIONS,
         hidden_sizes: Sequence[int] = (64, 64),
         seed: int | np.random.Generator | None = None,
     ) -> None:
@@ -286,7 +299,7 @@ class ExpertDPSGD(PrivateLearner):
         sampling = expert_sampling(data.n_experts, self.sample_rate)
         rng, generator = self._generators()
         # Scoped by PrivateLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
-        torch.manual_seed(int(rng.integers(2**31)))
+        torch.manual_seed(int(rng.integers(SEED_BOUND)))
         net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
         self.steps_taken = run_expert_dpsgd(
             net,

@@ -41,10 +41,30 @@ from rlsuite.agents.private._common import (
     train_bc,
 )
 from rlsuite.agents.private.accounting import calibrate, pate_epsilon
+from rlsuite.envs.batch_simulator import BatchSimulator, sample_actions
 from rlsuite.envs.validation import check_int, check_real
-from rlsuite.offline_data.experts import BatchSimulator, sample_actions
 
 __all__ = ["PATEConsensus", "train_teachers"]
+
+#: Teachers: one tanh hidden layer of this width, trained with Adam (step TEACHER_LR) for
+#: TEACHER_STEPS minibatches of TEACHER_BATCH rows; small, since each sees few experts.
+TEACHER_HIDDEN, TEACHER_STEPS, TEACHER_BATCH, TEACHER_LR = 32, 300, 64, 1e-2
+#: Default teacher count: min(MAX_TEACHERS, n_experts) (PATE 2018 used 250 on MNIST; 100
+#: keeps the teachers' training fast on a CPU).
+MAX_TEACHERS = 100
+#: Default Confident-GNMax threshold as a share of the teachers (PATE 2018 MNIST: 200 of 250).
+THRESHOLD_SHARE = 0.6
+#: sigma1 / sigma2 of PATE 2018's MNIST setting (150 / 40).
+SIGMA_RATIO = 3.75
+#: Bracket for the calibrated GNMax noise: below 1e-2 no target is met for >= 1 query;
+#: above 1e5 every answer is noise for any realistic number of teachers.
+SIGMA_BOUNDS = (1e-2, 1e5)
+#: Public query rollouts per round and their horizon (both envs truncate at 500 steps).
+QUERY_ROLLOUTS, QUERY_HORIZON = 8, 500
+#: The student: BC minibatch size and Adam step on the answered labels.
+STUDENT_BATCH, STUDENT_LR = 128, 1e-2
+#: Tag of the per-expert teacher assignment stream (independent of every other stream).
+_GROUP_STREAM = 9
 
 
 def train_teachers(
@@ -54,12 +74,16 @@ def train_teachers(
     n_teachers: int,
     n_actions: int,
     *,
-    hidden: int = 32,
-    steps: int = 300,
-    batch: int = 64,
+    hidden: int = TEACHER_HIDDEN,
+    steps: int = TEACHER_STEPS,
+    batch: int = TEACHER_BATCH,
     generator: torch.Generator,
 ) -> list[torch.Tensor]:
-    """Train ``n_teachers`` one-hidden-layer BC policies at once (stacked weights)."""
+    """Train ``n_teachers`` one-hidden-layer BC policies at once (stacked weights).
+
+    A teacher whose group holds no transition is not trained (its loss term is
+    masked out); :class:`PATEConsensus` lets it abstain from every vote.
+    """
     d = observations.shape[1]
     params = [
         torch.randn(n_teachers, d, hidden, generator=generator) / np.sqrt(d),
@@ -70,18 +94,23 @@ def train_teachers(
     for p in params:
         p.requires_grad_(True)
     groups = [np.flatnonzero(teacher_of == j) for j in range(n_teachers)]
+    if not any(len(g) for g in groups):
+        raise ValueError("teacher_of assigns no transition to any of the teachers")
     sizes = torch.tensor([max(len(g), 1) for g in groups], dtype=torch.float32)
-    offsets = np.cumsum([0] + [len(g) for g in groups])
+    # An empty group reads row 0 (any valid row) and its loss is masked out.
+    offsets = np.minimum(np.cumsum([0] + [len(g) for g in groups]), len(actions) - 1)
     flat = torch.from_numpy(np.concatenate(groups))
+    trained = torch.tensor([len(g) > 0 for g in groups], dtype=torch.float32)[:, None]
     obs_t, act_t = torch.as_tensor(observations), torch.as_tensor(actions)
-    optimizer = torch.optim.Adam(params, lr=1e-2)
+    optimizer = torch.optim.Adam(params, lr=TEACHER_LR)
     for _ in range(steps):
         picks = (torch.rand(n_teachers, batch, generator=generator) * sizes[:, None]).long()
         rows = flat[torch.from_numpy(offsets[:-1])[:, None] + picks]
         logits = teacher_logits(params, obs_t[rows])
-        loss = torch.nn.functional.cross_entropy(
-            logits.reshape(-1, n_actions), act_t[rows].reshape(-1)
-        )
+        losses = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, n_actions), act_t[rows].reshape(-1), reduction="none"
+        ).reshape(n_teachers, -1)
+        loss = (losses * trained).sum() / (trained.sum() * losses.shape[1])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -103,7 +132,11 @@ class PATEConsensus(PrivateLearner):
         Target expert-level privacy (worst case: every query answered).
     n_teachers : int or None
         Number of disjoint teacher groups (at most the number of experts);
-        default ``min(100, n_experts)``.
+        default ``min(100, n_experts)``. Experts are assigned to teachers by a
+        hash of their own id (so removing one expert moves no other), hence a
+        group may get no expert; its teacher abstains (casts no vote), which
+        changes one vote count by at most 1 when an expert is added or
+        removed, as the accounting assumes. :attr:`n_voting` counts the rest.
     threshold : float or None
         Confident-GNMax threshold ``T`` on the top vote count; default
         ``0.6 * n_teachers`` (PATE 2018 MNIST: 200 of 250).
@@ -126,7 +159,7 @@ class PATEConsensus(PrivateLearner):
         *,
         n_teachers: int | None = None,
         threshold: float | None = None,
-        sigma_ratio: float = 3.75,
+        sigma_ratio: float = SIGMA_RATIO,
         n_queries: int = 200,
         n_rounds: int = 2,
         student_steps: int = 300,
@@ -156,7 +189,7 @@ class PATEConsensus(PrivateLearner):
             # RDP accounting has no discretisation: the interval argument is unused.
             sigma2 = calibrate(
                 lambda sigma, _interval: self._worst_case(sigma), self.target_epsilon, 1.0,
-                low=1e-2, high=1e5, name="sigma_gnmax",
+                low=SIGMA_BOUNDS[0], high=SIGMA_BOUNDS[1], name="sigma_gnmax",
             )  # fmt: skip
             self.sigma_threshold, self.sigma_gnmax = self.sigma_ratio * sigma2, sigma2
             self._planned = (self._worst_case(sigma2), self.target_delta)
@@ -168,8 +201,10 @@ class PATEConsensus(PrivateLearner):
         data = as_expert_data(dataset)
         if data.env_id is None:
             raise ValueError("dataset must name its env: query states are simulated from it")
-        self.n_teachers = self.n_teachers_arg or min(100, data.n_experts)
-        self.threshold = 0.6 * self.n_teachers if self.threshold_arg is None else self.threshold_arg
+        self.n_teachers = self.n_teachers_arg or min(MAX_TEACHERS, data.n_experts)
+        self.threshold = (
+            THRESHOLD_SHARE * self.n_teachers if self.threshold_arg is None else self.threshold_arg
+        )
         if self.n_teachers > data.n_experts:
             raise ValueError(
                 f"n_teachers={self.n_teachers} is out of range: must be in [2, {data.n_experts}] "
@@ -181,9 +216,12 @@ class PATEConsensus(PrivateLearner):
         # Each expert's teacher depends on its own id only, so removing one expert leaves
         # every other expert in the same teacher (one vote changes, as the accounting assumes).
         group_of_expert = np.array(
-            [np.random.default_rng([self._base_seed(), 9, int(e)]).integers(self.n_teachers)
-             for e in data.expert_ids]
+            [np.random.default_rng([self._base_seed(), _GROUP_STREAM, int(e)])
+             .integers(self.n_teachers) for e in data.expert_ids]
         )  # fmt: skip
+        #: Teachers with at least one expert; the others abstain.
+        self._voting = np.bincount(group_of_expert, minlength=self.n_teachers) > 0
+        self.n_voting = int(self._voting.sum())
         teachers = train_teachers(
             data.observations, data.actions, group_of_expert[data.expert_index],
             self.n_teachers, data.n_actions, generator=generator,
@@ -201,7 +239,8 @@ class PATEConsensus(PrivateLearner):
             labels.append(noisy_labels[answered])
             train_bc(
                 student, np.concatenate(states), np.concatenate(labels),
-                steps=self.student_steps, batch_size=128, lr=1e-2, generator=generator,
+                steps=self.student_steps, batch_size=STUDENT_BATCH, lr=STUDENT_LR,
+                generator=generator,
             )  # fmt: skip
             callbacks.update_locals(
                 {"step": round_index + 1, "epsilon_fn": lambda: self._spent()[0]}
@@ -219,18 +258,19 @@ class PATEConsensus(PrivateLearner):
         return spent, self.target_delta
 
     def _query_states(self, sim, n, student, rng) -> np.ndarray:
-        """Visited states of 8 public rollouts (random policy, or the current ``student``)."""
-        state = sim.reset(8, rng)
+        """Visited states of public rollouts (random policy, or the current ``student``)."""
+        state = sim.reset(QUERY_ROLLOUTS, rng)
         visited = []
-        alive = np.ones(8, dtype=bool)
-        for _ in range(500):
+        alive = np.ones(QUERY_ROLLOUTS, dtype=bool)
+        for _ in range(QUERY_HORIZON):
             obs = sim.observe(state)
             visited.append(obs[alive])
             if student is not None:
                 with torch.no_grad():
                     actions = student(torch.from_numpy(obs)).argmax(-1).numpy()
             else:
-                actions = sample_actions(np.full((8, sim.n_actions), 1.0 / sim.n_actions), rng)
+                uniform = np.full((QUERY_ROLLOUTS, sim.n_actions), 1.0 / sim.n_actions)
+                actions = sample_actions(uniform, rng)
             state, _, terminated = sim.step(state, np.asarray(actions))
             alive &= ~terminated
             if not alive.any():
@@ -243,6 +283,7 @@ class PATEConsensus(PrivateLearner):
         with torch.no_grad():
             obs = torch.from_numpy(queries).expand(self.n_teachers, -1, -1)
             votes_each = teacher_logits(teachers, obs).argmax(-1).numpy()  # (teachers, queries)
+        votes_each = votes_each[self._voting]  # empty teachers abstain
         votes = np.stack([(votes_each == a).sum(0) for a in range(n_actions)], axis=1)
         noisy_top = votes.max(axis=1) + rng.normal(0.0, self.sigma_threshold, len(votes))
         answered = noisy_top >= self.threshold

@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rlsuite.offline_data.experts import BatchSimulator
+from rlsuite.envs.batch_simulator import BatchSimulator
 
 __all__ = [
     "consensus_paths",
@@ -82,6 +82,8 @@ def _stacked_linear(policies: Sequence[Any]) -> np.ndarray | None:
 
 def expert_log_probs(policies: Sequence[Any], obs: np.ndarray, actions: np.ndarray) -> np.ndarray:
     """``log pi_i(a_t | s_t)`` of every expert ``i`` along one trajectory, shape ``(n, H)``."""
+    if all(hasattr(p, "features") and hasattr(p, "head") and hasattr(p, "base") for p in policies):
+        return _network_log_probs(policies, obs, actions)
     linear = _stacked_linear(policies)
     if linear is not None:
         logits = np.einsum("hd,nda->nha", obs.astype(np.float64), linear)
@@ -92,6 +94,26 @@ def expert_log_probs(policies: Sequence[Any], obs: np.ndarray, actions: np.ndarr
         probs = np.asarray(policy.action_probs(obs), dtype=np.float64)
         rows.append(np.log(np.clip(probs[np.arange(len(actions)), actions], 1e-300, 1.0)))
     return np.stack(rows)
+
+
+def _network_log_probs(policies: Sequence[Any], obs: np.ndarray, actions: np.ndarray):
+    """Vectorised path for experts that share a feature network (``base``) and own a head.
+
+    ``policy.features(obs) -> (H, F)`` is computed once per distinct ``base``;
+    ``policy.head() -> (F + 1, A)`` (bias last) is the expert's own.
+    """
+    out = np.empty((len(policies), len(actions)))
+    groups: dict[int, list[int]] = {}
+    for i, p in enumerate(policies):
+        groups.setdefault(id(p.base), []).append(i)
+    steps = np.arange(len(actions))
+    for members in groups.values():
+        features = policies[members[0]].features(obs)
+        heads = np.stack([policies[i].head() for i in members])
+        logits = np.einsum("hf,nfa->nha", features, heads[:, :-1]) + heads[:, None, -1]
+        log_probs = logits - np.logaddexp.reduce(logits, axis=2, keepdims=True)
+        out[members] = log_probs[:, steps, actions]
+    return out
 
 
 def behaviour_log_probs(weights: torch.Tensor, obs: np.ndarray, actions: np.ndarray) -> np.ndarray:

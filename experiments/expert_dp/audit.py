@@ -1,4 +1,8 @@
-"""Empirical privacy audit of the consensus release (ConsensusDP, stage 1).
+"""Empirical privacy audits of ConsensusDP's data release (stage 1).
+
+Two releases are audited: the Prefix Query release on the dataset's own
+trajectories (:func:`audit_prefix_release`, ConsensusDP's default) and the
+consensus-path release (:func:`audit_consensus_release`). The method:
 
 Build two neighbouring datasets, ``D`` (all experts) and ``D'`` (``D``
 without one expert), compute the consensus candidate on both (same public
@@ -25,7 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["AuditResult", "audit_consensus_release", "audit_release", "release_lengths"]
+__all__ = [
+    "AuditResult",
+    "audit_consensus_release",
+    "audit_prefix_release",
+    "audit_release",
+    "release_lengths",
+]
 
 
 @dataclass
@@ -149,7 +159,8 @@ def audit_consensus_release(
     from rlsuite.agents.private._common import as_expert_data
     from rlsuite.agents.private.accounting import svt_threshold
     from rlsuite.agents.private.consensus_dp import consensus_paths, fit_behaviour_models
-    from rlsuite.offline_data.experts import BatchSimulator, generate_expert_episodes
+    from rlsuite.envs.batch_simulator import BatchSimulator
+    from rlsuite.offline_data.experts import generate_expert_episodes
 
     torch.set_num_threads(1)
     episodes = generate_expert_episodes(env_id, n_experts, 1, seed)
@@ -175,6 +186,78 @@ def audit_consensus_release(
     )  # fmt: skip
 
 
+def audit_prefix_release(
+    env_id: str = "CartPole-v1",
+    n_experts: int = 30,
+    epsilon_prime: float = 1.0,
+    delta_prime: float = 1e-3,
+    *,
+    removed_expert: int | None = None,
+    threshold: float | None = None,
+    kind: str = "scripted",
+    n_runs: int = 20_000,
+    seed: int = 0,
+    noise_scale: float = 1.0,
+) -> AuditResult:
+    """Audit the Prefix Query release (``candidates="dataset"``) on neighbouring datasets.
+
+    ``D`` holds ``n_experts`` experts (one episode each), ``D'`` the same
+    without ``removed_expert``. The candidate is one trajectory of ``D``,
+    treated as a public proposal (the guarantee's premise, see
+    :mod:`rlsuite.agents.private.prefix_release`), so it is the same input on
+    both, even when its own expert is the one removed.
+    Its counts ``c_D(tau_{1:h})`` and ``c_D'(tau_{1:h})`` come from the
+    experts' own action probabilities (the code path ConsensusDP uses); the
+    SVT then runs ``n_runs`` times on each and the output is the released
+    length. The default ``removed_expert=None`` picks the worst case: the
+    expert with the largest share of the count where ``c_D`` crosses the
+    threshold (usually the candidate's own expert), i.e. the neighbour the
+    release can tell apart best.
+
+    For public candidates the released lengths are ``2 eps'``-DP at *any*
+    threshold (AboveThreshold); ``delta'`` only enters through the
+    calibrated threshold. ``threshold=None`` places ``T`` where one expert
+    moves the count across it (halfway between ``c_D`` and ``c_D'`` at the
+    last step where the removed expert's term is at least half its maximum):
+    the most distinguishable case; the calibrated ``T`` of ConsensusDP
+    (:func:`~rlsuite.agents.private.accounting.svt_threshold`) often lies
+    where counts drop by far more than 1 in one step, and the audit would be
+    vacuous there.
+    """
+    from rlsuite.agents.private.accounting import svt_threshold
+    from rlsuite.agents.private.prefix_release import expert_log_probs, prefix_log_counts
+    from rlsuite.offline_data.experts import generate_expert_episodes, make_experts
+
+    experts = make_experts(env_id, n_experts, seed, kind)
+    episodes = generate_expert_episodes(env_id, n_experts, 1, seed, experts=experts)
+    # The candidate: the longest episode (a long prefix gives the release room to act).
+    candidate = max(episodes, key=lambda ep: len(ep.actions))
+    obs, actions = candidate.observations[:-1], candidate.actions
+    log_probs = expert_log_probs(experts, obs, actions)  # (n_experts, H)
+    counts_d = np.exp(prefix_log_counts(log_probs))
+    products = np.exp(np.cumsum(log_probs, axis=1))  # each expert's term of the count
+    calibrated = svt_threshold(epsilon_prime, delta_prime)
+    if removed_expert is None:
+        crossing = int(np.searchsorted(-counts_d, -(threshold or calibrated)))
+        removed_expert = int(np.argmax(products[:, min(crossing, len(counts_d) - 1)]))
+    removed_expert = int(removed_expert)
+    if not 0 <= removed_expert < n_experts:
+        raise ValueError(f"removed_expert={removed_expert} must be in [0, {n_experts})")
+    keep = np.arange(n_experts) != removed_expert
+    counts_neighbour = np.exp(prefix_log_counts(log_probs[keep]))
+    if threshold is None:
+        # Worst case for a sensitivity-1 count: T halfway between c_D and c_D' at the last
+        # step where the removed expert still weighs most (its term is largest there).
+        weight = products[removed_expert]
+        at = int(np.flatnonzero(weight >= 0.5 * weight.max())[-1])
+        threshold = 0.5 * (counts_d[at] + counts_neighbour[at])
+    return audit_release(
+        counts_d, counts_neighbour, len(actions), epsilon_prime, delta_prime, threshold,
+        n_runs=n_runs, seed=seed, noise_scale=noise_scale,
+    )  # fmt: skip
+
+
 if __name__ == "__main__":
     for scale in (1.0, 0.05):
-        print(f"noise_scale={scale}:", audit_consensus_release(noise_scale=scale))
+        print(f"consensus, noise_scale={scale}:", audit_consensus_release(noise_scale=scale))
+        print(f"prefix, noise_scale={scale}:", audit_prefix_release(noise_scale=scale))

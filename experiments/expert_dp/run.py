@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any
 
@@ -15,19 +16,25 @@ __all__ = ["run"]
 EVAL_EPISODES = 10
 
 
-def make_learner(agent: str, params: dict[str, Any], seed: int):
+def make_study_experts(params: dict[str, Any], seed: int) -> list:
+    """The experts of ``params`` for ``seed`` (``params["experts"]``: scripted or trained)."""
+    from rlsuite.offline_data.experts import make_experts
+
+    kind = params.get("experts", "scripted")
+    return make_experts(params["env_id"], params["n_experts"], seed, kind)
+
+
+def make_learner(agent: str, params: dict[str, Any], seed: int, experts: list | None = None):
     """Construct the learner ``agent`` for ``params`` (learner kwargs may be in ``params``)."""
     from rlsuite.agents import make_agent
 
     kwargs = dict(params.get("agent_kwargs", {}).get(agent, {}))
     if agent == "ConsensusDP" and params.get("expert_probabilities", True):
-        from rlsuite.offline_data.experts import make_experts
-
         # The Prefix Query counts with the experts' own action probabilities (the
         # experts that generated this seed's dataset, see generate_expert_episodes).
-        kwargs.setdefault(
-            "expert_policies", make_experts(params["env_id"], params["n_experts"], seed)
-        )
+        if experts is None:
+            experts = make_study_experts(params, seed)
+        kwargs.setdefault("expert_policies", experts)
     if agent == "BehaviorCloning":
         return make_agent(agent, seed=seed, **kwargs)
     return make_agent(agent, epsilon=params["epsilon"], delta=params["delta"], seed=seed, **kwargs)
@@ -52,17 +59,21 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     from rlsuite.offline_data.experts import REF_SCORES, generate_expert_episodes
 
     env_id = params["env_id"]
+    experts = make_study_experts(params, seed)
     episodes = generate_expert_episodes(
-        env_id, params["n_experts"], params["episodes_per_expert"], seed=seed
+        env_id, params["n_experts"], params["episodes_per_expert"], seed=seed, experts=experts
     )
-    learner = make_learner(agent, params, seed)
+    learner = make_learner(agent, params, seed, experts)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Opacus' secure-RNG and hook notices
+        start = time.perf_counter()
         learner.fit(episodes)
+        fit_seconds = time.perf_counter() - start
         mean_return = evaluate(learner, env_id, seed)
     low, high = REF_SCORES[env_id]
     metrics = {
         "return": mean_return,
+        "fit_seconds": fit_seconds,
         "normalized_return": (mean_return - low) / (high - low),
         "epsilon_spent": float(learner.epsilon_spent),
         "delta_spent": float(learner.delta_spent),

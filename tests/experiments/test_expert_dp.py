@@ -68,3 +68,22 @@ def test_audit_of_the_real_release_never_exceeds_the_claim():
     result = audit_consensus_release("Acrobot-v1", 30, removed_expert=0, n_runs=4000, seed=0)
     assert result.mean_length_d > 0  # something was released, so the audit is not vacuous
     assert result.epsilon_lower_bound <= result.epsilon_claimed
+
+
+def test_audit_of_the_prefix_release_respects_the_claim_and_detects_a_broken_release():
+    from rlsuite.experiments.expert_dp.audit import audit_prefix_release
+
+    honest = audit_prefix_release("CartPole-v1", 30, n_runs=4000, seed=0)
+    # The neighbours are told apart at all (the audit is not vacuous) ...
+    assert honest.mean_length_d != honest.mean_length_neighbour
+    assert honest.epsilon_lower_bound <= honest.epsilon_claimed
+    # ... and a release with 20x too little noise is caught exceeding its claim.
+    broken = audit_prefix_release("CartPole-v1", 30, n_runs=4000, seed=0, noise_scale=0.05)
+    assert broken.epsilon_lower_bound > broken.epsilon_claimed
+
+
+def test_audit_of_the_prefix_release_refuses_an_unknown_expert():
+    from rlsuite.experiments.expert_dp.audit import audit_prefix_release
+
+    with pytest.raises(ValueError, match="removed_expert=30"):
+        audit_prefix_release("CartPole-v1", 30, removed_expert=30, n_runs=10)

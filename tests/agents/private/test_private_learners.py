@@ -151,3 +151,33 @@ def test_fitted_private_learner_saves_and_loads_with_its_privacy_report(cartpole
         loaded.predict(obs, deterministic=True)[0], learner.predict(obs, deterministic=True)[0]
     )
     assert (loaded.epsilon_spent, loaded.target_epsilon) == (learner.epsilon_spent, 3.0)
+
+
+def test_pate_with_empty_teacher_groups_fits_and_empty_teachers_abstain():
+    # 12 experts hashed to the default 12 teachers: some groups get no expert (this raised
+    # IndexError in train_teachers before).
+    episodes = generate_expert_episodes("CartPole-v1", 12, 1, seed=0)
+    learner = PATEConsensus(epsilon=5.0, n_queries=20, student_steps=10, seed=0).fit(episodes)
+    assert learner.n_teachers == 12
+    assert 1 <= learner.n_voting < 12
+    assert learner.epsilon_spent <= 5.0
+    teachers_voting = learner._voting
+    assert teachers_voting.sum() == learner.n_voting
+    learner.predict(episodes[0].observations[:3])
+
+
+def test_train_teachers_masks_an_empty_last_group():
+    import torch
+
+    from rlsuite.agents.private.pate_consensus import train_teachers
+
+    obs = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+    actions = (obs[:, 2] > 0).astype(np.int64)
+    teacher_of = np.r_[np.zeros(10, int), np.ones(10, int)]  # group 2 (the last) is empty
+    params = train_teachers(
+        obs, actions, teacher_of, 3, 2, steps=5, generator=torch.Generator().manual_seed(0)
+    )
+    assert params[0].shape[0] == 3
+    with pytest.raises(ValueError, match="no transition"):
+        train_teachers(obs, actions, np.full(20, 5), 3, 2, steps=1,
+                       generator=torch.Generator().manual_seed(0))  # fmt: skip
