@@ -1,14 +1,19 @@
 """One run of the data-mixture study: fit one regressor, score it, use it.
 
-For a seed the env draws one task. The run then
+For a seed the env (:class:`~rlsuite.envs.data_mixture.FactoredDataMixtureEnv`,
+``problem_seed=seed``) poses one task: four domains with shared structure, a
+rank-limited LM of size ``model_rank``, and ``objective`` (the validation set
+or the end-task domain) as the loss. The run then
 
-1. trains on 90 held-out ``Dirichlet(1)`` mixtures (their true losses are the
-   ground truth of the Spearman score) and ``n_eval_runs`` times on the
-   uniform mixture;
+1. trains once on each of ``n_heldout`` held-out ``Dirichlet(1)`` mixtures
+   (their true losses are the ground truth of the Spearman score) and
+   ``n_eval_runs`` times on the uniform mixture;
 2. runs :class:`~rlsuite.agents.mixture.RegressionMixtureSearch` with the
    agent's regressor: ``n_train`` observed mixtures (+ 4 expert runs for the
    MDE regressors), fit, and the candidate with the lowest prediction;
-3. trains ``n_eval_runs`` times on the chosen mixture.
+3. trains ``n_eval_runs`` times on the chosen mixture;
+4. for the MDE regressors, records how far the true loss is from the MDE
+   (ensemble) loss on the held-out mixtures (``mde_gap_mean``, ``mde_gap_std``).
 
 Steps 1 and the observed runs of 2 use the same env random stream for every
 agent, so all regressors of a seed see identical data (a paired comparison).
@@ -23,7 +28,7 @@ from scipy.stats import spearmanr
 
 from rlsuite.agents.mixture.regression_search import RegressionMixtureSearch
 from rlsuite.agents.mixture.regressors import REGRESSORS
-from rlsuite.envs.data_mixture import DataMixtureEnv
+from rlsuite.envs.data_mixture import FactoredDataMixtureEnv
 from rlsuite.experiments.base import RunResult
 
 __all__ = ["ENV_PARAMS", "heldout_mixtures", "mean_loss", "run"]
@@ -34,10 +39,14 @@ ENV_PARAMS = (
     "vocab_size",
     "token_budget",
     "sequence_length",
-    "smoothing",
-    "concentration",
-    "specificity",
-    "relatedness",
+    "model_rank",
+    "weight_decay",
+    "shared_rank",
+    "domain_rank",
+    "shared_weight",
+    "logit_scale",
+    "end_task_novelty",
+    "objective",
     "validation_weight",
 )
 
@@ -47,12 +56,12 @@ def heldout_mixtures(seed: int, n: int, n_domains: int) -> np.ndarray:
     return np.random.default_rng([seed, 90]).dirichlet(np.ones(n_domains), size=n)
 
 
-def mean_loss(env: DataMixtureEnv, mixture: np.ndarray, n_runs: int) -> float:
-    """Mean validation loss of ``n_runs`` independent training runs on ``mixture``."""
+def mean_loss(env: Any, mixture: np.ndarray, n_runs: int) -> float:
+    """Mean objective loss (minus the reward) of ``n_runs`` training runs on ``mixture``."""
     losses = []
     for _ in range(n_runs):
         env.reset()
-        losses.append(env.step(mixture.astype(np.float32))[4]["validation_loss"])
+        losses.append(-float(env.step(mixture.astype(np.float32))[1]))
     return float(np.mean(losses))
 
 
@@ -60,9 +69,8 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     """Score regressor ``agent`` on ``params["n_train"]`` observed mixtures of task ``seed``."""
     if agent not in REGRESSORS:
         raise ValueError(f"agent={agent!r} is not known; must be one of {REGRESSORS}")
-    env = DataMixtureEnv(
-        **{key: params[key] for key in ENV_PARAMS if key in params},
-        problem_seed=seed,  # the task v0 drew on reset(seed=seed)
+    env = FactoredDataMixtureEnv(
+        **{key: params[key] for key in ENV_PARAMS if key in params}, problem_seed=seed
     )
     env.reset(seed=seed)
     k = env.n_domains
@@ -89,9 +97,13 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         "uniform_loss": uniform_loss,
         "improvement_over_uniform": uniform_loss - chosen_loss,
         "best_heldout_loss": float(true_losses.min()),
+        "regret_to_best_heldout": chosen_loss - float(true_losses.min()),
         "best_observed_loss": float(search.observed_losses.min()),
         "training_runs": float(search.training_runs),
     }
+    if search.mde is not None:
+        gap = true_losses - search.mde.loss(heldout)
+        metrics.update(mde_gap_mean=float(gap.mean()), mde_gap_std=float(gap.std()))
     metrics.update({f"chosen_lambda_{i}": float(w) for i, w in enumerate(search.best_mixture)})
     order = np.argsort(true_losses)
     return RunResult(
