@@ -391,9 +391,7 @@ def fit_low_rank_bigram_model(
         return loss, grad
 
     theta0 = rng.normal(0.0, 0.1, size=2 * split + v)
-    result = minimize(
-        objective, theta0, jac=True, method="L-BFGS-B", options={"maxiter": max_iter}
-    )
+    result = minimize(objective, theta0, jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
     return np.exp(log_softmax(*unpack(result.x)))
 
 
@@ -571,8 +569,7 @@ class FactoredDataMixtureEnv(DataMixtureEnv):
         )
         #: Bigram frequencies of the end-task domain (not a training domain).
         self.end_task_bigram_weights = (
-            stationary_distribution(self.end_task_transitions)[:, None]
-            * self.end_task_transitions
+            stationary_distribution(self.end_task_transitions)[:, None] * self.end_task_transitions
         )
         self._transition_cdfs = _offset_cdfs(self.transitions.reshape(k * v, v))
         self._start_cdfs = _offset_cdfs(self.stationary)

@@ -13,7 +13,9 @@ or the end-task domain) as the loss. The run then
    MDE regressors), fit, and the candidate with the lowest prediction;
 3. trains ``n_eval_runs`` times on the chosen mixture;
 4. for the MDE regressors, records how far the true loss is from the MDE
-   (ensemble) loss on the held-out mixtures (``mde_gap_mean``, ``mde_gap_std``).
+   (ensemble) loss on the held-out mixtures (``mde_gap_mean``, ``mde_gap_std``,
+   and ``mde_gap_systematic``, the spread left after removing the training
+   noise measured on the uniform runs, ``noise_std``).
 
 Steps 1 and the observed runs of 2 use the same env random stream for every
 agent, so all regressors of a seed see identical data (a paired comparison).
@@ -31,7 +33,7 @@ from rlsuite.agents.mixture.regressors import REGRESSORS
 from rlsuite.envs.data_mixture import FactoredDataMixtureEnv
 from rlsuite.experiments.base import RunResult
 
-__all__ = ["ENV_PARAMS", "heldout_mixtures", "mean_loss", "run"]
+__all__ = ["ENV_PARAMS", "heldout_mixtures", "mean_loss", "run", "run_losses"]
 
 #: Params keys that are env constructor kwargs (the rest configure the study).
 ENV_PARAMS = (
@@ -56,13 +58,18 @@ def heldout_mixtures(seed: int, n: int, n_domains: int) -> np.ndarray:
     return np.random.default_rng([seed, 90]).dirichlet(np.ones(n_domains), size=n)
 
 
-def mean_loss(env: Any, mixture: np.ndarray, n_runs: int) -> float:
-    """Mean objective loss (minus the reward) of ``n_runs`` training runs on ``mixture``."""
+def run_losses(env: Any, mixture: np.ndarray, n_runs: int) -> np.ndarray:
+    """Objective losses (minus the rewards) of ``n_runs`` training runs on ``mixture``."""
     losses = []
     for _ in range(n_runs):
         env.reset()
         losses.append(-float(env.step(mixture.astype(np.float32))[1]))
-    return float(np.mean(losses))
+    return np.array(losses)
+
+
+def mean_loss(env: Any, mixture: np.ndarray, n_runs: int) -> float:
+    """Mean objective loss of ``n_runs`` training runs on ``mixture``."""
+    return float(run_losses(env, mixture, n_runs).mean())
 
 
 def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
@@ -77,7 +84,10 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     heldout = heldout_mixtures(seed, int(params["n_heldout"]), k)
     true_losses = np.array([mean_loss(env, mixture, 1) for mixture in heldout])
     n_eval = int(params["n_eval_runs"])
-    uniform_loss = mean_loss(env, np.full(k, 1.0 / k), n_eval)
+    uniform_runs = run_losses(env, np.full(k, 1.0 / k), n_eval)
+    uniform_loss = float(uniform_runs.mean())
+    # Run-to-run training noise (corpus + initialisation) at the uniform mixture.
+    noise_std = float(uniform_runs.std(ddof=1)) if n_eval > 1 else float("nan")
 
     search = RegressionMixtureSearch(
         k,
@@ -100,10 +110,22 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         "regret_to_best_heldout": chosen_loss - float(true_losses.min()),
         "best_observed_loss": float(search.observed_losses.min()),
         "training_runs": float(search.training_runs),
+        "noise_std": noise_std,
+        # Correlation ceiling set by the noise: sqrt(signal var / total var) of the
+        # held-out losses (each is one noisy run), assuming the uniform's noise.
+        "noise_ceiling": float(np.sqrt(max(0.0, 1.0 - noise_std**2 / true_losses.var(ddof=1)))),
     }
     if search.mde is not None:
         gap = true_losses - search.mde.loss(heldout)
-        metrics.update(mde_gap_mean=float(gap.mean()), mde_gap_std=float(gap.std()))
+        # The gap's spread includes the held-out runs' noise; the systematic part
+        # (how far the trained model is from the ensemble beyond a shift) is
+        # sqrt(max(0, std^2 - noise^2)).
+        systematic = np.sqrt(max(0.0, gap.var(ddof=1) - noise_std**2))
+        metrics.update(
+            mde_gap_mean=float(gap.mean()),
+            mde_gap_std=float(gap.std(ddof=1)),
+            mde_gap_systematic=float(systematic),
+        )
     metrics.update({f"chosen_lambda_{i}": float(w) for i, w in enumerate(search.best_mixture)})
     order = np.argsort(true_losses)
     return RunResult(

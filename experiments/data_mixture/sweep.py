@@ -59,9 +59,7 @@ SWEEPS: dict = {
     "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
     "quick": {"settings": QUICK_SETTINGS, "agents": AGENTS, "seeds": QUICK_SEEDS},
     "smoke": {
-        "settings": (
-            _setting(1, "validation", 6, n_heldout=20, n_candidates=64, n_eval_runs=1),
-        ),
+        "settings": (_setting(1, "validation", 6, n_heldout=20, n_candidates=64, n_eval_runs=1),),
         "agents": ("linear", "linear_mde"),
         "seeds": 1,
     },
