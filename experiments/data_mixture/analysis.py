@@ -84,7 +84,9 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
 
 def _paired(df: pd.DataFrame, metric: str, first: str, second: str) -> dict[tuple, np.ndarray]:
     """Per setting: ``metric(first) - metric(second)`` per seed (common seeds only)."""
-    out = {}
+    out: dict[tuple, np.ndarray] = {}
+    if metric not in df:
+        return out
     for key, group in df.groupby(_keys(df), sort=True):
         wide = group.pivot_table(index="seed", columns="agent", values=metric)
         if first in wide and second in wide:
@@ -119,7 +121,9 @@ def _claim(
 
 
 def _per_setting(df: pd.DataFrame, agent: str, metric: str) -> dict[tuple, np.ndarray]:
-    out = {}
+    out: dict[tuple, np.ndarray] = {}
+    if metric not in df:
+        return out
     for key, group in df[df["agent"] == agent].groupby(_keys(df), sort=True):
         out[key if isinstance(key, tuple) else (key,)] = group[metric].to_numpy()
     return out
