@@ -92,7 +92,11 @@ class MixtureOfDataExperts:
 
     @classmethod
     def from_env(cls, env: Any) -> tuple[MixtureOfDataExperts, list[dict[str, Any]]]:
-        """Train one expert per domain in ``rlsuite/DataMixture-v1`` and cache it.
+        """Train one expert per domain in a data-mixture env and cache it.
+
+        Works for ``rlsuite/DataMixture-v1`` and :class:`FactoredDataMixtureEnv`;
+        the experts' predictions are cached on the data the env's reward is
+        the loss on (``objective_bigram_weights`` where the env has it).
 
         Uses ``k`` training runs (steps on the one-hot mixtures, each after a
         seedless ``reset`` so the env's task is kept). Returns the MDE and the
@@ -105,10 +109,14 @@ class MixtureOfDataExperts:
             env.reset()
             one_hot = np.zeros(k, dtype=np.float32)
             one_hot[domain] = 1.0
-            infos.append(env.step(one_hot)[4])
+            _, reward, _, _, info = env.step(one_hot)
+            infos.append({**info, "objective_loss": -float(reward)})
         experts = np.stack([info["bigram_probs"] for info in infos])
-        losses = np.array([info["validation_loss"] for info in infos])
-        return cls(experts, base.validation_bigram_weights, losses), infos
+        losses = np.array([info["objective_loss"] for info in infos])
+        # The data the env's reward is scored on: the validation set, or the
+        # end task of FactoredDataMixtureEnv(objective="end_task").
+        weights = getattr(base, "objective_bigram_weights", base.validation_bigram_weights)
+        return cls(experts, weights, losses), infos
 
     def loss(self, mixtures: Any) -> np.ndarray:
         """MDE cross-entropy of each mixture: ``(n,)``, or ``(n, m)`` for ``m`` validation sets."""

@@ -89,7 +89,8 @@ class RegressionMixtureSearch(OnlineAgent):
         losses = np.empty(len(mixtures))
         for row, mixture in enumerate(mixtures):
             env.reset()
-            losses[row] = env.step(mixture.astype(np.float32))[4]["validation_loss"]
+            # The reward is minus the env's objective loss (validation or end task).
+            losses[row] = -float(env.step(mixture.astype(np.float32))[1])
         self.training_runs += len(mixtures)
         return losses
 
