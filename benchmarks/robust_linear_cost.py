@@ -35,13 +35,13 @@ def _time_agent(name: str, rounds: int, copies: int, seed: int) -> tuple[float, 
     obs, _ = env.reset(seed=seed)
     halves = [0.0, 0.0]
     for t in range(rounds):
-        start = time.perf_counter()
+        start = time.process_time()
         actions = agent.select_actions(obs)
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         next_obs, rewards, _, _, info = env.step(actions)
-        start = time.perf_counter()
+        start = time.process_time()
         agent.update_batch(obs, actions, rewards, info)
-        halves[2 * t >= rounds] += elapsed + time.perf_counter() - start
+        halves[2 * t >= rounds] += elapsed + time.process_time() - start
         obs = next_obs
     return halves[0], halves[1]
 

@@ -257,22 +257,33 @@ def irls_linear_batched(
     inv_sigma = np.where(mask, 1.0 / np.asarray(sigmas, dtype=np.float64), 0.0)
     base = inv_sigma**2 if sample_weights is None else inv_sigma**2 * sample_weights
     alpha = np.asarray(alpha, dtype=np.float64)
-    alpha = alpha[:, None] if alpha.ndim == 1 else alpha
+    alpha = np.broadcast_to(alpha[:, None] if alpha.ndim == 1 else alpha, y.shape)
     ridge = lam * np.eye(d)
 
-    def solve(c: np.ndarray) -> np.ndarray:
-        weighted = x * (base * c)[..., None]
+    def solve(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        weighted = x * weights[..., None]
         gram = np.swapaxes(x, 1, 2) @ weighted + ridge
         return np.linalg.solve(gram, (np.swapaxes(weighted, 1, 2) @ y[..., None]))[..., 0]
 
-    theta = solve(np.ones_like(y)) if theta0 is None else np.array(theta0, dtype=np.float64)
-    active = np.ones(n_problems, dtype=bool)
+    if theta0 is None:
+        theta = solve(x, y, base)
+    else:
+        theta = np.array(theta0, dtype=np.float64)
+    # Rows still iterating; the arrays are cut down to them as rows converge,
+    # so a converged row costs nothing more (its estimate is kept as it is).
+    rows = np.arange(n_problems)
+    xs, ys, inv_s, bs, alphas = x, y, inv_sigma, base, alpha
     for _ in range(max_iter):
-        residuals = (y - np.einsum("bnd,bd->bn", x, theta)) * inv_sigma
-        new_theta = solve(irls_weights(alpha * residuals))
-        step = np.linalg.norm(new_theta - theta, axis=1)
-        theta = np.where(active[:, None], new_theta, theta)
-        active &= step > tol * (1.0 + np.linalg.norm(theta, axis=1))
-        if not active.any():
+        current = theta[rows]
+        residuals = (ys - np.einsum("bnd,bd->bn", xs, current)) * inv_s
+        new_theta = solve(xs, ys, bs * irls_weights(alphas * residuals))
+        theta[rows] = new_theta
+        still = np.linalg.norm(new_theta - current, axis=1) > tol * (
+            1.0 + np.linalg.norm(new_theta, axis=1)
+        )
+        if not still.any():
             break
+        if not still.all():
+            rows = rows[still]
+            xs, ys, inv_s, bs, alphas = xs[still], ys[still], inv_s[still], bs[still], alphas[still]
     return theta

@@ -104,12 +104,9 @@ class CatoniOFUL(WeightedRobustOFUL):
             **kwargs,
         )
 
-    def _levels(self, x: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         gamma = self.dim**-0.25 if self.gamma is None else self.gamma
-        uncertainty = np.sqrt(np.einsum("ri,rij,rj->r", x, self.v_inv, x))
-        sigma_bar = np.maximum.reduce(
-            [sigma, np.full_like(sigma, self.sigma_min), gamma * np.sqrt(uncertainty)]
-        )
+        sigma_bar = np.maximum(np.maximum(sigma, self.sigma_min), gamma * np.sqrt(uncertainty))
         return sigma_bar, np.ones_like(sigma)
 
     def radius(self) -> np.ndarray:

@@ -84,12 +84,9 @@ class HeavyOFUL(WeightedRobustOFUL):
             (1.0 - self.epsilon) / (2.0 * (1.0 + self.epsilon))
         )
 
-    def _levels(self, x: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         gamma = self.dim**-0.25 if self.gamma is None else self.gamma
-        uncertainty = np.sqrt(np.einsum("ri,rij,rj->r", x, self.v_inv, x))
-        sigma_bar = np.maximum.reduce(
-            [sigma, np.full_like(sigma, self.sigma_min), gamma * np.sqrt(uncertainty)]
-        )
+        sigma_bar = np.maximum(np.maximum(sigma, self.sigma_min), gamma * np.sqrt(uncertainty))
         w = np.maximum(uncertainty / sigma_bar, 1e-12)
         tau = self.tau0 * np.sqrt(1.0 + w**2) / w * self._growth(self.t + 1)
         return sigma_bar, 1.0 / tau

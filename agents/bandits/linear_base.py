@@ -192,9 +192,37 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self._aux = np.ones((self.n_runs, 64))
         self.stated_range = np.ones(self.n_runs)
 
-    def _levels(self, x: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(sigma_bar, aux)`` per run for the new samples (``aux``: per-sample extra)."""
+    def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(sigma_bar, aux)`` per run for the new samples (``aux``: per-sample extra).
+
+        ``uncertainty`` is ``||x_t||_{V_{t-1}^-1}`` of each run's new feature vector.
+        """
         raise NotImplementedError
+
+    def _add_samples(self, x: np.ndarray, rewards: np.ndarray, sigma: np.ndarray) -> None:
+        """Whiten each run's new sample, store it and update ``V^-1`` and ``log det V``.
+
+        ``V^-1 x`` is formed once: it gives ``||x||_{V^-1}`` for the level and,
+        scaled by ``1 / sigma_bar``, the Sherman-Morrison update of
+        ``V + x x^T / sigma_bar^2`` (the same update as :func:`sherman_morrison`).
+        """
+        vx = (self.v_inv @ x[..., None])[..., 0]
+        quad = np.maximum((x * vx).sum(axis=-1), 0.0)
+        sigma_bar, aux = self._levels(np.sqrt(quad), sigma)
+        if self.n_obs.max() >= self._y.shape[1]:
+            self._grow()
+        slot = self.n_obs
+        self._x[self._rows, slot] = x
+        self._y[self._rows, slot] = rewards
+        self._sigma_bar[self._rows, slot] = sigma_bar
+        self._aux[self._rows, slot] = aux
+        self.n_obs = self.n_obs + 1
+        inv_level = 1.0 / sigma_bar
+        vz = vx * inv_level[:, None]
+        quad_z = quad * inv_level * inv_level
+        self.v_inv = self.v_inv - vz[:, :, None] * (vz / (1.0 + quad_z)[:, None])[:, None, :]
+        self.logdet = self.logdet + np.log1p(quad_z)
+        self.t += 1
 
     def _fit_batch(self, runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Robust estimates ``(len(runs), d)`` of the given runs from their samples.
@@ -244,17 +272,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
         if infos is not None and "reward_range" in infos:
             stated = np.broadcast_to(np.asarray(infos["reward_range"], float), sigma.shape)
             self.stated_range = np.fmax(self.stated_range, stated)
-        sigma_bar, aux = self._levels(x, sigma)
-        if self.n_obs.max() >= self._y.shape[1]:
-            self._grow()
-        slot = self.n_obs
-        self._x[self._rows, slot] = x
-        self._y[self._rows, slot] = rewards
-        self._sigma_bar[self._rows, slot] = sigma_bar
-        self._aux[self._rows, slot] = aux
-        self.n_obs = self.n_obs + 1
-        self.v_inv, self.logdet = sherman_morrison(self.v_inv, self.logdet, x / sigma_bar[:, None])
-        self.t += 1
+        self._add_samples(x, rewards, sigma)
         due = (self.logdet - self._fit_logdet >= math.log(self.refit_ratio)) | (
             self.n_obs <= 2 * self.dim
         )
@@ -280,19 +298,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
             sigma = noise_levels(round_info, self.n_runs, type(self).__name__)
             if round_info is not None and "reward_range" in round_info:
                 self.stated_range = np.fmax(self.stated_range, round_info["reward_range"])
-            sigma_bar, aux = self._levels(x, sigma)
-            if self.n_obs.max() >= self._y.shape[1]:
-                self._grow()
-            slot = self.n_obs
-            self._x[self._rows, slot] = x
-            self._y[self._rows, slot] = rewards[i]
-            self._sigma_bar[self._rows, slot] = sigma_bar
-            self._aux[self._rows, slot] = aux
-            self.n_obs = self.n_obs + 1
-            self.v_inv, self.logdet = sherman_morrison(
-                self.v_inv, self.logdet, x / sigma_bar[:, None]
-            )
-            self.t += 1
+            self._add_samples(x, rewards[i], sigma)
         self.refit_all()
 
     def refit_all(self) -> None:

@@ -15,6 +15,27 @@ __all__ = ["RobustUCB"]
 
 ESTIMATORS = ("truncated_mean", "median_of_means", "catoni")
 
+# Constants of the confidence widths, as stated in Bubeck, Cesa-Bianchi & Lugosi
+# (2013): they make each width a valid (1 - delta) bound for any distribution
+# with E|X|^{1+eps} <= u, so they are not tuning knobs.
+#: Truncated mean (their Proposition 1): width ``4 u^{1/(1+eps)} (L / s)^{eps/(1+eps)}``.
+TRUNCATED_WIDTH_FACTOR = 4.0
+#: Median of means (their Proposition 2): ``k = floor(min(1 + 8 L, s / 2))`` blocks ...
+MOM_BLOCKS_PER_LOG = 8.0
+#: ... and width ``(12 u)^{1/(1+eps)} ((2 + 16 L) / s)^{eps/(1+eps)}``, written with
+#: these two constants (``12 = MOM_MOMENT_FACTOR``; ``2 + 16 L = 2 (1 + 8 L)``).
+MOM_MOMENT_FACTOR = 12.0
+MOM_WIDTH_OFFSET = 2.0
+MOM_WIDTH_PER_LOG = 16.0
+#: Engineering, not theory: an arm's estimate is refreshed when ``L`` has grown by
+#: this factor since its last refresh (``L`` at most 1% stale; see the class notes).
+STALE_LOG_RATIO = 1.01
+#: Floor of ``L = 2 log t`` at ``t = 1`` (``log 1 = 0``), which keeps the
+#: truncation level ``(u j / L)^{1/(1+eps)}`` finite.
+MIN_LOG_TERM = 1e-12
+#: Initial per-arm sample capacity; doubled when full.
+INITIAL_CAPACITY = 16
+
 
 class RobustUCB(BanditAgent):
     """UCB with a robust mean estimate and its heavy-tailed confidence width.
@@ -82,14 +103,14 @@ class RobustUCB(BanditAgent):
 
     def _reset_state(self) -> None:
         self.counts = np.zeros((self.n_runs, self.n_arms), dtype=np.int64)
-        self.samples = np.zeros((self.n_runs, self.n_arms, 16))
+        self.samples = np.zeros((self.n_runs, self.n_arms, INITIAL_CAPACITY))
         self.estimates = np.zeros((self.n_runs, self.n_arms))
         self._refresh_log_term = np.zeros((self.n_runs, self.n_arms))
         self._rows = np.arange(self.n_runs)
 
     def _log_term(self) -> float:
         # delta = t^-2 for the round about to be played (t = self.t + 1).
-        return max(2.0 * math.log(self.t + 1), 1e-12)
+        return max(2.0 * math.log(self.t + 1), MIN_LOG_TERM)
 
     def _estimate(self, rows: np.ndarray, arms: np.ndarray, log_term: float) -> np.ndarray:
         """Robust means of the given (run, arm) pairs, from their whole sample."""
@@ -107,7 +128,9 @@ class RobustUCB(BanditAgent):
             alpha = catoni_alpha(safe_counts, self.u, math.exp(-log_term))
             previous = self.estimates[rows, arms]
             return catoni_mean(x, alpha, weights=valid.astype(np.float64), initial=previous)
-        n_blocks = np.maximum(1, np.floor(np.minimum(1.0 + 8.0 * log_term, counts / 2.0)))
+        n_blocks = np.maximum(
+            1, np.floor(np.minimum(1.0 + MOM_BLOCKS_PER_LOG * log_term, counts / 2.0))
+        )
         n_blocks = n_blocks.astype(np.int64)
         block = np.maximum(counts // n_blocks, 1)
         cumulative = np.concatenate([np.zeros((len(x), 1)), np.cumsum(x, axis=1)], axis=1)
@@ -127,17 +150,18 @@ class RobustUCB(BanditAgent):
         p = 1.0 + self.epsilon
         s = np.maximum(counts, 1).astype(np.float64)
         if self.estimator == "truncated_mean":
-            return 4.0 * self.u ** (1.0 / p) * (log_term / s) ** (self.epsilon / p)
-        if self.estimator == "median_of_means":
-            return (12.0 * self.u) ** (1.0 / p) * ((2.0 + 16.0 * log_term) / s) ** (
-                self.epsilon / p
+            return (
+                TRUNCATED_WIDTH_FACTOR * self.u ** (1.0 / p) * (log_term / s) ** (self.epsilon / p)
             )
+        if self.estimator == "median_of_means":
+            spread = (MOM_WIDTH_OFFSET + MOM_WIDTH_PER_LOG * log_term) / s
+            return (MOM_MOMENT_FACTOR * self.u) ** (1.0 / p) * spread ** (self.epsilon / p)
         return catoni_deviation(s, self.u, math.exp(-log_term))
 
     def upper_confidence_bounds(self) -> np.ndarray:
         """Index of every arm for the next round, shape ``(n_runs, n_arms)``."""
         log_term = self._log_term()
-        stale = (self.counts > 0) & (log_term > 1.01 * self._refresh_log_term)
+        stale = (self.counts > 0) & (log_term > STALE_LOG_RATIO * self._refresh_log_term)
         if stale.any():
             rows, arms = np.nonzero(stale)
             self.estimates[rows, arms] = self._estimate(rows, arms, log_term)

@@ -17,6 +17,21 @@ __all__ = ["VACatoni"]
 _MAD_TO_STD = 0.6744897501960817
 
 
+def _masked_median(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Row medians of ``values`` ``(P, n)`` whose first ``counts`` entries are real, rest ``nan``.
+
+    The same values as ``np.nanmedian(values, axis=1)`` (mean of the two
+    middle order statistics for an even count), by one sort: ``nan`` sorts
+    last. ``np.nanmedian`` goes through masked arrays for short rows, which
+    cost most of a refit. Rows with ``counts == 0`` return ``nan``.
+    """
+    ordered = np.sort(values, axis=1)
+    rows = np.arange(len(values))
+    low, high = np.maximum((counts - 1) // 2, 0), np.maximum(counts // 2, 0)
+    median = 0.5 * (ordered[rows, low] + ordered[rows, high])
+    return np.where(counts > 0, median, np.nan)
+
+
 class VACatoni(LinearBanditAgent):
     """Variance-agnostic Catoni bandit (Ye, Jin, Agarwal & Zhang 2025, Alg. 2), linear class.
 
@@ -117,6 +132,7 @@ class VACatoni(LinearBanditAgent):
         self._y = np.zeros(shape + (16,))
         self._w = np.ones(shape + (16,))
         self._levels = 2.0 ** -np.arange(1, self.n_layers + 1)
+        self._ones = np.ones(self.dim)
 
     def radius(self) -> np.ndarray:
         """``beta_l`` of every run and layer, ``(n_runs, n_layers)``."""
@@ -126,35 +142,48 @@ class VACatoni(LinearBanditAgent):
         return self.beta_scale * (self.scale * noise_term + prior_term)
 
     def _peel(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(arm, layer, width)`` per run; ``layer = -1`` where the round is not recorded."""
-        # Two matmuls instead of a three-operand einsum: the cost of a round.
-        projected = obs[:, None] @ self.v_inv
-        widths = np.sqrt(np.maximum((projected * obs[:, None]).sum(axis=-1), 0.0))
-        means = obs[:, None] @ self.theta[..., None]
-        means = means[..., 0]
+        """``(arm, layer, width)`` per run; ``layer = -1`` where the round is not recorded.
+
+        The only sequential part is the elimination: layer ``l``'s active set
+        is the previous one filtered by layer ``l - 1``'s bounds. That chain is
+        a loop of four ``(n_runs, n_arms)`` operations per layer; everything
+        else (widths, bounds, which layer pulls and which arm) is computed for
+        all runs and layers at once. A run's active sets below the layer where
+        it pulls are computed but not used, so the result is that of the
+        walk described in the class docstring.
+        """
+        # ||x_a||_{V_l^-1} and <theta_l, x_a> for every layer and arm: one
+        # (n_arms, d) @ (d, n_layers d) product per run (all layers' V_l^-1 side
+        # by side) and a matrix-vector product for the sum over d, which cost
+        # far less than a batched product per (run, layer) and a sum over a short axis.
+        runs, layers, dim = self.n_runs, self.n_layers, self.dim
+        side_by_side = self.v_inv.transpose(0, 2, 1, 3).reshape(runs, dim, layers * dim)
+        projected = (obs @ side_by_side).reshape(runs, self.n_arms, layers, dim)
+        quad = ((projected * obs[:, :, None]).reshape(-1, dim) @ self._ones).reshape(
+            runs, self.n_arms, layers
+        )
+        widths = np.sqrt(np.maximum(quad, 0.0)).transpose(0, 2, 1)
+        means = (obs @ self.theta.transpose(0, 2, 1)).transpose(0, 2, 1)
         spread = self.radius()[..., None] * widths
-        ucb, lcb = means + spread, means - spread
+        ucb, lcb = means + spread, means - spread  # (n_runs, n_layers, n_arms)
+        active = np.empty(ucb.shape, dtype=bool)
+        current = np.ones((self.n_runs, self.n_arms), dtype=bool)
+        for level_index in range(self.n_layers):
+            active[:, level_index] = current
+            best_lower = np.max(lcb[:, level_index], axis=1, where=current, initial=-np.inf)
+            current = current & (ucb[:, level_index] >= best_lower[:, None])
+        # Step 1 at every layer at once; the first layer with an uncertain arm pulls.
+        uncertain = active & (widths > self._levels[:, None])
+        pulls = uncertain.any(axis=2)
+        done = pulls.any(axis=1)
         rows = np.arange(self.n_runs)
-        active = np.ones((self.n_runs, self.n_arms), dtype=bool)
-        arm = np.zeros(self.n_runs, dtype=np.int64)
-        layer = np.full(self.n_runs, -1)
-        done = np.zeros(self.n_runs, dtype=bool)
-        for level_index, level in enumerate(self._levels):
-            uncertain = active & (widths[:, level_index] > level)
-            pull = uncertain.any(axis=1) & ~done
-            choice = np.where(uncertain, ucb[:, level_index], -np.inf).argmax(axis=1)
-            arm = np.where(pull, choice, arm)
-            layer = np.where(pull, level_index, layer)
-            done |= pull
-            best_lower = np.where(active, lcb[:, level_index], -np.inf).max(axis=1)
-            keep = ucb[:, level_index] >= best_lower[:, None]
-            active = np.where(done[:, None], active, active & keep)
-            if done.all():
-                break
-        last = np.where(active, ucb[:, -1], -np.inf).argmax(axis=1)
-        arm = np.where(done, arm, last)
-        width = np.where(done, widths[rows, np.maximum(layer, 0), arm], 0.0)
-        return arm, layer, width
+        first = np.where(done, pulls.argmax(axis=1), -1)
+        layer_of = np.maximum(first, 0)
+        choice = np.where(uncertain[rows, layer_of], ucb[rows, layer_of], -np.inf).argmax(axis=1)
+        last = np.where(current, ucb[:, -1], -np.inf).argmax(axis=1)
+        arm = np.where(done, choice, last)
+        width = np.where(done, widths[rows, layer_of, arm], 0.0)
+        return arm, first, width
 
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Peel every run's round down the layers."""
@@ -232,8 +261,8 @@ class VACatoni(LinearBanditAgent):
         for _ in range(2):
             if robust_scale.any():
                 weighted = np.where(mask, w * (y - np.einsum("pnd,pd->pn", x, theta)), np.nan)
-                centre = np.nanmedian(weighted, axis=1, keepdims=True)
-                mad = np.nanmedian(np.abs(weighted - centre), axis=1)
+                centre = _masked_median(weighted, counts)
+                mad = _masked_median(np.abs(weighted - centre[:, None]), counts)
                 mad_scale = np.maximum(mad / _MAD_TO_STD, 1e-3 * self.scale_prior)
                 scale = np.where(robust_scale, mad_scale, scale)
             # sigmas = 1 / w keeps IRLS's normal equations on V_l's weighting;

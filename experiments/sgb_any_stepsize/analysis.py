@@ -3,6 +3,19 @@
 Every metric and curve of a run is per ``eta`` (prefix ``eta<eta>/``); a run
 holds ``copies`` independent copies per ``eta``, and fractions come with
 95% Wilson intervals over those copies.
+
+Reading the slopes (recorded in ``docs/results/sgb_any_stepsize.txt``, T = 10^6):
+at ``eta <= 10`` the converged copies decay at the ``O(1/t)`` rate (median
+slope about -1). At ``eta >= 100`` the converged copies' slope is about 0.
+That is a float64 floor, not the algorithm's rate: once ``pi(a*)`` rounds to
+1 (suboptimality below about ``1e-16``), the update of ``theta(a*)``,
+``eta (1 - pi(a*)) R``, is exactly 0, and the other arms' updates
+``eta pi(a) R`` fall below the spacing of floats near their logits. At
+``eta = 1000`` the converged copies reach ``log(r(a*) - pi^T r)`` of -112
+(median) within the first few thousand steps and stay there. The stuck copies
+sit on a suboptimal arm with ``log pi(a*)`` drifting down (the
+``stuck_log_pi_opt`` curves): the lock-in that the 2024 paper's almost-sure
+result allows but does not bound in time.
 """
 
 from __future__ import annotations
