@@ -5,6 +5,11 @@ adds the current learned policy to the baselines, plays it on the same
 contexts (reset seeds), keeps the best trajectory per context among all
 baselines and all earlier learned policies, and behaviour-clones again.
 This needs the env (to re-collect), not only the offline dataset.
+
+By construction the per-context best return in the data of round ``r + 1``
+is at least that of round ``r`` (the data only grows); whether the clone of
+round ``r + 1`` plays better than that of round ``r`` is the empirical
+question the paper's case study asks.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 import gymnasium as gym
 
 from rlsuite.agents.offline.bc import as_trajectories
-from rlsuite.agents.offline.bcmax import BCMax
+from rlsuite.agents.offline.bcmax import BCMax, best_per_context
 from rlsuite.agents.offline.common import MLPPolicy, rollout_policies
 from rlsuite.envs.validation import check_int
 
@@ -35,6 +40,16 @@ class IterativeBCMax(MLPPolicy):
         Keyword arguments of ``gym.make`` when ``env`` is an id.
     **kwargs
         Those of :class:`~rlsuite.agents.offline.common.MLPPolicy`.
+
+    Attributes
+    ----------
+    learners_ : list of BCMax
+        The clone of every round (``rounds + 1`` of them; the last is this policy).
+    history_ : list of dict
+        Per round, how many contexts each policy's trajectory won.
+    data_best_ : list of float
+        Per round, the mean over contexts of the best return in the data that
+        round was fit on (non-decreasing).
     """
 
     def __init__(
@@ -80,9 +95,19 @@ class IterativeBCMax(MLPPolicy):
             seed=self.seed,
         )
         learner = BCMax(**params).fit(trajectories)
+        self.learners_: list[BCMax] = [learner]
         self.history_: list[dict[str, int]] = [learner.selected_]
+        self.data_best_: list[float] = [_mean_best(trajectories)]
         for r in range(self.rounds):
             trajectories += rollout_policies(env, {f"learned-{r}": learner}, seeds)
             learner = BCMax(**params).fit(trajectories)
+            self.learners_.append(learner)
             self.history_.append(learner.selected_)
+            self.data_best_.append(_mean_best(trajectories))
         self.net, self.mean, self.std = learner.net, learner.mean, learner.std
+
+
+def _mean_best(trajectories: list) -> float:
+    """Mean over contexts of the best trajectory return."""
+    best = best_per_context(trajectories)
+    return float(sum(t.episode_return for t in best) / len(best))

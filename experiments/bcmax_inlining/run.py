@@ -1,4 +1,29 @@
-"""One run of the BC-Max inlining study: train (if a learner) and evaluate on held-out modules."""
+"""One run of the BC-Max inlining study: PPO online, then iterative BC-Max from {heuristics + PPO}.
+
+A run (one seed) draws ``n_train`` training modules (the corpus) and
+``n_test`` held-out modules (disjoint reset seeds), then
+
+1. trains SB3 PPO online on the corpus (:func:`ppo.train_ppo`), recording
+   its held-out size reduction at ``ppo_checkpoints`` points;
+2. plays the K = 4 initial baselines (the three heuristics and PPO) on the
+   corpus and runs iterative BC-Max for ``rounds`` extra rounds
+   (:class:`~rlsuite.agents.offline.iterative_bcmax.IterativeBCMax`), the
+   paper's case study; and, as an ablation, the same from the heuristics
+   alone (no RL policy, the setting of the earlier study);
+3. plays every policy greedily on the training and the held-out modules.
+
+Metrics (fractions, not percent), per policy ``p`` (:func:`policy_names`):
+``test_<p>`` mean per-module size reduction against no inlining;
+``test_total_<p>`` reduction of the summed size of all held-out modules
+(the size of one binary made of them); ``vs_ppo_<p>`` the size reduction
+of that total against PPO's total (``(size_ppo - size_p) / size_ppo``,
+the paper's "additional size reduction over the RL policy");
+``train_<p>`` the per-module reduction on the corpus; ``test_<family>_<p>``
+per module family. ``data_best_r<r>`` is the mean per-module best return in
+the data of round ``r``; ``won_ppo_r0`` the share of corpus modules whose
+best initial trajectory was PPO's; ``episodes_ppo`` the modules PPO compiled
+while training (BC-Max compiles ``n_train`` per baseline and per round).
+"""
 
 from __future__ import annotations
 
@@ -8,68 +33,126 @@ import gymnasium as gym
 import numpy as np
 
 import rlsuite.envs  # noqa: F401  registers rlsuite/Inlining-v0
-from rlsuite.agents.offline.bc import BC
-from rlsuite.agents.offline.bcmax import BCMax
 from rlsuite.agents.offline.common import rollout_policies
 from rlsuite.agents.offline.inlining_heuristics import inlining_baselines
 from rlsuite.agents.offline.iterative_bcmax import IterativeBCMax
 from rlsuite.envs.inlining import FAMILIES
 from rlsuite.experiments.base import RunResult
+from rlsuite.experiments.bcmax_inlining.ppo import train_ppo
 
-__all__ = ["evaluate_modules", "make_agent", "run"]
+__all__ = ["evaluate_modules", "policy_names", "run"]
 
 ENV_ID = "rlsuite/Inlining-v0"
 TEST_SEED_OFFSET = 1_000_000_000  # held-out modules never share a seed with training ones
+AGENTS = ("iterative_bcmax",)
+HEURISTICS = tuple(inlining_baselines())
+#: per-module maxima: over the heuristics, and over the K = 4 initial baselines
+ORACLES = ("best_heuristic_per_module", "best_initial_per_module")
 
 
-def make_agent(agent: str, params: dict[str, Any], seed: int, env: gym.Env) -> Any:
-    """The policy of ``agent``: a heuristic, or a learner fit on the baselines' trajectories."""
-    baselines = inlining_baselines()
-    if agent in baselines:
-        return baselines[agent]
-    train_seeds = [seed * 1_000_003 + i for i in range(int(params["n_train"]))]
-    trajectories = rollout_policies(env, baselines, train_seeds)
-    kwargs = {"epochs": int(params.get("epochs", 15)), "seed": seed}
-    if agent == "BC":
-        return BC(**kwargs).fit(trajectories)
-    if agent == "BCMax":
-        return BCMax(**kwargs).fit(trajectories)
-    if agent.startswith("IterativeBCMax-"):
-        rounds = int(agent.rpartition("-")[2])
-        return IterativeBCMax(rounds=rounds, env=env, **kwargs).fit(trajectories)
-    raise ValueError(f"agent={agent!r} is not one of {sorted(baselines)} or the learners")
+def policy_names(rounds: int) -> list[str]:
+    """Every policy a run reports, in table order."""
+    chain = [f"bcmax_r{r}" for r in range(rounds + 1)]
+    ablation = [f"noppo_bcmax_r{r}" for r in range(rounds + 1)]
+    return [*HEURISTICS, "ppo", *ORACLES, *chain, *ablation]
 
 
-def evaluate_modules(env: gym.Env, policy: Any, seeds: list[int]) -> tuple[np.ndarray, list[str]]:
-    """Size reduction (%) and family of each module played greedily by ``policy``."""
-    reductions, families = [], []
+def evaluate_modules(env: gym.Env, policy: Any, seeds: list[int]) -> dict[str, np.ndarray]:
+    """Play ``policy`` greedily per module: reduction, final and no-inlining sizes, family."""
+    out: dict[str, list] = {"reduction": [], "size": [], "size_no_inline": [], "family": []}
     for seed in seeds:
         obs, info = env.reset(seed=seed)
-        done, reward = False, 0.0
+        done, end = False, {}
         while not done:
             action, _ = policy.predict(obs, deterministic=True)
-            obs, reward, terminated, truncated, _ = env.step(int(action))
+            obs, _, terminated, truncated, end = env.step(int(action))
             done = terminated or truncated
-        reductions.append(100.0 * reward)
-        families.append(info["module_family"])
-    return np.asarray(reductions), families
+        out["reduction"].append(end["size_reduction"])
+        out["size"].append(end["size"])
+        out["size_no_inline"].append(end["size_no_inline"])
+        out["family"].append(info["module_family"])
+    return {key: np.asarray(value) for key, value in out.items()}
+
+
+def _oracle(results: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The per-module best of several policies' results on the same modules."""
+    sizes = np.stack([r["size"] for r in results])
+    best = sizes.argmin(axis=0)
+    pick = np.arange(sizes.shape[1])
+    out = dict(results[0])
+    out["size"] = sizes[best, pick]
+    out["reduction"] = np.stack([r["reduction"] for r in results])[best, pick]
+    return out
 
 
 def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
-    """Mean held-out size reduction (%) overall, per family, and of the per-module best baseline."""
+    """PPO, the heuristics and every BC-Max round on the corpus and the held-out modules."""
+    if agent not in AGENTS:
+        raise ValueError(f"agent={agent!r} must be one of {list(AGENTS)}")
+    n_train, n_test = int(params["n_train"]), int(params["n_test"])
+    rounds = int(params["rounds"])
     env = gym.make(ENV_ID)
-    policy = make_agent(agent, params, seed, env)
-    test_seeds = [TEST_SEED_OFFSET + seed * 1_000_003 + i for i in range(int(params["n_test"]))]
-    reductions, families = evaluate_modules(env, policy, test_seeds)
-    per_baseline = [evaluate_modules(env, b, test_seeds)[0] for b in inlining_baselines().values()]
-    metrics = {
-        "size_reduction_pct": float(reductions.mean()),
-        "oracle_pct": float(np.max(per_baseline, axis=0).mean()),
+    train_seeds = [seed * 1_000_003 + i for i in range(n_train)]
+    test_seeds = [TEST_SEED_OFFSET + seed * 1_000_003 + i for i in range(n_test)]
+    curve_seeds = test_seeds[: int(params.get("n_curve", n_test))]
+
+    def held_out(policy: Any) -> float:
+        return float(evaluate_modules(env, policy, curve_seeds)["reduction"].mean())
+
+    ppo, log = train_ppo(
+        train_seeds,
+        int(params["ppo_timesteps"]),
+        seed,
+        checkpoints=int(params.get("ppo_checkpoints", 0)),
+        evaluate=held_out,
+    )
+    heuristics = inlining_baselines()
+    initial = rollout_policies(env, {**heuristics, "ppo": ppo}, train_seeds)
+    kwargs = {"epochs": int(params["epochs"]), "seed": seed}
+    chain = IterativeBCMax(rounds=rounds, env=env, **kwargs).fit(initial)
+    no_ppo = [t for t in initial if t.policy != "ppo"]
+    ablation = IterativeBCMax(rounds=rounds, env=env, **kwargs).fit(no_ppo)
+
+    policies: dict[str, Any] = {**heuristics, "ppo": ppo}
+    policies.update({f"bcmax_r{r}": p for r, p in enumerate(chain.learners_)})
+    policies.update({f"noppo_bcmax_r{r}": p for r, p in enumerate(ablation.learners_)})
+    test = {name: evaluate_modules(env, p, test_seeds) for name, p in policies.items()}
+    train = {name: evaluate_modules(env, p, train_seeds) for name, p in policies.items()}
+    for results in (test, train):
+        results[ORACLES[0]] = _oracle([results[h] for h in HEURISTICS])
+        results[ORACLES[1]] = _oracle([results[h] for h in (*HEURISTICS, "ppo")])
+
+    metrics: dict[str, float] = {
+        "episodes_ppo": float(log["episodes"]),
+        "won_ppo_r0": chain.history_[0].get("ppo", 0) / n_train,
     }
-    fam = np.asarray(families)
-    for family in FAMILIES:
-        mask = fam == family
-        metrics[f"size_reduction_{family}_pct"] = (
-            float(reductions[mask].mean()) if mask.any() else float("nan")
-        )
-    return RunResult(metrics=metrics)
+    ppo_total = test["ppo"]["size"].sum()
+    for name in policy_names(rounds):
+        result = test[name]
+        total = result["size"].sum()
+        metrics[f"test_{name}"] = float(result["reduction"].mean())
+        metrics[f"test_total_{name}"] = float(1.0 - total / result["size_no_inline"].sum())
+        metrics[f"vs_ppo_{name}"] = float((ppo_total - total) / ppo_total)
+        metrics[f"train_{name}"] = float(train[name]["reduction"].mean())
+        for family in FAMILIES:
+            mask = result["family"] == family
+            metrics[f"test_{family}_{name}"] = (
+                float(result["reduction"][mask].mean()) if mask.any() else float("nan")
+            )
+    for r, best in enumerate(chain.data_best_):
+        metrics[f"data_best_r{r}"] = best
+    for r, best in enumerate(ablation.data_best_):
+        metrics[f"noppo_data_best_r{r}"] = best
+    curves = {
+        "ppo_test": np.asarray(log["values"]),
+        "bcmax_test": np.asarray([metrics[f"test_bcmax_r{r}"] for r in range(rounds + 1)]),
+        "noppo_bcmax_test": np.asarray(
+            [metrics[f"test_noppo_bcmax_r{r}"] for r in range(rounds + 1)]
+        ),
+    }
+    steps = {
+        "ppo_test": np.asarray(log["steps"], dtype=float),
+        "bcmax_test": np.arange(rounds + 1, dtype=float),
+        "noppo_bcmax_test": np.arange(rounds + 1, dtype=float),
+    }
+    return RunResult(metrics=metrics, curves=curves, curve_steps=steps)
