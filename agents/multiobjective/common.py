@@ -510,12 +510,14 @@ class SteerablePolicy(OnlineAgent):
         )
         return bool(self._callback_list.on_step())
 
-    def _steps_per_update(self) -> int:
+    @property
+    def steps_per_update(self) -> int:
+        """Env interactions per gradient step."""
         return self.batch_size * (self.samples_per_context if self.gradient == "reinforce" else 1)
 
     def _n_updates(self, total_timesteps: int) -> int:
         total_timesteps = check_int("total_timesteps", total_timesteps)
-        return max(1, total_timesteps // self._steps_per_update())
+        return max(1, total_timesteps // self.steps_per_update)
 
     @staticmethod
     def _copy(network: SteerableMLP) -> SteerableMLP:
