@@ -150,7 +150,9 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
     ## Starting State
     The instance (means and reference policy) is drawn in ``__init__`` from
     ``problem_seed``, so learners that reseed the env keep the same problem;
-    ``reset`` draws a context uniformly with ``self.np_random``.
+    ``reset`` draws a context uniformly with ``self.np_random``, or starts in
+    ``options={"context": i}`` (``0 <= i < n_contexts``; several responses to
+    one prompt).
 
     ## Episode End
     With ``horizon=None`` every round is one episode (terminated). With
@@ -317,10 +319,18 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start an episode in a uniformly drawn context."""
+        """Start an episode in a uniformly drawn context, or in ``options["context"]``.
+
+        Pinning the context lets a learner draw several responses to one
+        prompt (e.g. a leave-one-out baseline); the context stream of
+        ``np_random`` is not advanced then.
+        """
         super().reset(seed=seed)
-        check_options(options)
-        self._context = int(self.np_random.integers(self.n_contexts))
+        pinned = check_options(options, allowed=("context",)).get("context")
+        if pinned is None:
+            self._context = int(self.np_random.integers(self.n_contexts))
+        else:
+            self._context = check_int("options['context']", pinned, low=0, high=self.n_contexts - 1)
         self._t = 0
         self._started, self._ended = True, False
         return self._obs(), self._round_info()

@@ -13,14 +13,19 @@ conditioning):
    uses ``logits = (sum_i w_i W_i) h + sum_i w_i b_i`` for the torso output
    ``h``; the torso parameters are shared (unconditioned).
 
-Training is CLP's multi-task objective: every context in a batch gets its own
+Training is CLP's multi-task objective: every prompt in a batch gets its own
 ``w ~ Dirichlet(alpha)`` (``alpha = (1, 1)`` by default) and the network
-ascends the KL-regularised return ``w · E_pi[mu] - beta KL(pi || pi_ref)``.
+ascends the KL-regularised scalarised return
+``w · E_pi[r] - beta KL(pi || pi_ref)``. By default the gradient is the
+paper's sampled one: responses drawn from ``pi(.|x, w)``, noisy reward
+vectors from the env, a score-function (REINFORCE) estimator with a
+leave-one-out baseline (:func:`~rlsuite.agents.multiobjective.common.reinforce_loss`);
+``gradient="exact"`` uses the full-information gradient instead.
 
-Deviations: the paper trains a language model with sampled responses and a
-policy-gradient estimator; here the expectation over the 32 actions is exact
-(full-information gradients from ``info["expected_rewards"]``), and the
-"pretrained" model is the same MLP distilled onto ``pi_ref``.
+Deviations: the paper trains a language model (T5/Gemma scale) with
+sampled responses; here a response is one of ``n_actions`` actions of a
+contextual bandit and the policy a small MLP, and the "pretrained" model is
+the same MLP distilled onto ``pi_ref``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import torch
 
 from rlsuite.agents.multiobjective.common import SteerablePolicy
 from rlsuite.envs.validation import check_real
@@ -49,14 +55,14 @@ class CLP(SteerablePolicy):
         repeated for every objective. All entries must be positive.
     **kwargs
         ``kl_coef``, ``hidden_sizes``, ``learning_rate``, ``batch_size``,
-        ``pretrain_steps``, ``seed``: see
+        ``pretrain_steps``, ``gradient``, ``samples_per_context``, ``seed``: see
         :class:`~rlsuite.agents.multiobjective.common.SteerablePolicy`.
 
     Examples
     --------
     >>> import gymnasium as gym, rlsuite.envs
     >>> env = gym.make("rlsuite/MultiObjectiveBandit-v0")
-    >>> agent = CLP(env, seed=0).learn(total_timesteps=64_000)  # doctest: +SKIP
+    >>> agent = CLP(env, seed=0).learn(env, 128_000)  # doctest: +SKIP
     >>> agent.set_weights([0.3, 0.7])  # doctest: +SKIP
     >>> action, _ = agent.predict(env.reset()[0], deterministic=True)  # doctest: +SKIP
     """
@@ -72,10 +78,13 @@ class CLP(SteerablePolicy):
         for value in alpha:
             check_real("dirichlet_alpha", float(value), 0.0, low_open=True)
         self.dirichlet_alpha = alpha.copy()
-        self.history: list[float] = []
+        self._optimiser_state: torch.optim.Optimizer | None = None
 
     def _learn(self, n_updates: int) -> None:
-        """Pretrain on ``pi_ref`` (first call only), then fine-tune at Dirichlet weights."""
-        self._pretrain(self.network)
+        """``n_updates`` gradient steps, each prompt at its own Dirichlet weight."""
+        if self._optimiser_state is None:
+            self._optimiser_state = self._optimiser(self.network)
         sample = lambda n: self._dirichlet_weights(n, self.dirichlet_alpha)  # noqa: E731
-        self.history += self._finetune(self.network, n_updates, sample)
+        for _ in range(n_updates):
+            if not self._update(self.network, self._optimiser_state, sample):
+                break

@@ -4,7 +4,7 @@ In Wang et al. (2024) this is the "prompting" baseline: the trade-off is
 written into the prompt of a single finetuned model and every parameter is
 shared. Here the 2-hidden-layer MLP reads ``[obs, w]`` and has one logit
 layer; it is trained exactly like :class:`~rlsuite.agents.multiobjective.clp.CLP`
-(``w ~ Dirichlet(alpha)`` per context, exact KL-regularised objective).
+(``w ~ Dirichlet(alpha)`` per prompt, the same gradient estimator and budget).
 """
 
 from __future__ import annotations
