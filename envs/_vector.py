@@ -15,20 +15,41 @@ def end_rounds(t: np.ndarray, horizon: int | None) -> tuple[np.ndarray, np.ndarr
     counter ``t`` (modified in place) restarts at 0 (same-step autoreset).
     """
     n = t.shape[0]
-    if n == 1 and horizon is not None:
+    if horizon is None:
+        if n == 1:
+            t[0] += 1  # a scalar write beats an array pass on one copy
+        else:
+            t += 1
+        return _every_copy_terminated(n)
+    if n == 1:
         # One copy: Python scalar work beats three tiny array passes.
         count = int(t[0]) + 1
         ended = count >= horizon
         t[0] = 0 if ended else count
         return np.zeros(1, dtype=bool), np.array([ended])
     t += 1
-    if horizon is None:
-        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
     truncated = t >= horizon
     # Most rounds end no episode: skip the masked write (a second pass) when none does.
     if truncated.any():
         t[truncated] = 0
     return np.zeros(n, dtype=bool), truncated
+
+
+#: ``(terminated, truncated)`` templates of the one-round episodes, by number of copies:
+#: copying one is a single C call, building it with ``np.ones`` runs Python code.
+_ONE_ROUND: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _every_copy_terminated(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh ``(all True, all False)`` bool arrays of shape ``(n,)``."""
+    pair = _ONE_ROUND.get(n)
+    if pair is None:
+        pair = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+        # Only small templates are kept (few, and tiny): at large n the copy costs as much.
+        if n > 4096 or len(_ONE_ROUND) >= 64:
+            return pair
+        _ONE_ROUND[n] = pair
+    return pair[0].copy(), pair[1].copy()
 
 
 def one_hot_contexts(contexts: int | np.ndarray, n_contexts: int) -> np.ndarray:

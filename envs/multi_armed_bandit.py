@@ -25,6 +25,8 @@ from rlsuite.envs.validation import (
 
 __all__ = ["MultiArmedBanditEnv", "MultiArmedBanditVectorEnv"]
 
+_ADDITIVE = NoiseModel.sample_rewards
+
 
 def _check_means(means: Any, n_arms: int, noise: NoiseModel) -> np.ndarray | None:
     if means is None:
@@ -211,6 +213,8 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
         # Means only change here, so the per-step infos reuse these.
         self._best = self.means.max(axis=1)
         self._optimal = self.means.argmax(axis=1)
+        # A flat view for the per-step gather (one 1-D index beats a (row, arm) pair).
+        self._flat_means = self.means.reshape(-1)
         info = {"expected_rewards": self.means, "optimal_action": self._optimal}
         return self._obs.copy(), info
 
@@ -218,11 +222,22 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Pull one arm in every copy."""
-        self._check_running()
-        assert self.means is not None
+        if not self._started:
+            self._check_running()
         actions = check_actions(actions, self.num_envs, self.n_arms)
-        expected = self.means.reshape(-1)[self._row_offsets + actions]
-        rewards = self.noise.sample_rewards(self.np_random, expected)
+        if actions.dtype.kind == "u":
+            # uint64 + the int64 offsets would promote to float64, which cannot index.
+            actions = actions.astype(np.intp)
+        # One copy: its row offset is 0, so the actions index the flat means directly.
+        flat = actions if self.num_envs == 1 else self._row_offsets + actions
+        expected = self._flat_means[flat]
+        noise = self.noise
+        if type(noise).sample_rewards is _ADDITIVE:
+            # The base (additive) law: ``expected + noise.sample`` is what it computes, from
+            # the same stream, without its ``asarray`` and one call.
+            rewards = expected + noise.sample(self.np_random, expected.shape)
+        else:
+            rewards = noise.sample_rewards(self.np_random, expected)
         terminated, truncated = end_rounds(self._t, self.horizon)
         infos = {
             "expected_reward": expected,

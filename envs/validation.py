@@ -243,7 +243,8 @@ def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
         if num_envs == 1:
             if 0 <= int(actions[0]) < n_actions:
                 return actions
-        elif (actions.view(_UNSIGNED[actions.itemsize]) < n_actions).all():
+        elif int(actions.view(_UNSIGNED[actions.itemsize]).max()) < n_actions:
+            # One reduction, no temporary bool array: the largest unsigned value decides.
             return actions
     actions = np.asarray(actions)
     if actions.shape != (num_envs,) or not np.issubdtype(actions.dtype, np.integer):

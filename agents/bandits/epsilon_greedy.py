@@ -61,7 +61,7 @@ class EpsilonGreedy(BanditAgent):
             return actions
         explore = self.rng.random(self.n_runs) < self.epsilon
         # Draw random arms only for the exploring runs: a tenth of the draws at epsilon=0.1.
-        actions[explore] = self.rng.integers(self.n_arms, size=int(explore.sum()))
+        actions[explore] = self.rng.integers(self.n_arms, size=np.count_nonzero(explore))
         return actions
 
     def _update_batch(
@@ -73,19 +73,26 @@ class EpsilonGreedy(BanditAgent):
     ) -> None:
         """Add each run's reward to the pulled arm's statistics."""
         if self.n_runs == 1:
-            # Scalar indexing: fancy indexing costs microseconds per op on one run.
-            arm = int(actions[0])
-            self.counts[0, arm] += 1.0
-            self.sums[0, arm] += float(rewards[0])
-            self.values[0, arm] = self.sums[0, arm] / self.counts[0, arm]
+            # Python floats through ``item``: fancy indexing costs microseconds per op on one
+            # run, and the same IEEE sums and quotient come out of scalar arithmetic.
+            arm = actions.item(0)
+            count = self.counts.item(0, arm) + 1.0
+            total = self.sums.item(0, arm) + rewards.item(0)
+            self.counts[0, arm] = count
+            self.sums[0, arm] = total
+            self.values[0, arm] = total / count
             self.t += 1
             return
         # intp first: uint64 + int64 offsets would promote to float64.
         flat = self._row_offsets + actions.astype(np.intp, copy=False)
         counts, sums = self.counts.reshape(-1), self.sums.reshape(-1)
-        counts[flat] += 1.0
-        sums[flat] += rewards
-        self.values.reshape(-1)[flat] = sums[flat] / counts[flat]
+        # Gather each statistic once and write it back: the same sums and quotients as
+        # ``counts[flat] += 1`` then ``sums[flat] / counts[flat]``, with two gathers fewer.
+        pulled_counts = counts[flat] + 1.0
+        pulled_sums = sums[flat] + rewards
+        counts[flat] = pulled_counts
+        sums[flat] = pulled_sums
+        self.values.reshape(-1)[flat] = pulled_sums / pulled_counts
         self.t += 1
 
     def _fold_log(self, obs, actions, rewards, infos) -> None:

@@ -54,3 +54,57 @@ def test_end_rounds_single_copy_matches_the_array_path():
         assert one[0].tolist() == two[0][:1].tolist()
         assert one[1].tolist() == two[1][:1].tolist()
         assert one[1].dtype == bool and one[1].shape == (1,)
+
+
+def test_end_rounds_single_copy_without_horizon_matches_the_array_path():
+    single, batch = np.array([0]), np.array([0, 0])
+    for _ in range(3):
+        one, two = end_rounds(single, None), end_rounds(batch, None)
+        assert single[0] == batch[0]
+        assert one[0].tolist() == [True] and one[1].tolist() == [False]
+        assert one[0].dtype == two[0].dtype == bool
+        assert one[1].dtype == two[1].dtype == bool
+    # Fresh arrays every round: a caller may keep or modify them.
+    first, _ = end_rounds(single, None)
+    first[0] = False
+    assert end_rounds(single, None)[0][0]
+
+
+@pytest.mark.parametrize("num_envs", [1, 4])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint64, np.int32, np.int64])
+def test_mab_vector_env_takes_every_integer_dtype(num_envs, dtype):
+    from rlsuite.envs.multi_armed_bandit import MultiArmedBanditVectorEnv
+
+    env = MultiArmedBanditVectorEnv(num_envs=num_envs, n_arms=5, noise="gaussian")
+    env.reset(seed=3)
+    actions = np.arange(num_envs, dtype=dtype) % 5
+    _, rewards, _, _, infos = env.step(actions)
+    reference = MultiArmedBanditVectorEnv(num_envs=num_envs, n_arms=5, noise="gaussian")
+    reference.reset(seed=3)
+    _, expected, _, _, ref_infos = reference.step(actions.astype(np.int64))
+    np.testing.assert_array_equal(rewards, expected)
+    np.testing.assert_array_equal(infos["expected_reward"], env.means[np.arange(num_envs), actions])
+    np.testing.assert_array_equal(infos["regret"], ref_infos["regret"])
+
+
+def _noise_models():
+    from rlsuite.envs.noise import NOISE_NAMES, Spike
+
+    return [*sorted(NOISE_NAMES), Spike(p=0.1)]
+
+
+@pytest.mark.parametrize("noise", _noise_models(), ids=str)
+def test_mab_vector_env_rewards_follow_the_noise_models_own_sampler(noise):
+    """The additive fast path draws what ``noise.sample_rewards`` draws from the same stream."""
+    from rlsuite.envs.multi_armed_bandit import MultiArmedBanditVectorEnv
+
+    for num_envs in (1, 6):
+        env = MultiArmedBanditVectorEnv(num_envs=num_envs, n_arms=4, noise=noise)
+        env.reset(seed=11)
+        rng = np.random.default_rng()
+        rng.bit_generator.state = env.np_random.bit_generator.state
+        actions = np.arange(num_envs) % 4
+        for _ in range(3):
+            _, rewards, _, _, infos = env.step(actions)
+            expected = env.noise.sample_rewards(rng, infos["expected_reward"])
+            np.testing.assert_array_equal(rewards, expected)
