@@ -57,6 +57,12 @@ class SingleEnvBackedVectorEnv(VectorEnv):
         self.horizon = getattr(self.single_env, "horizon", None)
         self.single_action_space = self.single_env.action_space
         self.single_observation_space = self.single_env.observation_space
+        # batch_space allocates num_envs copies of the bounds: check the size first
+        for name, space in (
+            ("action", self.single_action_space),
+            ("observation", self.single_observation_space),
+        ):
+            self._check_size(f"{name} size", int(np.prod(space.shape or (1,))))
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self._t = np.zeros(self.num_envs, dtype=np.int64)

@@ -8,9 +8,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
+from rlsuite.envs._single_backed import SingleEnvBackedVectorEnv
 from rlsuite.envs._vector import end_rounds
 from rlsuite.envs.noise import NoiseModel, make_noise
 from rlsuite.envs.validation import (
@@ -18,7 +17,6 @@ from rlsuite.envs.validation import (
     check_actions,
     check_bool,
     check_episode_running,
-    check_int,
     check_optional_int,
     check_options,
     check_problem_seed,
@@ -53,77 +51,7 @@ def load_classification(name: str) -> tuple[np.ndarray, np.ndarray]:
     return features, labels
 
 
-class _MulticlassCore:
-    """Parameters, the problem draw and the per-round arrays shared by both envs."""
-
-    def _init_core(
-        self,
-        dataset: str,
-        noise: str | NoiseModel,
-        n_samples: int | None,
-        arm_features: bool,
-        problem_seed: int,
-        horizon: int | None,
-    ) -> None:
-        features, labels = load_classification(dataset)
-        self.dataset = dataset
-        self.noise = make_noise(noise)
-        self.problem_seed = check_problem_seed(problem_seed, allow_none=False)
-        self.n_samples = check_optional_int("n_samples", n_samples)
-        if self.n_samples is not None and self.n_samples > len(labels):
-            raise ValueError(
-                f"n_samples={self.n_samples} is out of range: dataset={dataset!r} has "
-                f"{len(labels)} rows"
-            )
-        self.arm_features = check_bool("arm_features", arm_features)
-        self.horizon = check_optional_int("horizon", horizon)
-        if self.n_samples is not None:  # the problem: which rows, fixed by problem_seed
-            rows = np.random.default_rng(self.problem_seed).choice(
-                len(labels), self.n_samples, replace=False
-            )
-            features, labels = features[np.sort(rows)], labels[np.sort(rows)]
-        if arm_features:  # an intercept for every arm of a linear model
-            features = np.hstack([features, np.ones((len(features), 1), np.float32)])
-        self.features, self.labels = features, labels
-        self.n_classes = int(labels.max()) + 1
-        self.dim = features.shape[1]
-        self.noise.validate_means(np.eye(self.n_classes))
-        self.action_space_ = spaces.Discrete(self.n_classes)
-        # the data's own range, so checkers and SB3 see finite bounds
-        low, high = features.min(axis=0), features.max(axis=0)
-        if arm_features:  # the other blocks of a row are 0
-            k = self.n_classes
-            low = np.tile(np.minimum(low, 0.0), (k, k))
-            high = np.tile(np.maximum(high, 0.0), (k, k))
-        self.observation_space_ = spaces.Box(low, high, dtype=np.float32)
-
-    def _observe(self, rows: np.ndarray) -> np.ndarray:
-        """Observations of data rows ``rows`` (any shape), float32."""
-        x = self.features[rows]
-        if not self.arm_features:
-            return x
-        # disjoint arm features: row a holds x in block a, zeros elsewhere
-        eye = np.eye(self.n_classes, dtype=np.float32)
-        blocks = np.einsum("ab,...j->...abj", eye, x)
-        return blocks.reshape(*x.shape[:-1], self.n_classes, self.n_classes * self.dim)
-
-    def _truth(self, rows: np.ndarray, actions: np.ndarray) -> dict[str, Any]:
-        expected_rewards = np.eye(self.n_classes)[self.labels[rows]]
-        taken = (actions == self.labels[rows]).astype(np.float64)
-        info = {
-            "label": self.labels[rows].copy(),
-            "expected_rewards": expected_rewards,
-            "expected_reward": taken,
-            "optimal_action": self.labels[rows].copy(),
-            "regret": 1.0 - taken,
-        }
-        std = self.noise.reward_std(taken)
-        if np.all(np.isfinite(std)):
-            info["noise_std"] = std
-        return info
-
-
-class MulticlassBanditEnv(_MulticlassCore, gym.Env[np.ndarray, np.int64]):
+class MulticlassBanditEnv(gym.Env[np.ndarray, np.int64]):
     """A contextual bandit made from a classification data set.
 
     ## Description
@@ -197,12 +125,65 @@ class MulticlassBanditEnv(_MulticlassCore, gym.Env[np.ndarray, np.int64]):
         problem_seed: int = 0,
         horizon: int | None = None,
     ) -> None:
-        self._init_core(dataset, noise, n_samples, arm_features, problem_seed, horizon)
-        self.action_space = self.action_space_
-        self.observation_space = self.observation_space_
+        features, labels = load_classification(dataset)
+        self.dataset = dataset
+        self.noise = make_noise(noise)
+        self.problem_seed = check_problem_seed(problem_seed, allow_none=False)
+        self.n_samples = check_optional_int("n_samples", n_samples)
+        if self.n_samples is not None and self.n_samples > len(labels):
+            raise ValueError(
+                f"n_samples={self.n_samples} is out of range: dataset={dataset!r} has "
+                f"{len(labels)} rows"
+            )
+        self.arm_features = check_bool("arm_features", arm_features)
+        self.horizon = check_optional_int("horizon", horizon)
+        if self.n_samples is not None:  # the problem: which rows, fixed by problem_seed
+            rows = np.random.default_rng(self.problem_seed).choice(
+                len(labels), self.n_samples, replace=False
+            )
+            features, labels = features[np.sort(rows)], labels[np.sort(rows)]
+        if arm_features:  # an intercept for every arm of a linear model
+            features = np.hstack([features, np.ones((len(features), 1), np.float32)])
+        self.features, self.labels = features, labels
+        self.n_classes = int(labels.max()) + 1
+        self.dim = features.shape[1]
+        self.noise.validate_means(np.eye(self.n_classes))
+        self.action_space = spaces.Discrete(self.n_classes)
+        # the data's own range, so checkers and SB3 see finite bounds
+        low, high = features.min(axis=0), features.max(axis=0)
+        if arm_features:  # the other blocks of a row are 0
+            k = self.n_classes
+            low = np.tile(np.minimum(low, 0.0), (k, k))
+            high = np.tile(np.maximum(high, 0.0), (k, k))
+        self.observation_space = spaces.Box(low, high, dtype=np.float32)
         self._row = 0
         self._t = 0
         self._started = self._ended = False
+
+    def _observe(self, rows: np.ndarray) -> np.ndarray:
+        """Observations of data rows ``rows`` (any shape), float32."""
+        x = self.features[rows]
+        if not self.arm_features:
+            return x
+        # disjoint arm features: row a holds x in block a, zeros elsewhere
+        eye = np.eye(self.n_classes, dtype=np.float32)
+        blocks = np.einsum("ab,...j->...abj", eye, x)
+        return blocks.reshape(*x.shape[:-1], self.n_classes, self.n_classes * self.dim)
+
+    def _truth(self, rows: np.ndarray, actions: np.ndarray) -> dict[str, Any]:
+        expected_rewards = np.eye(self.n_classes)[self.labels[rows]]
+        taken = (actions == self.labels[rows]).astype(np.float64)
+        info = {
+            "label": self.labels[rows].copy(),
+            "expected_rewards": expected_rewards,
+            "expected_reward": taken,
+            "optimal_action": self.labels[rows].copy(),
+            "regret": 1.0 - taken,
+        }
+        std = self.noise.reward_std(taken)
+        if np.all(np.isfinite(std)):
+            info["noise_std"] = std
+        return info
 
     def _new_round(self) -> None:
         self._row = int(self.np_random.integers(len(self.labels)))
@@ -238,36 +219,32 @@ class MulticlassBanditEnv(_MulticlassCore, gym.Env[np.ndarray, np.int64]):
         return self._observe(np.asarray(self._row)), reward, terminated, truncated, info
 
 
-class MulticlassBanditVectorEnv(_MulticlassCore, VectorEnv):
+class MulticlassBanditVectorEnv(SingleEnvBackedVectorEnv):
     """``R`` independent copies of :class:`MulticlassBanditEnv` stepped in numpy.
 
-    All copies pose the same problem (same data set and rows, from
-    ``problem_seed``) and draw their rows and noise from the vector env's
+    The constructor takes ``num_envs`` and the single env's arguments, which a
+    :class:`MulticlassBanditEnv` (``self.single_env``) validates and uses to
+    fix the problem: all copies pose that one problem (same data set and rows,
+    from ``problem_seed``) and draw their rows and noise from the vector env's
     ``np_random``. Episodes auto-reset in the same step
     (``AutoresetMode.SAME_STEP``): the returned observation is always the
     next round's row. ``infos`` holds the single env's keys with a leading
     ``R`` axis.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    single_env_class = MulticlassBanditEnv
 
-    def __init__(
-        self,
-        num_envs: int = 1,
-        dataset: str = "digits",
-        noise: str | NoiseModel = "bernoulli",
-        n_samples: int | None = None,
-        arm_features: bool = True,
-        problem_seed: int = 0,
-        horizon: int | None = None,
-    ) -> None:
-        self.num_envs = check_int("num_envs", num_envs)
-        self._init_core(dataset, noise, n_samples, arm_features, problem_seed, horizon)
-        self.single_action_space = self.action_space_
-        self.single_observation_space = self.observation_space_
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self._t = np.zeros(self.num_envs, dtype=np.int64)
+    def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
+        super().__init__(num_envs, **kwargs)
+        single = self.single_env
+        self.dataset, self.noise, self.problem_seed = (
+            single.dataset,
+            single.noise,
+            single.problem_seed,
+        )
+        self.n_samples, self.arm_features = single.n_samples, single.arm_features
+        self.features, self.labels = single.features, single.labels
+        self.n_classes, self.dim = single.n_classes, single.dim
         self.rows: np.ndarray | None = None
 
     def _new_round(self) -> None:
@@ -277,21 +254,20 @@ class MulticlassBanditVectorEnv(_MulticlassCore, VectorEnv):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset every copy and show the first rows."""
-        super().reset(seed=check_reset_seed(seed))
-        check_options(options)
-        self._t[:] = 0
+        self._start_reset(seed, options)
         self._new_round()
-        return self._observe(self.rows), {}
+        assert self.rows is not None
+        return self.single_env._observe(self.rows), {}
 
     def step(
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Predict one class in every copy, then show the next rows."""
-        if self.rows is None:
-            raise RuntimeError("call reset() before step()")
+        self._check_running()
+        assert self.rows is not None
         actions = check_actions(actions, self.num_envs, self.n_classes)
-        infos = self._truth(self.rows, actions)
+        infos = self.single_env._truth(self.rows, actions)
         rewards = self.noise.sample_rewards(self.np_random, infos["expected_reward"])
         terminated, truncated = end_rounds(self._t, self.horizon)
         self._new_round()
-        return self._observe(self.rows), rewards, terminated, truncated, infos
+        return self.single_env._observe(self.rows), rewards, terminated, truncated, infos

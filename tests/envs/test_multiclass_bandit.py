@@ -148,3 +148,22 @@ def test_linucb_beats_random(dataset):
     random_regret = _regret("Random", dataset)
     regret = _regret("LinUCB", dataset)
     assert np.all(regret < 0.5 * random_regret.mean()), (regret, random_regret)
+
+
+def test_vector_env_is_backed_by_one_single_env():
+    from rlsuite.envs._single_backed import SingleEnvBackedVectorEnv
+    from rlsuite.envs.validation import EpisodeNotRunning
+
+    vector = MulticlassBanditVectorEnv(num_envs=3, dataset="iris", n_samples=30, problem_seed=4)
+    assert isinstance(vector, SingleEnvBackedVectorEnv)
+    single = gym.make(ENV_ID, dataset="iris", n_samples=30, problem_seed=4).unwrapped
+    np.testing.assert_array_equal(vector.single_env.features, single.features)
+    assert vector.single_observation_space == single.observation_space
+    assert (vector.n_classes, vector.dim, vector.dataset) == (3, 5, "iris")
+    with pytest.raises(EpisodeNotRunning):
+        vector.step(np.zeros(3, dtype=np.int64))
+    with pytest.raises(TypeError, match="n_arm.*MulticlassBanditEnv"):
+        MulticlassBanditVectorEnv(num_envs=2, n_arm=3)
+    # num_envs * observation entries is checked before any array is made
+    with pytest.raises(ValueError, match="num_envs \\* observation size"):
+        MulticlassBanditVectorEnv(num_envs=10**6)
