@@ -8,11 +8,24 @@ pool, sequential, ...) so machine load hits both alike:
 * ``slow``: ``--slow-runs`` runs of ``--slow-ms`` (60 ms) of CPU work each.
 
 The sequential loop is ``workers=1`` (in-process), the pool ``--workers``
-spawned processes; the pool's time includes starting its workers. The last
-line is JSON: per workload the speed-up (sequential wall / pool wall) as
-min/median/max over the repeats, and the walls.
+spawned processes; the pool's time includes starting its workers.
 
-    python benchmarks/sweep_scale.py [--runs 10000] [--workers 2] [--repeats 3]
+Then the quick suite's start-up share (skip with ``--no-quick``): the
+suite's wall is one ``rlsuite bench --suite quick`` in a subprocess (into a
+fresh database, ``--workers``); its start-up is, each timed ``--repeats``
+times in fresh interpreters, (a) the parent's start: interpreter, imports
+and planning the suite (``prepare_sweep("quick")``), and (b) starting the
+pool: a ``--workers`` pool running 10 tiny runs. ``startup_share`` is
+``(a + b) / wall`` (medians). Workers import each study's run module (torch
+for some) lazily, on their first run of it; that cost is inside the runs, and
+``worker_imports_s`` (a fresh interpreter importing every quick study's run
+module) bounds it, with ``startup_share_with_worker_imports`` the share if
+all of it counted as start-up.
+
+The last line is JSON: per workload the speed-up (sequential wall / pool
+wall) as min/median/max over the repeats and the walls, and ``quick``.
+
+    python benchmarks/sweep_scale.py [--runs 10000] [--workers 2] [--repeats 3] [--no-quick]
 """
 
 from __future__ import annotations
@@ -21,6 +34,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,6 +92,70 @@ def timed_sweep(exp: Experiment, db: Path, workers: int) -> float:
     return wall
 
 
+def _python_wall(code: str) -> float:
+    """Wall seconds of ``python -c code`` in a fresh interpreter (single-threaded BLAS)."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    return time.perf_counter() - start
+
+
+def _spread(values: list[float]) -> dict:
+    return {
+        "min": round(min(values), 3),
+        "median": round(statistics.median(values), 3),
+        "max": round(max(values), 3),
+    }
+
+
+def quick_startup(
+    workers: int, repeats: int, tmp: Path, suite: str = "quick", sweep: str | None = None
+) -> dict:
+    """Start-up of ``rlsuite bench --suite quick`` against its wall (see the module docstring).
+
+    ``suite``/``sweep`` replace the quick suite for a smoke check of this script.
+    """
+    plan_code = (
+        "from rlsuite.experiments.runner import prepare_sweep; "
+        f"specs, _ = prepare_sweep({suite!r}, sweep={sweep!r}, workers={workers}); assert specs"
+    )
+    imports_code = (
+        "from rlsuite.experiments.base import resolve_callable; "
+        "from rlsuite.experiments.runner import resolve_suite; "
+        f"[resolve_callable(e.run_ref) for e in resolve_suite({suite!r}, {sweep!r})[0]]"
+    )
+    plan = [_python_wall(plan_code) for _ in range(repeats)]
+    pool = [
+        timed_sweep(experiment("tiny", 10, gap=0.5, rounds=200), tmp / "p.sqlite", workers)
+        for _ in range(repeats)
+    ]
+    imports = [_python_wall(imports_code) for _ in range(repeats)]
+    db = tmp / "quick.sqlite"
+    db.unlink(missing_ok=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "rlsuite.experiments.cli", "bench", "--suite", suite]
+    command += ["--db", str(db), "--workers", str(workers), "--no-progress"]
+    command += ["--sweep", sweep] if sweep else []
+    start = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    with ResultsStore(db, read_only=True) as store:
+        n_runs = store.count()
+    startup = statistics.median(plan) + statistics.median(pool)
+    return {
+        "suite": suite if sweep is None else f"{suite} [{sweep}]",
+        "runs": n_runs,
+        "wall_s": round(wall, 2),
+        "plan_s": _spread(plan),
+        "pool_start_s": _spread(pool),
+        "worker_imports_s": _spread(imports),
+        "startup_share": round(startup / wall, 4),
+        "startup_share_with_worker_imports": round(
+            (startup + statistics.median(imports)) / wall, 4
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000, help="tiny runs")
@@ -85,6 +163,13 @@ def main() -> None:
     parser.add_argument("--slow-ms", type=float, default=60.0, help="CPU ms per slow run")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--no-quick", action="store_true", help="skip the quick suite's start-up share"
+    )
+    parser.add_argument(
+        "--quick-suite", default="quick", help="suite timed for the start-up share (smoke checks)"
+    )
+    parser.add_argument("--quick-sweep", default=None, help="its sweep (None: the suite's own)")
     args = parser.parse_args()
     workloads = {
         "tiny": experiment("tiny", args.runs, gap=0.5, rounds=200),
@@ -112,7 +197,24 @@ def main() -> None:
                 "sequential_wall_s": [round(s, 2) for s in seq],
                 "pool_wall_s": [round(p, 2) for p in pool],
             }
+        if not args.no_quick:
+            result["quick"] = quick_startup(
+                args.workers, args.repeats, Path(tmp), args.quick_suite, args.quick_sweep
+            )
+            print(
+                f"quick: {result['quick']['runs']} runs in {result['quick']['wall_s']} s, "
+                f"start-up share {result['quick']['startup_share']:.1%}",
+                file=sys.stderr,
+            )
+    result["loadavg"] = _loadavg()
     print(json.dumps(result))
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return None
 
 
 if __name__ == "__main__":

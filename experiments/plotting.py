@@ -156,7 +156,9 @@ def legend_outside(
 
     ``loc`` is ``"right"`` (beside the panels, top aligned) or ``"bottom"``
     (under them, several columns); either way it takes its own space in the
-    constrained layout and never covers data. Labels starting with ``_`` are skipped.
+    constrained layout and never covers data, and the figure grows by the
+    legend's size so the panels keep theirs. Call it once per figure, after
+    drawing. Labels starting with ``_`` are skipped.
     """
     if loc not in ("right", "bottom"):
         raise ValueError(f"loc={loc!r} is not allowed: use 'right' or 'bottom'")
@@ -185,6 +187,21 @@ def legend_outside(
     else:
         kwargs.setdefault("ncols", min(4, len(handles)))
         fig.legend(handles.values(), handles.keys(), loc="outside lower center", **kwargs)
+    _make_room(fig, loc)
+
+
+def _make_room(fig: plt.Figure, loc: str) -> None:
+    """Grow the figure by its legend's size, so the panels keep their width (or height)."""
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    if not legends:
+        return
+    renderer = fig.canvas.get_renderer()
+    box = legends[-1].get_window_extent(renderer)
+    width, height = fig.get_size_inches()
+    if loc == "right":
+        fig.set_size_inches(width + box.width / fig.dpi + 0.15, height)
+    else:
+        fig.set_size_inches(width, height + box.height / fig.dpi + 0.1)
 
 
 def _top_right_axes(fig: plt.Figure) -> plt.Axes | None:
@@ -213,18 +230,18 @@ def param_label(name: str, value: float) -> str:
     return f"{name}={number(value)}"
 
 
-def number_ticks(ax: plt.Axes, axis: str = "x", integer: bool = False) -> None:
+def number_ticks(ax: plt.Axes, axis: str = "x", integer: bool = False, max_ticks: int = 6) -> None:
     """Tick labels through :func:`number` (``1000``, ``0.05``), on linear or log axes.
 
-    With ``integer=True`` a linear axis also gets ticks at integers only
-    (counts, sizes, steps).
+    With ``integer=True`` a linear axis also gets at most ``max_ticks`` ticks,
+    at integers only (counts, sizes, steps), so wide labels do not collide.
     """
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     target = ax.yaxis if axis == "y" else ax.xaxis
     scale = ax.get_yscale() if axis == "y" else ax.get_xscale()
     if integer and scale == "linear":
-        target.set_major_locator(MaxNLocator(integer=True))
+        target.set_major_locator(MaxNLocator(nbins=max_ticks - 1, integer=True))
     target.set_major_formatter(FuncFormatter(lambda v, _pos: number(v)))
     if scale == "log":
         target.set_minor_formatter(FuncFormatter(lambda _v, _pos: ""))

@@ -1,75 +1,67 @@
-"""Run a study's sweep job by job, appending each finished run to CSV files at once.
+"""Record one study's output in ``docs/results/`` through the one front end.
 
-Used to record the heavy-tail outputs in ``docs/results/`` on a shared machine: a job
-that finished is kept even if the sweep is cut short, and jobs run in the order given
-(agents major), so the cheap agents cover every setting first.
+    python docs/results/record_study.py OUT_TXT NAME [front-end options ...]
 
-``python docs/results/record_study.py NAME SETTINGS OUT_PREFIX AGENT[,AGENT...] [WORKERS]``
-(``SETTINGS``: ``main`` or an extra sweep name of the study). The recorded CSVs load
-into the study's analysis with :func:`load`;
-``python docs/results/record_study.py report NAME OUT_PREFIX`` prints the study's table
-(and, where the analysis has them, slopes and ratios) and writes its plots next to the CSVs.
+runs ``python -m rlsuite.experiments NAME [options]`` (niced, single-threaded
+BLAS) in a subprocess and writes ``OUT_TXT``: the exact command on the first
+line (``$ ...``), the date, host CPU count and load average, the front end's
+output verbatim, and a last line with the wall time and the CPU seconds of
+the command and its worker processes. Options are the front end's
+(``--sweep main --db ... --out ... --workers 2``); add ``--no-progress``.
+
+Earlier records (the issue-14 files of 2026-12-01) were made by a previous
+version of this script, which ran runs job by job into CSVs; that driver is
+gone, every study now runs through ``runner.run_sweep``.
 """
 
 from __future__ import annotations
 
+import datetime
+import os
+import resource
+import shlex
+import subprocess
 import sys
 import time
-from multiprocessing import Pool
 from pathlib import Path
 
-import pandas as pd
 
-from rlsuite.experiments.base import load_experiment
-from rlsuite.experiments.study_main import _job, jobs_of, to_frames
-
-
-def load(prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(df, curves)`` recorded under ``prefix``."""
-    return pd.read_csv(f"{prefix}_runs.csv"), pd.read_csv(f"{prefix}_curves.csv")
-
-
-def report(name: str, prefix: str) -> None:
-    """Print the recorded runs' table, score, slopes and ratios; write the plots."""
-    analysis = load_experiment(name).analysis
-    df, curves = load(prefix)
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        try:
-            print(analysis.table(df, curves).to_string())
-        except TypeError:
-            print(analysis.table(df).to_string())
-        print(analysis.score(df).to_string(index=False))
-        for extra in ("slopes", "ratios"):
-            if hasattr(analysis, extra):
-                print(getattr(analysis, extra)(df).to_string(index=False))
-    print(f"{len(df)} runs; last finished {df['wall_s_since_start'].max():.0f} s after the start")
-    for path in analysis.plot(df, curves, Path(prefix).parent):
-        print(f"wrote {path}")
+def record(out_txt: str, name: str, options: list[str]) -> int:
+    """Run the front end for ``name`` with ``options``, write ``out_txt``; return its exit code."""
+    command = ["nice", "-n", "10", sys.executable, "-m", "rlsuite.experiments", name, *options]
+    shown = "OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nice -n 10 python -m rlsuite.experiments "
+    shown += shlex.join([name, *options])
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    header = [
+        f"$ {shown}",
+        f"# {now}, {os.cpu_count()} CPUs, load average {' '.join(load)} at the start "
+        "(shared machine: walls are upper bounds)",
+        "",
+    ]
+    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    footer = [
+        f"# exit {done.returncode}; wall {wall:.1f} s, user {user:.1f} s, sys {system:.1f} s "
+        "(command and its workers)"
+    ]
+    text = "\n".join(header) + done.stdout + done.stderr + "\n".join(footer) + "\n"
+    Path(out_txt).write_text(text)
+    os.chmod(out_txt, 0o644)
+    print(text)
+    return done.returncode
 
 
 def main() -> None:
-    """Record a sweep job by job, or report recorded runs (see the module docstring)."""
-    if sys.argv[1] == "report":
-        report(sys.argv[2], sys.argv[3])
-        return
-    name, settings, prefix, agents = sys.argv[1:5]
-    workers = int(sys.argv[5]) if len(sys.argv) > 5 else 1
-    load_experiment(name)
-    jobs = []
-    for agent in agents.split(","):
-        jobs += [(name, *job) for job in jobs_of(name, False, None, [agent], settings)]
-    for suffix in ("_runs.csv", "_curves.csv"):
-        Path(prefix + suffix).unlink(missing_ok=True)
-    start = time.perf_counter()
-    with Pool(workers) as pool:
-        for done, result in enumerate(pool.imap_unordered(_job, jobs), start=1):
-            df, curves = to_frames(name, [result])
-            df["wall_s_since_start"] = time.perf_counter() - start
-            first = done == 1
-            df.to_csv(prefix + "_runs.csv", mode="a", header=first, index=False)
-            curves.to_csv(prefix + "_curves.csv", mode="a", header=first, index=False)
-            print(f"{done}/{len(jobs)} {result[0]} {result[2]} {time.perf_counter() - start:.0f} s")
-            sys.stdout.flush()
+    """``record_study.py OUT_TXT NAME [options]`` (see the module docstring)."""
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    sys.exit(record(sys.argv[1], sys.argv[2], sys.argv[3:]))
 
 
 if __name__ == "__main__":

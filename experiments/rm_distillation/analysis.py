@@ -178,8 +178,10 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
         for agent, group in rows.groupby("agent"):
             plotting.sweep_line(ax, group, "bias", "oracle_reward", agent, colours[agent])
         ax.set_title(plotting.param_label("beta", beta))
-        ax.set_xlabel("bias (share of kept pairs the longer response won)")
+    fig.supxlabel("bias: share of the kept pairs that the longer response won", fontsize="small")
     axes[0][0].set_ylabel("normalised oracle reward")
+    for ax in axes[0]:
+        plotting.mark_truncated(ax)
     plotting.legend_outside(fig)
     bias_path = plotting.save(fig, out / "rm_distillation_oracle_vs_bias.png")
 
@@ -209,6 +211,7 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
                 plotting.quantile_band(ax, group, agent, colours[agent])
             ax.set_title(f"{_CURVE_LABELS[name]}, {plotting.param_label('beta', beta)}")
             ax.set_ylabel(_CURVE_LABELS[name])
+            plotting.mark_truncated(ax)
             if i == len(names) - 1:
                 ax.set_xlabel("Adam step")
                 plotting.number_ticks(ax, "x", integer=True)
