@@ -233,7 +233,7 @@ PPO_GRID = (
 )
 
 #: Base policies per environment (PPO trainings; what 2 shared cores allowed, see the study note).
-N_BASE = {"CartPole-v1": 8, "Acrobot-v1": 6}
+N_BASE = {"CartPole-v1": 12, "Acrobot-v1": 6}
 
 #: Derived experts: relative Gaussian perturbation of the base policy's action head and an
 #: inverse temperature (log-uniform in this range) on its logits. Chosen a priori, not tuned on
@@ -336,9 +336,12 @@ class NetworkExpert:
             k += 1
         return hidden
 
+    def __post_init__(self) -> None:
+        self._head = self.inverse_temperature * np.vstack([self.head_w, self.head_b[None, :]])
+
     def head(self) -> np.ndarray:
         """``(width + 1, n_actions)``: the temperature-scaled head, bias as the last row."""
-        return self.inverse_temperature * np.vstack([self.head_w, self.head_b[None, :]])
+        return self._head
 
     def action_probs(self, obs: np.ndarray) -> np.ndarray:
         """Action probabilities for one ``(obs_dim,)`` or a batch ``(n, obs_dim)``."""
@@ -426,7 +429,7 @@ def batched_logits(experts: list, obs: np.ndarray, owner: np.ndarray | None = No
         for members in groups.values():
             feats = experts[members[0]].features(obs)
             h = heads[members]
-            out[members] = np.einsum("hf,nfa->nha", feats, h[:, :-1]) + h[:, None, -1]
+            out[members] = np.matmul(feats, h[:, :-1]) + h[:, None, -1]
         return out
     out = np.empty((len(obs), n_actions))
     owner = np.asarray(owner)
@@ -438,7 +441,7 @@ def batched_logits(experts: list, obs: np.ndarray, owner: np.ndarray | None = No
         if len(rows):
             feats = experts[members[0]].features(obs[rows])
             h = heads[owner[rows]]
-            out[rows] = np.einsum("nf,nfa->na", feats, h[:, :-1]) + h[:, -1]
+            out[rows] = np.matmul(feats[:, None, :], h[:, :-1])[:, 0] + h[:, -1]
     return out
 
 

@@ -110,7 +110,7 @@ def _network_log_probs(policies: Sequence[Any], obs: np.ndarray, actions: np.nda
     for members in groups.values():
         features = policies[members[0]].features(obs)
         heads = np.stack([policies[i].head() for i in members])
-        logits = np.einsum("hf,nfa->nha", features, heads[:, :-1]) + heads[:, None, -1]
+        logits = np.matmul(features, heads[:, :-1]) + heads[:, None, -1]  # (n, H, A)
         log_probs = logits - np.logaddexp.reduce(logits, axis=2, keepdims=True)
         out[members] = log_probs[:, steps, actions]
     return out

@@ -22,11 +22,43 @@ def score(df: pd.DataFrame) -> pd.DataFrame:
     return scores.rename("score").reset_index()
 
 
+#: Non-private BC ignores epsilon; it runs once per env and is shown at every epsilon.
+CEILING = "BehaviorCloning"
+
+
+def _with_ceiling_everywhere(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy the BC rows (run at one epsilon) to every epsilon of the private agents."""
+    bc = df[df["agent"] == CEILING]
+    if bc.empty:
+        return df
+    rest = df[df["agent"] != CEILING]
+    epsilons = sorted(rest["epsilon"].unique()) or sorted(bc["epsilon"].unique())
+    copies = [bc.assign(epsilon=e) for e in epsilons]
+    return pd.concat([rest, *copies], ignore_index=True)
+
+
 def table(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean (and standard error) normalized return per env, agent and epsilon."""
-    grouped = df.groupby(["env_id", "agent", "epsilon"])["normalized_return"]
-    out = grouped.agg(["mean", "sem", "count"]).reset_index()
+    """Mean normalized return per env, agent and epsilon (BC's one value at every epsilon)."""
+    grouped = _with_ceiling_everywhere(df).groupby(["env_id", "agent", "epsilon"])
+    out = grouped["normalized_return"].agg(["mean", "sem", "count"]).reset_index()
     return out.pivot_table(index=["env_id", "agent"], columns="epsilon", values="mean")
+
+
+#: Per-run diagnostics of the private learners, averaged over seeds.
+DIAGNOSTICS = (
+    "released_transitions", "released_share", "prefix_length_q50", "prefix_length_q90",
+    "prefix_length_q100", "threshold", "count_median_h1", "count_median_h10",
+    "count_median_h50", "release_epsilon", "noise_multiplier", "epsilon_spent", "fit_seconds",
+)  # fmt: skip
+
+
+def diagnostics(df: pd.DataFrame) -> pd.DataFrame:
+    """Release and noise diagnostics of ConsensusDP and ExpertDPSGD per env and epsilon."""
+    private = df[df["agent"].isin(["ConsensusDP", "ExpertDPSGD"])]
+    columns = [c for c in DIAGNOSTICS if c in private.columns]
+    if private.empty or not columns:
+        return pd.DataFrame()
+    return private.groupby(["env_id", "agent", "epsilon"])[columns].mean().dropna(axis=1, how="all")
 
 
 def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Path]:
@@ -43,10 +75,15 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     for ax, env_id in zip(axes[0], envs):
         sub = df[df["env_id"] == env_id]
         for agent, rows in sub.groupby("agent"):
+            if agent == CEILING:  # ignores epsilon: a horizontal line with its seed band
+                mean, sem = rows["normalized_return"].mean(), rows["normalized_return"].sem()
+                ax.axhline(mean, color="k", ls="--", lw=1, label="BC, non-private (ceiling)")
+                if np.isfinite(sem):
+                    ax.axhspan(mean - sem, mean + sem, color="k", alpha=0.08)
+                continue
             stats = rows.groupby("epsilon")["normalized_return"].agg(["mean", "sem"]).fillna(0.0)
-            style = "--" if agent == "BehaviorCloning" else "-o"
             ax.errorbar(
-                stats.index, stats["mean"], yerr=stats["sem"], fmt=style, label=agent, capsize=3
+                stats.index, stats["mean"], yerr=stats["sem"], fmt="-o", label=agent, capsize=3
             )
         ax.set_xscale("log")
         ax.set_xticks(sorted(sub["epsilon"].unique()))
@@ -71,4 +108,8 @@ def _fmt(value: float) -> str:
 
 def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
-    return {"normalised return per env, agent and epsilon": table(df)}
+    out = {"normalised return per env, agent and epsilon (BC: non-private ceiling)": table(df)}
+    diag = diagnostics(df)
+    if not diag.empty:
+        out["release and noise diagnostics (means over seeds)"] = diag
+    return out
