@@ -67,6 +67,24 @@ def summary(df: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _range_key(frame: pd.DataFrame) -> pd.Series:
+    """Column key of a setting: its range ``R``, or the noise's name where none is stated.
+
+    The ``outside`` sweep's Student-t and Gaussian noises are unbounded
+    (``reward_range`` empty), so its columns are the noise family and ``df``.
+    """
+    stated = frame["reward_range"] if "reward_range" in frame else pd.Series(np.nan, frame.index)
+    r = pd.to_numeric(stated, errors="coerce").astype(float)
+    if np.isfinite(r).all():
+        return r
+    df_ = frame["df"] if "df" in frame else pd.Series(np.nan, index=frame.index)
+    labels = [
+        f"R={value:g}" if np.isfinite(value) else (f"{noise} df={d:g}" if pd.notna(d) else noise)
+        for value, noise, d in zip(r, frame["noise"], df_)
+    ]
+    return pd.Series(labels, index=frame.index)
+
+
 def table(df: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.DataFrame:
     """``mean ± 95% CI`` of the regret per agent (rows) and (rounds, R) (columns)."""
     if curves is None:
@@ -74,14 +92,11 @@ def table(df: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.DataFrame:
     else:
         s = summary(df, curves)
         cells = s.assign(cell=[f"{m:.0f} ± {c:.0f}" for m, c in zip(s["mean"], s["ci95"])])
-        cells = cells.merge(
-            df[["setting", "heteroscedastic", "reward_range"]].drop_duplicates("setting"),
-            on="setting",
-            suffixes=("_", ""),
-        )
+        keys = [c for c in ("setting", "heteroscedastic", "reward_range", "noise", "df") if c in df]
+        cells = cells.merge(df[keys].drop_duplicates("setting"), on="setting", suffixes=("_", ""))
     cells = cells.assign(
         rounds=np.where(cells["heteroscedastic"].astype(bool), "hetero", "homo"),
-        R=cells["reward_range"].astype(float),
+        R=_range_key(cells),
     )
     formatted = cells.pivot_table(
         index="agent", columns=["rounds", "R"], values="cell", aggfunc="first"
@@ -89,7 +104,7 @@ def table(df: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.DataFrame:
     uniform = (
         df.assign(
             rounds=np.where(df["heteroscedastic"].astype(bool), "hetero", "homo"),
-            R=df["reward_range"].astype(float),
+            R=_range_key(df),
         )
         .groupby(["rounds", "R"])["random_regret"]
         .mean()
@@ -106,6 +121,8 @@ def slopes(df: pd.DataFrame) -> pd.DataFrame:
     three ranges the fit is descriptive, not a test.
     """
     rows = []
+    if "reward_range" not in df:
+        return pd.DataFrame(rows)
     for (hetero, agent), group in df.groupby(["heteroscedastic", "agent"]):
         means = group.groupby("reward_range")["regret"].mean()
         r = means.index.to_numpy(dtype=float)
@@ -145,6 +162,7 @@ def ratio_intervals(
     """
     per_copy = copy_regrets(curves)
     params = df.drop_duplicates("setting").set_index("setting")
+    keys = _range_key(params)
     rng = np.random.default_rng(seed)
     rows = []
     for setting, group in per_copy.groupby("setting"):
@@ -160,7 +178,7 @@ def ratio_intervals(
         rows.append(
             {
                 "rounds": "hetero" if bool(params.loc[setting, "heteroscedastic"]) else "homo",
-                "R": float(params.loc[setting, "reward_range"]),
+                "R": keys[setting],
                 "copies": len(pair),
                 "ratio": pair[:, 0].mean() / pair[:, 1].mean(),
                 "ci95_low": low,
@@ -229,14 +247,16 @@ def print_report(runs_csv: str, curves_csv: str, plot_to: str | None = None) -> 
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print("-- regret at T: mean ± 95% t-interval over copies")
         print(table(df, curves).to_string())
-        print("-- slopes of mean regret against R and against log R")
-        print(slopes(df).to_string(index=False))
+        slope = slopes(df)
+        if len(slope):
+            print("-- slopes of mean regret against R and against log R")
+            print(slope.to_string(index=False))
         for reference in ("OFUL-trueR", "OFUL-sigma"):
             ratio = ratio_intervals(df, curves, reference=reference)
             if len(ratio):
                 print(f"-- CatoniOFUL / {reference}: ratio of mean regrets, paired bootstrap 95%")
                 print(ratio.round(4).to_string(index=False))
-    if plot_to is not None:
+    if plot_to is not None and "reward_range" in df:
         path = Path(plot_to)
         for written in plot(df, curves, path.parent, filename=path.name):
             print(f"wrote {written}")
