@@ -275,12 +275,11 @@ def irls_linear_batched(
     xs, ys, inv_s, bs, alphas = x, y, inv_sigma, base, alpha
     for _ in range(max_iter):
         current = theta[rows]
-        residuals = (ys - np.einsum("bnd,bd->bn", xs, current)) * inv_s
+        residuals = (ys - (xs @ current[..., None])[..., 0]) * inv_s
         new_theta = solve(xs, ys, bs * irls_weights(alphas * residuals))
         theta[rows] = new_theta
-        still = np.linalg.norm(new_theta - current, axis=1) > tol * (
-            1.0 + np.linalg.norm(new_theta, axis=1)
-        )
+        step = np.sqrt(((new_theta - current) ** 2).sum(axis=1))
+        still = step > tol * (1.0 + np.sqrt((new_theta**2).sum(axis=1)))
         if not still.any():
             break
         if not still.all():

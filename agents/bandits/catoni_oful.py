@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from rlsuite.agents.bandits.catoni import catoni_alpha, catoni_irls_weights, irls_linear_batched
-from rlsuite.agents.bandits.linear_base import WeightedRobustOFUL, ofu_radius
+from rlsuite.agents.bandits.linear_base import WeightedRobustOFUL
 from rlsuite.envs.validation import check_real
 
 __all__ = ["CatoniOFUL"]
@@ -111,12 +112,14 @@ class CatoniOFUL(WeightedRobustOFUL):
 
     def radius(self) -> np.ndarray:
         """Whitened OFUL radius plus the covering term ``d log(1 + 2 S R t)``."""
-        noise_term, prior_term = ofu_radius(
-            self.logdet, self.dim, self.lam, self.delta, self.theta_norm
-        )
         reward_range = self.stated_range if self.reward_range is None else self.reward_range
         cover = self.dim * np.log1p(2.0 * self.theta_norm * reward_range * max(self.t, 1))
-        return self.beta_scale * (np.sqrt(noise_term**2 + cover) + prior_term)
+        # ofu_radius's noise term is sqrt(inner); the covering term adds under the root.
+        inner = np.maximum(
+            self.logdet - self.dim * math.log(self.lam) + 2.0 * math.log(1.0 / self.delta), 0.0
+        )
+        prior_term = math.sqrt(self.lam) * self.theta_norm
+        return self.beta_scale * (np.sqrt(inner + cover) + prior_term)
 
     def _fit_batch(self, runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
         alpha = self.alpha_scale * catoni_alpha(self.n_obs[runs], 1.0, self.delta)

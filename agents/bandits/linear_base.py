@@ -53,8 +53,11 @@ def noise_levels(infos: dict[str, Any] | None, n_runs: int, agent: str) -> np.nd
     """
     for key in ("noise_std", "noise_scale"):
         if infos is not None and key in infos:
-            sigma = np.broadcast_to(np.asarray(infos[key], dtype=np.float64), (n_runs,))
-            if np.any(~np.isfinite(sigma) | (sigma <= 0)):
+            sigma = np.asarray(infos[key], dtype=np.float64)
+            if sigma.shape != (n_runs,):
+                sigma = np.broadcast_to(sigma, (n_runs,))
+            # min > 0 is False for nan; max finite rules out inf.
+            if not (sigma.min() > 0 and np.isfinite(sigma.max())):
                 raise ValueError(f"info[{key!r}]={sigma.tolist()!r} must be finite and > 0")
             return sigma.copy()
     raise ValueError(
@@ -270,8 +273,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
         x = self._check_obs(obs)[self._rows, actions]
         sigma = noise_levels(infos, self.n_runs, type(self).__name__)
         if infos is not None and "reward_range" in infos:
-            stated = np.broadcast_to(np.asarray(infos["reward_range"], float), sigma.shape)
-            self.stated_range = np.fmax(self.stated_range, stated)
+            self.stated_range = np.fmax(self.stated_range, infos["reward_range"])
         self._add_samples(x, rewards, sigma)
         due = (self.logdet - self._fit_logdet >= math.log(self.refit_ratio)) | (
             self.n_obs <= 2 * self.dim

@@ -248,34 +248,49 @@ class VACatoni(LinearBanditAgent):
             setattr(self, name, new)
 
     def _fit(self, runs: np.ndarray, layers: np.ndarray) -> None:
-        """Refit the given (run, layer) pairs together."""
+        """Refit the given (run, layer) pairs together.
+
+        Pairs with a MAD scale take two passes: the MAD scale of the current
+        fit, then the fit at that scale, then both again at the new fit. Pairs
+        with a fixed scale (``fourth_moment`` given, or under ``2 dim``
+        samples) are at their fixed point after one IRLS solve, so only the
+        MAD pairs take the second pass.
+        """
         counts = self.n_obs[runs, layers]
         n = int(counts.max())
         mask = np.arange(n)[None, :] < counts[:, None]
         x, y = self._x[runs, layers, :n], self._y[runs, layers, :n]
         w = np.where(mask, self._w[runs, layers, :n], 1.0)
         alpha = catoni_alpha(counts, 1.0, self.delta / self.n_layers)
-        theta, scale = self.theta[runs, layers], self.scale[runs, layers]
-        robust_scale = (counts >= 2 * self.dim) & (self.fourth_moment is None)
-        # Two passes: the MAD scale of the current fit, then the fit at that scale.
+        theta, scale = self.theta[runs, layers], self.scale[runs, layers].copy()
+        robust = (counts >= 2 * self.dim) & (self.fourth_moment is None)
+        rows = np.arange(len(runs))
         for _ in range(2):
-            if robust_scale.any():
-                weighted = np.where(mask, w * (y - np.einsum("pnd,pd->pn", x, theta)), np.nan)
-                centre = _masked_median(weighted, counts)
-                mad = _masked_median(np.abs(weighted - centre[:, None]), counts)
-                mad_scale = np.maximum(mad / _MAD_TO_STD, 1e-3 * self.scale_prior)
-                scale = np.where(robust_scale, mad_scale, scale)
+            sub = rows[robust[rows]]
+            if sub.size:
+                weighted = np.where(
+                    mask[sub],
+                    w[sub] * (y[sub] - np.einsum("pnd,pd->pn", x[sub], theta[sub])),
+                    np.nan,
+                )
+                centre = _masked_median(weighted, counts[sub])
+                mad = _masked_median(np.abs(weighted - centre[:, None]), counts[sub])
+                scale[sub] = np.maximum(mad / _MAD_TO_STD, 1e-3 * self.scale_prior)
             # sigmas = 1 / w keeps IRLS's normal equations on V_l's weighting;
             # the scale enters through Catoni's alpha instead.
-            theta = irls_linear_batched(
-                x,
-                y,
-                alpha / scale,
-                sigmas=1.0 / w,
-                mask=mask,
+            theta = theta.copy()
+            theta[rows] = irls_linear_batched(
+                x[rows],
+                y[rows],
+                alpha[rows] / scale[rows],
+                sigmas=1.0 / w[rows],
+                mask=mask[rows],
                 lam=self.lam,
                 irls_weights=catoni_irls_weights,
-                theta0=theta,
+                theta0=theta[rows],
             )
+            rows = rows[robust[rows]]
+            if rows.size == 0:
+                break
         self.theta[runs, layers], self.scale[runs, layers] = theta, scale
         self._fit_logdet[runs, layers] = self.logdet[runs, layers]

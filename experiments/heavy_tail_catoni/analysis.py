@@ -19,7 +19,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["SCORE", "copy_regrets", "plot", "ratios", "score", "slopes", "summary", "table"]
+__all__ = [
+    "SCORE",
+    "copy_regrets",
+    "plot",
+    "print_report",
+    "ratio_intervals",
+    "ratios",
+    "score",
+    "slopes",
+    "summary",
+    "table",
+]
 
 #: What :func:`score` measures (printed by the report and the front end).
 SCORE = (
@@ -56,6 +67,24 @@ def summary(df: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _range_key(frame: pd.DataFrame) -> pd.Series:
+    """Column key of a setting: its range ``R``, or the noise's name where none is stated.
+
+    The ``outside`` sweep's Student-t and Gaussian noises are unbounded
+    (``reward_range`` empty), so its columns are the noise family and ``df``.
+    """
+    stated = frame["reward_range"] if "reward_range" in frame else pd.Series(np.nan, frame.index)
+    r = pd.to_numeric(stated, errors="coerce").astype(float)
+    if np.isfinite(r).all():
+        return r
+    df_ = frame["df"] if "df" in frame else pd.Series(np.nan, index=frame.index)
+    labels = [
+        f"R={value:g}" if np.isfinite(value) else (f"{noise} df={d:g}" if pd.notna(d) else noise)
+        for value, noise, d in zip(r, frame["noise"], df_)
+    ]
+    return pd.Series(labels, index=frame.index)
+
+
 def table(df: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.DataFrame:
     """``mean ± 95% CI`` of the regret per agent (rows) and (rounds, R) (columns)."""
     if curves is None:
@@ -63,14 +92,11 @@ def table(df: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.DataFrame:
     else:
         s = summary(df, curves)
         cells = s.assign(cell=[f"{m:.0f} ± {c:.0f}" for m, c in zip(s["mean"], s["ci95"])])
-        cells = cells.merge(
-            df[["setting", "heteroscedastic", "reward_range"]].drop_duplicates("setting"),
-            on="setting",
-            suffixes=("_", ""),
-        )
+        keys = [c for c in ("setting", "heteroscedastic", "reward_range", "noise", "df") if c in df]
+        cells = cells.merge(df[keys].drop_duplicates("setting"), on="setting", suffixes=("_", ""))
     cells = cells.assign(
         rounds=np.where(cells["heteroscedastic"].astype(bool), "hetero", "homo"),
-        R=cells["reward_range"].astype(float),
+        R=_range_key(cells),
     )
     formatted = cells.pivot_table(
         index="agent", columns=["rounds", "R"], values="cell", aggfunc="first"
@@ -78,7 +104,7 @@ def table(df: pd.DataFrame, curves: pd.DataFrame | None = None) -> pd.DataFrame:
     uniform = (
         df.assign(
             rounds=np.where(df["heteroscedastic"].astype(bool), "hetero", "homo"),
-            R=df["reward_range"].astype(float),
+            R=_range_key(df),
         )
         .groupby(["rounds", "R"])["random_regret"]
         .mean()
@@ -95,6 +121,8 @@ def slopes(df: pd.DataFrame) -> pd.DataFrame:
     three ranges the fit is descriptive, not a test.
     """
     rows = []
+    if "reward_range" not in df:
+        return pd.DataFrame(rows)
     for (hetero, agent), group in df.groupby(["heteroscedastic", "agent"]):
         means = group.groupby("reward_range")["regret"].mean()
         r = means.index.to_numpy(dtype=float)
@@ -117,7 +145,57 @@ def ratios(df: pd.DataFrame, agent: str = "CatoniOFUL", reference: str = "OFUL-t
     return (means[agent] / means[reference]).rename(f"{agent} / {reference}").reset_index()
 
 
-def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+def ratio_intervals(
+    df: pd.DataFrame,
+    curves: pd.DataFrame,
+    agent: str = "CatoniOFUL",
+    reference: str = "OFUL-trueR",
+    n_boot: int = 10_000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """``mean regret(agent) / mean regret(reference)`` per setting, with a 95% interval.
+
+    Copy ``i`` of both agents plays the same contexts and noise (the env's
+    draws do not depend on the actions), so the interval is a paired
+    percentile bootstrap over copies: resample copy indices, recompute the
+    ratio of the two means. ``copies`` is the number of paired copies.
+    """
+    per_copy = copy_regrets(curves)
+    params = df.drop_duplicates("setting").set_index("setting")
+    keys = _range_key(params)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for setting, group in per_copy.groupby("setting"):
+        wide = group.pivot_table(index="copy", columns="agent", values="regret")
+        if agent not in wide or reference not in wide:
+            continue
+        pair = wide[[agent, reference]].dropna().to_numpy()
+        if len(pair) < 3:
+            continue
+        draws = rng.integers(0, len(pair), size=(n_boot, len(pair)))
+        boot = pair[draws, 0].mean(axis=1) / pair[draws, 1].mean(axis=1)
+        low, high = np.quantile(boot, [0.025, 0.975])
+        rows.append(
+            {
+                "rounds": "hetero" if bool(params.loc[setting, "heteroscedastic"]) else "homo",
+                "R": keys[setting],
+                "copies": len(pair),
+                "ratio": pair[:, 0].mean() / pair[:, 1].mean(),
+                "ci95_low": low,
+                "ci95_high": high,
+            }
+        )
+    if not rows:
+        return pd.DataFrame(rows)
+    return pd.DataFrame(rows).sort_values(["rounds", "R"], ascending=[False, True])
+
+
+def plot(
+    df: pd.DataFrame,
+    curves: pd.DataFrame,
+    out_dir: str | Path,
+    filename: str = "heavy_tail_catoni_regret_vs_logR.png",
+) -> list[Path]:
     """Regret at ``T`` against ``log R`` per agent with 95% intervals, one panel per rounds kind."""
     import matplotlib
 
@@ -150,12 +228,38 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
-    path = out_dir / "heavy_tail_catoni_regret_vs_logR.png"
+    path = out_dir / filename
     tmp = path.with_suffix(".tmp.png")
     fig.savefig(tmp, dpi=120)
     plt.close(fig)
     tmp.replace(path)
     return [path]
+
+
+def print_report(runs_csv: str, curves_csv: str, plot_to: str | None = None) -> None:
+    """Print a recorded sweep's regret table, slopes and Catoni/OFUL ratios; optionally plot.
+
+    ``runs_csv`` and ``curves_csv`` are the ``runs_heavy_tail_catoni.csv`` and
+    ``curves.csv`` files that ``python -m rlsuite.experiments heavy_tail_catoni
+    --out DIR`` writes; ``plot_to`` is the figure's path.
+    """
+    df, curves = pd.read_csv(runs_csv), pd.read_csv(curves_csv)
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print("-- regret at T: mean ± 95% t-interval over copies")
+        print(table(df, curves).to_string())
+        slope = slopes(df)
+        if len(slope):
+            print("-- slopes of mean regret against R and against log R")
+            print(slope.to_string(index=False))
+        for reference in ("OFUL-trueR", "OFUL-sigma"):
+            ratio = ratio_intervals(df, curves, reference=reference)
+            if len(ratio):
+                print(f"-- CatoniOFUL / {reference}: ratio of mean regrets, paired bootstrap 95%")
+                print(ratio.round(4).to_string(index=False))
+    if plot_to is not None and "reward_range" in df:
+        path = Path(plot_to)
+        for written in plot(df, curves, path.parent, filename=path.name):
+            print(f"wrote {written}")
 
 
 def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -24,7 +24,9 @@ Extra sweeps (``--settings NAME``): ``pareto`` (the same grid with the
 two-sided truncated Pareto, ``alpha = 1.5``), ``sigma1`` (homoscedastic with
 ``std = 1``, the issue's first probe) and ``outside`` (the former Student-t
 sweep, labelled *outside the assumptions*: ``t`` noise is unbounded and at
-``df = 1.02`` has no variance).
+``df = 1.02`` has no variance), ``small_r`` (``R in {2, 4, 10}``, below
+OFUL-trueR's saturation) and ``r1000`` (30 more copies of homoscedastic
+``R = 1000``, the boundary case of the 1/5 claim).
 """
 
 from __future__ import annotations
@@ -90,6 +92,25 @@ SMOKE_AGENTS: tuple[str, ...] = ("OFUL-trueR", "CatoniOFUL")
 PARETO_SETTINGS: tuple[dict, ...] = _grid("truncated_pareto", alpha=1.5)
 SIGMA1_SETTINGS: tuple[dict, ...] = tuple({**_setting("spike", r, False, 1.0)} for r in RANGES)
 
+#: ``--sweep r1000``: more copies of the boundary case (homoscedastic, R = 1000),
+#: where the main sweep's CatoniOFUL / OFUL-trueR ratio is 0.2008 over 10 copies.
+R1000_COPIES = 30
+R1000_SETTINGS: tuple[dict, ...] = (
+    {**_setting("spike", 1000.0, False, HOMOSCEDASTIC_STD), "copies": R1000_COPIES},
+)
+R1000_AGENTS: tuple[str, ...] = ("OFUL-trueR", "CatoniOFUL")
+
+#: ``--sweep small_r``: ranges below the main grid, where OFUL told the true range
+#: is not yet at uniform play at ``T = 10^4`` (it is from ``R = 100`` on), so its
+#: growth in ``R`` can be seen. ``R = 2`` is the smallest range of unit-std spikes
+#: (``p = (2 / R)^2 = 1``: Rademacher noise).
+SMALL_RANGES: tuple[float, ...] = (2.0, 4.0, 10.0)
+SMALL_R_SETTINGS: tuple[dict, ...] = tuple(
+    _setting("spike", r, hetero, HOMOSCEDASTIC_STD)
+    for hetero in (False, True)
+    for r in SMALL_RANGES
+)
+
 #: Student-t noise of decreasing tail index: outside the paper's assumptions.
 OUTSIDE_NOISES: tuple[tuple[str, float | None, float], ...] = (
     ("gaussian", None, 1.0),
@@ -120,6 +141,8 @@ SWEEPS: dict = {
     "smoke": {"settings": SMOKE_SETTINGS, "agents": SMOKE_AGENTS, "seeds": 1},
     "pareto": {"settings": PARETO_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
     "sigma1": {"settings": SIGMA1_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "small_r": {"settings": SMALL_R_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "r1000": {"settings": R1000_SETTINGS, "agents": R1000_AGENTS, "seeds": NUM_SEEDS},
     "outside": {"settings": OUTSIDE_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
     "agent_ablation": {"settings": SETTINGS, "agents": tuple(ABLATION_AGENTS), "seeds": NUM_SEEDS},
 }
