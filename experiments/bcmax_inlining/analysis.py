@@ -34,8 +34,17 @@ _ROUND = re.compile(r"^(noppo_)?bcmax_r(\d+)$")
 
 
 def policies(df: pd.DataFrame) -> list[str]:
-    """The policies the runs report (from the ``test_total_<policy>`` columns), in run order."""
-    return [c[len("test_total_") :] for c in df.columns if c.startswith("test_total_")]
+    """The policies the runs report (``test_total_<policy>`` columns): baselines, then rounds."""
+    names = [c[len("test_total_") :] for c in df.columns if c.startswith("test_total_")]
+
+    def key(name: str) -> tuple[int, int, str]:
+        found = _ROUND.match(name)
+        if found:
+            return (2 if found.group(1) else 1, int(found.group(2)), name)
+        order = [*HEURISTICS, "ppo"]
+        return (0, order.index(name) if name in order else len(order), name)
+
+    return sorted(names, key=key)
 
 
 def _rounds(df: pd.DataFrame, prefix: str = "") -> list[int]:
@@ -257,7 +266,8 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     ax = axes[0][0]
     if not curves.empty and (curves["curve"] == "ppo_test").any():
         ppo = curves[curves["curve"] == "ppo_test"].assign(value=lambda c: 100 * c["value"])
-        plotting.quantile_band(ax, ppo, "PPO (online)", colours["ppo"])
+        plotting.quantile_band(ax, ppo, "PPO (online, first n_curve held-out)", colours["ppo"])
+        ax.lines[-1].set_marker("o")
     best_h = 100 * _best_heuristic(df).mean() if len(df) else np.nan
     ax.axhline(best_h, color=colours["best heuristic"], ls=":", label="best single heuristic")
     ax.set(xlabel="PPO environment steps", ylabel="held-out size reduction (%)")
@@ -273,10 +283,12 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
         part = part.assign(value=100 * part["value"])
         key = "bcmax" if curve == "bcmax_test" else "noppo_bcmax"
         plotting.quantile_band(ax, part, label, colours[key])
+        ax.lines[-1].set_marker("o")
     if "test_ppo" in df:
         ax.axhline(100 * df["test_ppo"].mean(), color=colours["ppo"], ls="--", label="PPO (final)")
     ax.axhline(best_h, color=colours["best heuristic"], ls=":")
-    ax.set(xlabel="BC-Max round", ylabel="held-out size reduction (%)")
+    ax.set(xlabel="BC-Max round (0 = BC-Max)", ylabel="held-out size reduction (%)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title("iterative BC-Max")
     plotting.legend_outside(fig)
     written.append(plotting.save(fig, out / "bcmax_inlining_rounds.png"))
