@@ -71,12 +71,13 @@ def _fake_results():
                     row[f"front_{i + 1}_w{k:02d}"] = points[k, i]
             rows.append(row)
             for prefix in ("front", "optimal_front"):
+                lift = 0.02 if prefix == "optimal_front" else 0.0
                 for i in range(2):
                     curves += [
                         {"experiment": "steerable_mo", "setting": "steerable_mo/main/x",
                          "agent": agent, "seed": seed, "curve": f"{prefix}_objective_{i + 1}",
                          "step": s, "value": v}
-                        for s, v in zip(t, points[:, i] + (0.02 if prefix == "optimal_front" else 0))
+                        for s, v in zip(t, points[:, i] + lift)
                     ]  # fmt: skip
             curves += [
                 {"experiment": "steerable_mo", "setting": "steerable_mo/main/x", "agent": agent,
