@@ -431,6 +431,11 @@ class SteerablePolicy(OnlineAgent):
         obs, rewards, ref = [], [], []
         for _ in range(n):
             o, info = self._reset()
+            if "expected_rewards" not in info:
+                raise ValueError(
+                    "gradient='exact' needs info['expected_rewards'] (every action's mean "
+                    "reward vector); this env does not report it: use gradient='reinforce'"
+                )
             obs.append(o)
             rewards.append(info["expected_rewards"])
             ref.append(info["reference_log_probs"])

@@ -205,6 +205,16 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
                     - dom[dom["case"] == c].set_index("seed")[f"{b}>{a}"]
                 ).astype(float),
             )
+    for _, b in PAIRS:
+        if f"{b} on joint front" in dom and "CLP on joint front" in dom:
+            add(
+                f"more of CLP's 11 points than of {b}'s lie on the joint front of all methods "
+                "(count difference)",
+                lambda c, b=b: (
+                    dom[dom["case"] == c].set_index("seed")["CLP on joint front"]
+                    - dom[dom["case"] == c].set_index("seed")[f"{b} on joint front"]
+                ).astype(float),
+            )
     if "CLP" in agents:
         add(
             "fine-tuning CLP improves its front over the pretrained policy (hypervolume ratio)",
@@ -272,11 +282,11 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
         _front(ax, first, "optimal_front", "exact optimum (grid weights)", "k", "--")
         for agent in agents:
             _front(ax, rows[rows["agent"] == agent], "front", agent, colours[agent])
-        ax.set(title=f"{case}, seed {seed}", xlabel="J_1 (exact)", ylabel="J_2 (exact)")
-    plotting.legend_outside(fig)
+        ax.set(title=f"{case}\nseed {seed}", xlabel="J_1 (exact)", ylabel="J_2 (exact)")
+    _legend_below(fig, len(agents) + 1)
     paths.append(plotting.save(fig, out / "steerable_mo_fronts.png"))
 
-    fig, axes = plotting.figure(1, 1, panel=(1.9 * len(cases) + 2.0, 3.6))
+    fig, axes = plotting.figure(1, 1, panel=(2.2 * len(cases) + 3.0, 4.0))
     ax = axes[0, 0]
     width = 0.8 / len(agents)
     for k, agent in enumerate(agents):
@@ -303,22 +313,33 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
     ax.set_ylabel("hypervolume / exact optimum (11 weights)")
     ax.set_title("hypervolume ratio per seed (dots) at equal training compute")
-    plotting.legend_outside(fig)
+    _legend_below(fig, 1)
     paths.append(plotting.save(fig, out / "steerable_mo_hypervolume.png"))
 
     fig, axes = plotting.figure(1, len(cases), panel=(4.0, 3.2))
     for ax, case in zip(axes[0], cases):
         rows = curves[(curves["case"] == case) & (curves["curve"] == "hypervolume_ratio")]
+        rows = rows.assign(step=rows["step"] / 1000.0)
         for agent in agents:
             sel = rows[rows["agent"] == agent]
             if len(sel):
                 plotting.quantile_band(ax, sel, agent, colours[agent])
         ax.set_ylim(0.0, 1.05)
-        ax.set(title=case, xlabel="env interactions (all experts together)",
+        ax.set(title=case, xlabel="env interactions / 1000 (all experts together)",
                ylabel="hypervolume ratio")  # fmt: skip
-    plotting.legend_outside(fig)
+    _legend_below(fig, len(agents))
     paths.append(plotting.save(fig, out / "steerable_mo_training.png"))
     return paths
+
+
+def _legend_below(fig, ncol: int) -> None:
+    """One legend under the panels (handles deduplicated by label)."""
+    handles: dict = {}
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    ncol = ncol if len(fig.axes) >= 2 else 1
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=ncol)
 
 
 def _front(ax, rows: pd.DataFrame, prefix: str, label: str, colour, style: str = "-o") -> None:

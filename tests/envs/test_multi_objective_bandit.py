@@ -217,3 +217,26 @@ def test_logit_mixing_of_tabular_experts_is_exactly_optimal():
         mixed = w[0] * experts[0] + w[1] * experts[1]
         mixed = np.exp(mixed - np.logaddexp.reduce(mixed, axis=1, keepdims=True))
         np.testing.assert_allclose(mixed, env.optimal_policy(w), atol=1e-10)
+
+
+def test_reset_can_pin_the_context_without_advancing_the_stream():
+    env = gym.make(ENV_ID, n_contexts=8)
+    twin = gym.make(ENV_ID, n_contexts=8)
+    env.reset(seed=3)
+    twin.reset(seed=3)
+    obs, info = env.reset(options={"context": 5})
+    assert info["context"] == 5 and obs[5] == 1.0 and obs.sum() == 1.0
+    np.testing.assert_array_equal(info["expected_rewards"], env.unwrapped.expected_reward_table[5])
+    _, reward, terminated, _, step_info = env.step(0)
+    assert terminated and step_info["context"] == 5
+    # The pinned reset drew no context: the next free draws match the twin's.
+    # (Reward draws do use np_random, so compare after the same number of steps.)
+    twin.reset(options={"context": 5})
+    twin.step(0)
+    assert [env.reset()[1]["context"] for _ in range(20)] == [
+        twin.reset()[1]["context"] for _ in range(20)
+    ]
+    with pytest.raises(ValueError, match="context"):
+        env.reset(options={"context": 8})
+    with pytest.raises(ValueError, match="unknown keys"):
+        env.reset(options={"prompt": 1})

@@ -13,7 +13,9 @@ from rlsuite.envs.multi_objective_bandit import LinearScalarization
 pytestmark = pytest.mark.filterwarnings("ignore:.*reward returned by `step\\(\\)` must be")
 
 GRID = np.stack([np.linspace(1, 0, 11), np.linspace(0, 1, 11)], axis=1)
-SMALL = dict(hidden_sizes=(32, 32), batch_size=32, pretrain_steps=100, seed=0)
+# Full-information gradients: these tests are about the conditioning mechanisms; the
+# sampled-gradient path is tested in test_sampled_gradients.py.
+SMALL = dict(hidden_sizes=(32, 32), batch_size=32, pretrain_steps=100, gradient="exact", seed=0)
 
 
 def _env():
@@ -41,7 +43,8 @@ def test_clp_hypervolume_at_least_rewarded_soups(trained):
     clp = hypervolume(_front(agents["CLP"], env), ref) / optimal
     soups = hypervolume(_front(agents["RewardedSoups"], env), ref) / optimal
     # Fixed seeds make this deterministic up to float round-off; on four
-    # instances the gap was 0.03-0.09 of the optimum (0.086 on this one), so a
+    # instances the gap was 0.03-0.09 of the optimum (0.10 on this one, 0.988 vs 0.886,
+    # since the soup splits the budget across its experts), so a
     # 0.01 margin leaves room for platform differences but fails if soups catch up.
     assert clp >= soups + 0.01
     assert clp >= 0.95
