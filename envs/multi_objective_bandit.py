@@ -176,6 +176,8 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
       on every ``gym.make`` that a vector reward is not a float);
       ``gym.make_vec`` in ``sync`` / ``async`` mode raises a ``TypeError``
       naming the native vector env and ``MOSyncVectorEnv``.
+      ``reset(options={"context": i})`` was added (the problems and context
+      streams without it are unchanged).
     """
 
     metadata = {"render_modes": []}
