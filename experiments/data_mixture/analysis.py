@@ -98,7 +98,7 @@ def _paired(df: pd.DataFrame, metric: str, first: str, second: str) -> dict[tupl
 
 def _label(df: pd.DataFrame, key: tuple) -> str:
     named = dict(zip(_keys(df), key))
-    objective = {"validation": "val", "end_task": "end"}.get(named.get("objective"), "")
+    objective = {"validation": "val", "end_task": "end"}.get(str(named.get("objective")), "")
     return f"{objective} r={named.get('model_rank')} n={named.get('n_train')}"
 
 
@@ -259,11 +259,11 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
                     points.append((rank, mean, low, high))
                 if not points:
                     continue
-                rank, mean, low, high = map(np.array, zip(*points))
-                x = rank * (1.0 + 0.03 * (offset - len(agents) / 2))
-                yerr = np.vstack([mean - low, high - mean])
+                ranks, means, lows, highs = (np.array(column) for column in zip(*points))
+                x = ranks * (1.0 + 0.03 * (offset - len(agents) / 2))
+                yerr = np.vstack([means - lows, highs - means])
                 ax.errorbar(
-                    x, mean, yerr=np.nan_to_num(yerr), marker="o", capsize=3,
+                    x, means, yerr=np.nan_to_num(yerr), marker="o", capsize=3,
                     label=agent, color=colors[agent],
                 )  # fmt: skip
             ax.set_xscale("log", base=2)
