@@ -52,6 +52,9 @@ ENV_SPECS: dict[str, tuple[str, str | None, dict]] = {
         {},
     ),
     "rlsuite/DataMixture-v1": ("rlsuite.envs.data_mixture:DataMixtureEnv", None, {}),
+    # v2 is another class (rank-limited trained LM with transfer and an end task, issue 15);
+    # v1/v0 stay registered unchanged so recorded results can be rerun.
+    "rlsuite/DataMixture-v2": ("rlsuite.envs.data_mixture:FactoredDataMixtureEnv", None, {}),
 }
 
 #: v0 of the envs that drew their problem at every seeded ``reset``; kept so

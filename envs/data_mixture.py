@@ -490,9 +490,8 @@ class FactoredDataMixtureEnv(DataMixtureEnv):
     ``domain_rank`` lie in ``[1, vocab_size]``; the weights in ``[0, 1]``.
 
     ## Version History
-    * v2 (proposed id ``rlsuite/DataMixture-v2``; registration belongs to
-      ``envs/__init__.py``): this class, issue 15. ``DataMixtureEnv`` (v1,
-      v0) is unchanged.
+    * v2 (``rlsuite/DataMixture-v2``): this class, issue 15.
+      ``DataMixtureEnv`` (v1, v0) is unchanged.
     """
 
     def __init__(

@@ -15,6 +15,7 @@ PROBLEM = {
     "rlsuite/PreferenceBandit-v1": lambda env: [env.rewards],
     "rlsuite/PlantedSequence-v1": lambda env: [env.target],
     "rlsuite/DataMixture-v1": lambda env: [env.transitions],
+    "rlsuite/DataMixture-v2": lambda env: [env.transitions, env.end_task_transitions],
     "rlsuite/MultiObjectiveBandit-v0": lambda env: [
         env.expected_reward_table,
         env.reference_log_probs,
