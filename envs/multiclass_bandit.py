@@ -219,7 +219,7 @@ class MulticlassBanditEnv(gym.Env[np.ndarray, np.int64]):
         return self._observe(np.asarray(self._row)), reward, terminated, truncated, info
 
 
-class MulticlassBanditVectorEnv(SingleEnvBackedVectorEnv):
+class MulticlassBanditVectorEnv(SingleEnvBackedVectorEnv[MulticlassBanditEnv]):
     """``R`` independent copies of :class:`MulticlassBanditEnv` stepped in numpy.
 
     The constructor takes ``num_envs`` and the single env's arguments, which a
