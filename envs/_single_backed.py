@@ -10,7 +10,7 @@ added, checked and documented in one place.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import gymnasium as gym
 import numpy as np
@@ -27,8 +27,11 @@ from rlsuite.envs.validation import (
 
 __all__ = ["SingleEnvBackedVectorEnv"]
 
+#: The single env class behind a vector env (``Any`` for an unparameterised subclass).
+EnvT = TypeVar("EnvT", bound=gym.Env)
 
-class SingleEnvBackedVectorEnv(VectorEnv):
+
+class SingleEnvBackedVectorEnv(VectorEnv, Generic[EnvT]):
     """Base of the native bandit vector envs: ``num_envs`` copies of ``single_env_class``.
 
     Subclasses set ``single_env_class`` and implement ``reset`` (calling
@@ -37,16 +40,18 @@ class SingleEnvBackedVectorEnv(VectorEnv):
     ``_t`` counts each copy's rounds for ``rlsuite.envs._vector.end_rounds``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    metadata: dict[str, Any] = {
         "autoreset_mode": AutoresetMode.SAME_STEP,
         "render_modes": [],
     }
     single_env_class: ClassVar[type[gym.Env]]
+    #: The validated single env (a subclass names its type: ``SingleEnvBackedVectorEnv[E]``).
+    single_env: EnvT
 
     def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
         self.num_envs = check_int("num_envs", num_envs, high=MAX_SIZE)
         try:
-            self.single_env = self.single_env_class(**kwargs)
+            self.single_env = cast(EnvT, self.single_env_class(**kwargs))
         except TypeError as error:
             if "unexpected keyword" not in str(error):
                 raise

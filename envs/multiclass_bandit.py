@@ -16,6 +16,7 @@ from rlsuite.envs.validation import (
     check_action,
     check_actions,
     check_bool,
+    check_choice,
     check_episode_running,
     check_optional_int,
     check_options,
@@ -36,8 +37,7 @@ def load_classification(name: str) -> tuple[np.ndarray, np.ndarray]:
     Columns are z-scored with the data set's own mean and std; constant
     columns (digits' blank border pixels) carry no information and are dropped.
     """
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"dataset={name!r} is not one of {list(DATASETS)}")
+    check_choice("dataset", name, DATASETS)
     from sklearn import datasets
 
     features, labels = getattr(datasets, f"load_{name}")(return_X_y=True)
@@ -219,7 +219,7 @@ class MulticlassBanditEnv(gym.Env[np.ndarray, np.int64]):
         return self._observe(np.asarray(self._row)), reward, terminated, truncated, info
 
 
-class MulticlassBanditVectorEnv(SingleEnvBackedVectorEnv):
+class MulticlassBanditVectorEnv(SingleEnvBackedVectorEnv[MulticlassBanditEnv]):
     """``R`` independent copies of :class:`MulticlassBanditEnv` stepped in numpy.
 
     The constructor takes ``num_envs`` and the single env's arguments, which a

@@ -208,6 +208,7 @@ class PlantedSequenceEnv(gym.Env[np.ndarray, np.int64]):
             token = action  # fast path for agents that step with Python ints
         else:
             token = check_action(action, self.vocab_size)
+        assert self.automaton is not None  # built by the first reset (checked above)
         self._tokens[self._t] = token
         self._t += 1
         self._state = int(self.automaton[self._state, token])

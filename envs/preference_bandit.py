@@ -296,7 +296,7 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
         return self._obs(), reward, terminated, truncated, info
 
 
-class PreferenceBanditVectorEnv(SingleEnvBackedVectorEnv):
+class PreferenceBanditVectorEnv(SingleEnvBackedVectorEnv[PreferenceBanditEnv]):
     """``R`` copies of :class:`PreferenceBanditEnv` stepped in numpy.
 
     The constructor takes ``num_envs`` and the single env's arguments, which

@@ -195,8 +195,18 @@ def _run_logging(env: Any, probabilities: Callable, n_rounds: int, seed: int) ->
         if not vector and (terminated or truncated):
             next_obs, _ = env.reset()
         obs = next_obs
-    arrays = {k: np.concatenate(v)[:n_rounds] for k, v in parts.items() if v}
-    return BanditFeedback(**arrays)
+
+    def field(name: str) -> np.ndarray:
+        return np.concatenate(parts[name])[:n_rounds]
+
+    return BanditFeedback(
+        context=field("context"),
+        action=field("action"),
+        reward=field("reward"),
+        pscore=field("pscore"),
+        action_dist=field("action_dist"),
+        expected_reward=field("expected_reward"),
+    )
 
 
 def write_bandit_feedback(

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.envs.validation import check_int, check_real
+from rlsuite.envs.validation import check_choice, check_int, check_real
 from rlsuite.offline_data.collect import evaluate
 
 __all__ = [
@@ -107,8 +107,7 @@ class EpsilonNoisyPolicy:
 
 
 def _check_env(env_id: str) -> None:
-    if env_id not in EXPERTS:
-        raise ValueError(f"env_id={env_id!r} has no baselines; known: {sorted(EXPERTS)}")
+    check_choice("env_id", env_id, sorted(EXPERTS))
 
 
 def baseline_policies(
@@ -127,8 +126,7 @@ def baseline_policies(
     expert, n_actions = EXPERTS[env_id]
     policies = {}
     for level in levels:
-        if level not in LEVELS:
-            raise ValueError(f"level={level!r} is not known; known levels: {list(LEVELS)}")
+        check_choice("level", level, list(LEVELS))
         policies[level] = EpsilonNoisyPolicy(expert, EPSILONS[env_id][level], n_actions)
     return policies
 

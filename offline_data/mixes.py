@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.envs.validation import check_int
+from rlsuite.envs.validation import check_choice, check_int
 from rlsuite.offline_data.collect import as_policy, collect, evaluate
 
 __all__ = ["MIX_KINDS", "REPLAY_STEPS", "MixturePolicy", "make_d4rl_datasets", "make_mix"]
@@ -120,8 +120,7 @@ def make_mix(
     progress_bar, overwrite : bool
         As in :func:`rlsuite.offline_data.collect`.
     """
-    if kind not in MIX_KINDS:
-        raise ValueError(f"kind={kind!r} is not a D4RL mix; allowed: {MIX_KINDS}")
+    check_choice("kind", kind, MIX_KINDS)
     n_episodes = check_int("n_episodes", n_episodes)
     policies = _default_policies(env_id, policies)
     if ref_scores is None:

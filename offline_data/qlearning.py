@@ -101,7 +101,7 @@ def _flat(space: gym.Space, data: Any, length: int) -> np.ndarray:
     """``(length, ...)`` array of ``data``; structured spaces flattened step by step."""
     if isinstance(space, _FLAT_SPACES):
         return np.asarray(data)
-    steps = [gym.spaces.flatten(space, _step(data, t)) for t in range(length)]
+    steps = [np.asarray(gym.spaces.flatten(space, _step(data, t))) for t in range(length)]
     return np.stack(steps)
 
 

@@ -154,6 +154,6 @@ class RidgeRewardModel:
 
     def predict_all(self, context: np.ndarray) -> np.ndarray:
         """``(n, n_actions)`` predicted rewards of every action."""
-        if self.coef is None:
+        if self.coef is None or self.kind is None:
             raise RuntimeError("call fit() before predict_all()")
         return predict_all(self.kind, self.coef, np.asarray(context, dtype=np.float64))

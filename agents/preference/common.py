@@ -66,6 +66,8 @@ def _log(probs: np.ndarray) -> torch.Tensor:
 class TabularPolicy(nn.Module):
     """One free logit per ``(x, a)``, initialised at ``log pi_ref``."""
 
+    init_logits: torch.Tensor  # a registered buffer
+
     def __init__(self, init_logits: torch.Tensor) -> None:
         super().__init__()
         self.register_buffer("init_logits", init_logits.clone())
@@ -82,6 +84,9 @@ class TabularPolicy(nn.Module):
 
 class LogLinearPolicy(nn.Module):
     """``pi_theta(a | x) ~ exp(base_logits(x, a) + theta . phi(x, a))``."""
+
+    features: torch.Tensor  # registered buffers
+    base_logits: torch.Tensor
 
     def __init__(self, features: torch.Tensor, base_logits: torch.Tensor) -> None:
         super().__init__()

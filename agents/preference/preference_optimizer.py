@@ -10,6 +10,7 @@ import torch
 
 from rlsuite.agents.preference.common import PreferencePolicyLearner, _log
 from rlsuite.agents.preference.losses import resolve_loss
+from rlsuite.envs.validation import check_choice
 from rlsuite.offline_data.preferences import PreferenceDataset
 
 __all__ = ["BASE_POLICIES", "PreferenceOptimizer"]
@@ -64,9 +65,7 @@ class PreferenceOptimizer(PreferencePolicyLearner):
         gradient_tolerance: float | None = None,
     ) -> None:
         self.loss_name, self.loss_fn = resolve_loss(loss)
-        if base_policy not in BASE_POLICIES:
-            raise ValueError(f"base_policy={base_policy!r} must be one of {BASE_POLICIES}")
-        self.base_policy = base_policy
+        self.base_policy = check_choice("base_policy", base_policy, BASE_POLICIES)
         super().__init__(
             beta,
             reference_probs,

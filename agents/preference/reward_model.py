@@ -74,10 +74,11 @@ class RewardModel(OfflineLearner):
         inverse = inverse.reshape(-1)
         weights = []
         for _ in range(self.n_models):
-            if self.n_models == 1:
-                draws = np.ones(len(dataset))
-            else:
-                draws = rng.multinomial(len(dataset), np.full(len(dataset), 1.0 / len(dataset)))
+            draws: np.ndarray = (
+                np.ones(len(dataset))
+                if self.n_models == 1
+                else rng.multinomial(len(dataset), np.full(len(dataset), 1.0 / len(dataset)))
+            )
             counts = np.zeros(len(unique))
             np.add.at(counts, inverse, draws)
             weights.append((unique, counts / counts.sum()))

@@ -211,7 +211,7 @@ class PAVPolicyGradient(OnlineAgent):
         probs = self.policy_probs()
         values = policy_values(self.automaton, probs, self.length)
         weights = self._step_weights(values.q, values.v)
-        occupancy = np.zeros(self.target_length + 1)
+        occupancy: np.ndarray = np.zeros(self.target_length + 1)
         occupancy[0] = 1.0
         grad = np.zeros_like(self.logits)
         for h in range(self.length):

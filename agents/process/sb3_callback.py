@@ -21,20 +21,21 @@ the critic, stay those of the outcome reward.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from rlsuite.agents.process.values import Prover, as_prover, prover_advantage
 from rlsuite.envs.planted_sequence import matching_automaton
-from rlsuite.envs.validation import check_real
+from rlsuite.envs.validation import check_real, require_extra
 
-try:
+if TYPE_CHECKING:
     from stable_baselines3.common.callbacks import BaseCallback
-except ImportError as err:  # pragma: no cover - optional extra
-    raise ImportError(
-        "ProcessAdvantageCallback needs stable-baselines3: `pip install rlsuite[sb3]`"
-    ) from err
+    from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+else:
+    BaseCallback = require_extra(
+        "stable_baselines3.common.callbacks", "sb3", "ProcessAdvantageCallback"
+    ).BaseCallback
 
 __all__ = ["ProcessAdvantageCallback", "prover_advantages"]
 
@@ -109,7 +110,8 @@ class ProcessAdvantageCallback(BaseCallback):
         return True
 
     def _on_rollout_end(self) -> None:
-        buffer: Any = self.model.rollout_buffer
+        # advantages exist only in on-policy models' buffers (PPO, A2C)
+        buffer: Any = cast("OnPolicyAlgorithm", self.model).rollout_buffer
         targets = self.training_env.get_attr("target")
         vocab_size = int(self.training_env.get_attr("vocab_size")[0])
         observations = buffer.observations  # (n_steps, n_envs, H)

@@ -17,10 +17,14 @@ from hypothesis import strategies as st
 
 from rlsuite.agents import agent_class
 from rlsuite.agents.bandits import AGENTS as BANDITS
+from rlsuite.agents.bandits.linear_base import LinearBanditAgent
 from rlsuite.envs.validation import check_seed
 
 N_ARMS, DIM, N_RUNS = 3, 2, 2
-LINEAR = {"LinUCB", "OFUL", "CatoniOFUL", "VACatoni", "HeavyOFUL"}
+#: Read from the class hierarchy, so a new linear bandit agent needs no edit here.
+LINEAR = {name for name in BANDITS if issubclass(agent_class(name), LinearBanditAgent)}
+assert {"LinUCB", "OFUL", "CatoniOFUL", "VACatoni", "HeavyOFUL"} <= LINEAR
+
 SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
