@@ -23,6 +23,7 @@ from rlsuite.envs.validation import (
     check_options,
     check_problem_seed,
     check_real,
+    check_reset_seed,
 )
 
 __all__ = [
@@ -311,7 +312,7 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start a new episode; ``seed`` seeds the corpora (and, for v0, redraws the domains)."""
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         check_options(options)
         if self.problem_seed is None and (seed is not None or not self._started):
             self._draw_task(self.np_random)

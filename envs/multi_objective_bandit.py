@@ -24,6 +24,7 @@ from rlsuite.envs.validation import (
     check_options,
     check_problem_seed,
     check_real,
+    check_reset_seed,
 )
 
 #: Smallest ``kl_coef``: ``1 / kl_coef`` must be a finite float64.
@@ -327,7 +328,7 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
         prompt (e.g. a leave-one-out baseline); the context stream of
         ``np_random`` is not advanced then.
         """
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         pinned = check_options(options, allowed=("context",)).get("context")
         if pinned is None:
             self._context = int(self.np_random.integers(self.n_contexts))

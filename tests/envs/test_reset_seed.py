@@ -25,9 +25,6 @@ NOT_YET_CHECKED = {
     "rlsuite.envs.multi_armed_bandit",
     "rlsuite.envs.linear_contextual_bandit",
     "rlsuite.envs.inlining",
-    "rlsuite.envs.multi_objective_bandit",
-    "rlsuite.envs.scalarized_multi_objective_bandit",  # inherits MultiObjectiveBanditEnv.reset
-    "rlsuite.envs.data_mixture",
 }
 
 BAD_TYPES = ["x", 1.5, float("nan"), True, [1, 2], np.float64(2.0)]
