@@ -244,7 +244,8 @@ class TorchBackendMixin:
     An agent lists this mixin before :class:`~rlsuite.agents.base.BanditAgent`,
     calls :meth:`_init_backend` before the base ``__init__`` and implements
     ``_reset_torch``, ``_update_torch`` and its torch branch of
-    ``select_actions``. ``update_batch`` checks tensors (or arrays) and moves
+    ``select_actions``. Under the torch backend ``update_batch`` is
+    :meth:`_update_batch_torch`, which checks tensors (or arrays) and moves
     them to ``device``; ``partial_fit`` stays numpy-only.
     """
 
@@ -261,6 +262,10 @@ class TorchBackendMixin:
         if compile and self.backend != "torch":
             raise ValueError("compile=True needs backend='torch'")
         self.compile = bool(compile)
+        if self.backend == "torch":
+            # An instance attribute, so the numpy path keeps BanditAgent.update_batch with no
+            # extra frame (at one run a frame is a visible share of a step).
+            self.update_batch = self._update_batch_torch  # type: ignore[method-assign]
 
     @property
     def torch(self) -> Any:
@@ -273,16 +278,18 @@ class TorchBackendMixin:
     def _update_torch(self, actions: Any, rewards: Any) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def _saved_state(self) -> dict[str, Any]:
+        """The learned state without the per-instance kernels (rebuilt by the constructor)."""
+        state = super()._saved_state()  # type: ignore[misc]
+        return {key: value for key, value in state.items() if not callable(value)}
+
     def _new_torch_generator(self) -> None:
         self.generator = new_generator(self.device, self.rng)
 
-    def update_batch(
+    def _update_batch_torch(
         self, obs: Any, actions: Any, rewards: Any, infos: dict[str, Any] | None = None
     ) -> None:
-        """Learn from one round of every run; tensors or arrays under ``backend='torch'``."""
-        if self.backend != "torch":
-            super().update_batch(obs, actions, rewards, infos)  # type: ignore[misc]
-            return
+        """``update_batch`` under ``backend='torch'``: tensors or arrays, checked, on ``device``."""
         if obs is not None and (np.ndim(obs) == 0 or len(obs) != self.n_runs):
             raise ValueError(
                 f"obs must have a leading axis of n_runs={self.n_runs}, got shape "

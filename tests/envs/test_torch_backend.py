@@ -205,3 +205,17 @@ def test_importing_and_building_numpy_objects_does_not_import_torch():
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", sorted(AGENTS))
+def test_torch_agents_save_and_load_their_tensors_and_generator(name, tmp_path):
+    agent = AGENTS[name](seed=0, n_runs=4, backend="torch")
+    rewards = torch.tensor([0.0, 1.0, 1.0, 0.0])
+    for _ in range(3):
+        agent.update_batch(None, agent.select_actions(None), rewards)
+    agent.save(tmp_path / "agent.pkl")
+    loaded = type(agent).load(tmp_path / "agent.pkl")
+    assert loaded.t == agent.t
+    assert torch.equal(loaded.select_actions(None), agent.select_actions(None))
+    loaded.update_batch(None, torch.tensor([0, 1, 2, 3]), rewards)  # its own kernels
+    assert loaded.t == agent.t + 1
