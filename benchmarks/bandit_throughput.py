@@ -17,7 +17,7 @@ Each rate is the fastest chunk of calls (about 1 ms) within one short window
 alternation (b, c, d, e, b, c, d, e, ...), so that each ratio is formed from
 windows measured next to each other; ratios are reported min/median/max.
 
-Usage: ``OMP_NUM_THREADS=1 python benchmarks/bandit_throughput.py [--runs 1 1024 1048576]``.
+Usage: ``OMP_NUM_THREADS=1 python benchmarks/bandit_throughput.py [--runs 1 1024 1000000]``.
 The last line is JSON.
 """
 
@@ -118,7 +118,7 @@ def epsilon_floor_fn(runs: int, arms: int, noise, explore: bool = False):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, nargs="+", default=[1, 1024, 1 << 20])
+    parser.add_argument("--runs", type=int, nargs="+", default=[1, 1024, 10**6])
     parser.add_argument("--arms", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=0.3, help="length of one window")
     parser.add_argument("--repeats", type=int, default=7)

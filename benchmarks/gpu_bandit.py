@@ -16,9 +16,11 @@ update_batch, with the input checks):
 rounds) per second, each the fastest of the ~1 ms chunks in a window of
 ``--seconds`` (after a warm-up that compiles); ``--repeats`` windows in
 alternation, ratios over numpy min/median/max. ``--small`` uses R = 2^12 (a CPU
-smoke run). The last line is JSON.
+smoke run). The default R = 10^6 is the largest round size under the envs'
+``MAX_SIZE`` of 10^7 entries at K = 10 (2^20 x 10 would be refused). The last
+line is JSON.
 
-Usage: ``python benchmarks/gpu_bandit.py [--runs 1048576] [--small] [--no-compile]``.
+Usage: ``python benchmarks/gpu_bandit.py [--runs 1000000] [--small] [--no-compile]``.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def unchecked_step(runs: int, arms: int, device: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1 << 20)
+    parser.add_argument("--runs", type=int, default=10**6)
     parser.add_argument("--arms", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=3)
