@@ -8,14 +8,16 @@ Measured in one run on one machine, so only the ratios matter:
 (c) the RNG floor: the same Student-t rewards alone, R draws per call;
 (d) the real floor of one epsilon-greedy step written by hand on bare arrays:
     the Student-t draw, the value refresh of the pulled arms, the argmax and
-    the two scatter-adds (counts and sums), nothing else.
+    the two scatter-adds (counts and sums), nothing else;
+(e) that floor plus the exploration draws (a uniform per run, an arm per
+    exploring run): what is left above it is overhead (checks, infos, calls).
 
 Each rate is the fastest chunk of calls (about 1 ms) within one short window
 (robust to preemption by other processes), taken ``--repeats`` times in
-alternation (b, c, d, b, c, d, ...), so that each ratio is formed from
+alternation (b, c, d, e, b, c, d, e, ...), so that each ratio is formed from
 windows measured next to each other; ratios are reported min/median/max.
 
-Usage: ``OMP_NUM_THREADS=1 python benchmarks/bandit_throughput.py [--runs 1 1024 1048576]``.
+Usage: ``OMP_NUM_THREADS=1 python benchmarks/bandit_throughput.py [--runs 1 1024 1000000]``.
 The last line is JSON.
 """
 
@@ -83,8 +85,13 @@ def vector_step_fn(runs: int, arms: int, noise):
     return step
 
 
-def epsilon_floor_fn(runs: int, arms: int, noise):
-    """One epsilon-greedy step on bare arrays (no validation, no info, no exploration draw)."""
+def epsilon_floor_fn(runs: int, arms: int, noise, explore: bool = False):
+    """One epsilon-greedy step on bare arrays (no validation, no info).
+
+    ``explore=False`` is the issue's floor (no exploration draw); ``explore=True``
+    adds the agent's exploration draws (one uniform per run, an arm per exploring
+    run), the part of a step that is the algorithm's own work and not overhead.
+    """
     rng = np.random.default_rng(0)
     means = rng.random((runs, arms)).reshape(-1)
     counts, sums = np.zeros(runs * arms), np.zeros(runs * arms)
@@ -93,7 +100,11 @@ def epsilon_floor_fn(runs: int, arms: int, noise):
     offsets = np.arange(runs) * arms
 
     def step() -> None:
-        flat = offsets + values.argmax(axis=1)
+        actions = values.argmax(axis=1)
+        if explore:
+            exploring = rng.random(runs) < 0.1
+            actions[exploring] = rng.integers(arms, size=np.count_nonzero(exploring))
+        flat = offsets + actions
         rewards = means[flat] + noise.sample(rng, runs)
         # Each statistic gathered once and written back, as the agent does.
         pulled_counts = counts[flat] + 1.0
@@ -107,7 +118,7 @@ def epsilon_floor_fn(runs: int, arms: int, noise):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, nargs="+", default=[1, 1024, 1 << 20])
+    parser.add_argument("--runs", type=int, nargs="+", default=[1, 1024, 10**6])
     parser.add_argument("--arms", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=0.3, help="length of one window")
     parser.add_argument("--repeats", type=int, default=7)
@@ -138,11 +149,13 @@ def main() -> None:
             noise.sample(rng, runs)
 
         seconds = args.seconds if runs < 1 << 16 else 3 * args.seconds
-        rates = {"vector": [], "rng_floor": [], "epsilon_greedy_floor": []}
+        explore_floor = epsilon_floor_fn(runs, args.arms, noise, explore=True)
+        rates = {"vector": [], "rng_floor": [], "epsilon_greedy_floor": [], "explore_floor": []}
         for _ in range(args.repeats):
             rates["vector"].append(rate(vector, runs, seconds))
             rates["rng_floor"].append(rate(draws, runs, seconds))
             rates["epsilon_greedy_floor"].append(rate(floor, runs, seconds))
+            rates["explore_floor"].append(rate(explore_floor, runs, seconds))
         vec = np.asarray(rates["vector"])
         entry = {
             "vector_steps_per_s": summary(vec),
@@ -153,13 +166,16 @@ def main() -> None:
             "slowdown_vs_epsilon_greedy_floor": summary(
                 np.asarray(rates["epsilon_greedy_floor"]) / vec
             ),
+            "slowdown_vs_floor_with_exploration": summary(np.asarray(rates["explore_floor"]) / vec),
         }
         result["runs"][str(runs)] = entry
         rf, ef = entry["slowdown_vs_rng_floor"], entry["slowdown_vs_epsilon_greedy_floor"]
+        xf = entry["slowdown_vs_floor_with_exploration"]
         print(
             f"(b) R={runs:<8d} {np.median(vec):14,.0f} steps/s; x slower than floor "
             f"(min/median/max): RNG {rf['min']:.2f}/{rf['median']:.2f}/{rf['max']:.2f}, "
-            f"eps-greedy step {ef['min']:.2f}/{ef['median']:.2f}/{ef['max']:.2f}"
+            f"eps-greedy step {ef['min']:.2f}/{ef['median']:.2f}/{ef['max']:.2f}, "
+            f"with exploration {xf['min']:.2f}/{xf['median']:.2f}/{xf['max']:.2f}"
         )
     print(json.dumps(result))
 

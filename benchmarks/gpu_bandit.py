@@ -1,39 +1,63 @@
 """Batched bandit steps/s: numpy vs torch eager vs torch.compile, on the device found.
 
-Workload: K-armed bandit, Student-t(3) rewards, gradient-bandit update (the
-issue's reference workload), R runs per step. numpy runs the same arithmetic
-on one CPU core; torch runs :func:`rlsuite.envs.torch_bandit.gradient_bandit_step`
-eagerly and under ``torch.compile`` on ``cuda`` when available, else CPU.
-Each rate is one window of ``--seconds``; ``--repeats`` windows, ratios
-min/median/max. ``--small`` uses R = 2^12 (CPU smoke run).
+Workload (the issue's reference): K-armed bandit, Student-t(3) rewards, a
+gradient-bandit learner with baseline, R runs per step. Every variant runs the
+public API (``MultiArmedBanditVectorEnv`` + ``GradientBandit``: select, step,
+update_batch, with the input checks):
 
-Usage: ``python benchmarks/gpu_bandit.py [--runs 1048576] [--small] [--no-compile]``.
-The last line is JSON.
+- ``numpy``: ``backend="numpy"`` on one CPU core;
+- ``torch_eager``: ``backend="torch", device=...``;
+- ``torch_compile``: the same with ``compile=True``;
+- ``torch_compile_unchecked``: the same compiled kernels called directly
+  (eager generator draws, no input checks and so no host syncs): what the
+  checks cost.
+
+``device`` is ``cuda`` when available, else ``cpu``. Rates are steps (runs x
+rounds) per second, each the fastest of the ~1 ms chunks in a window of
+``--seconds`` (after a warm-up that compiles); ``--repeats`` windows in
+alternation, ratios over numpy min/median/max. ``--small`` uses R = 2^12 (a CPU
+smoke run). The default R = 10^6 is the largest round size under the envs'
+``MAX_SIZE`` of 10^7 entries at K = 10 (2^20 x 10 would be refused). The last
+line is JSON.
+
+Usage: ``python benchmarks/gpu_bandit.py [--runs 1000000] [--small] [--no-compile]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 
 import numpy as np
 import torch
 
+from rlsuite.agents.bandits.gradient_bandit import GradientBandit
+from rlsuite.envs.multi_armed_bandit import MultiArmedBanditVectorEnv
 from rlsuite.envs.noise import StudentT
-from rlsuite.envs.torch_bandit import TorchBanditBatch, compiled, gradient_bandit_step
+from rlsuite.envs.torch_backend import draw_noise
 
 
 def rate(step, runs: int, seconds: float, sync) -> float:
-    step()
-    sync()
-    calls, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for _ in range(10):
+    """Steps per second: the fastest chunk (at least 1 ms, synced) within ``seconds``."""
+    chunk = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(chunk):
             step()
         sync()
-        calls += 10
-    return calls * runs / (time.perf_counter() - start)
+        if time.perf_counter() - start >= 1e-3:
+            break
+        chunk *= 2
+    best, window = math.inf, time.perf_counter()
+    while time.perf_counter() - window < seconds:
+        start = time.perf_counter()
+        for _ in range(chunk):
+            step()
+        sync()
+        best = min(best, time.perf_counter() - start)
+    return chunk * runs / best
 
 
 def summary(values) -> dict[str, float]:
@@ -44,9 +68,41 @@ def summary(values) -> dict[str, float]:
     }
 
 
+def api_step(runs: int, arms: int, **backend):
+    """One select/step/update round of the public API, as a closure."""
+    env = MultiArmedBanditVectorEnv(
+        num_envs=runs, n_arms=arms, noise=StudentT(df=3.0), problem_seed=0, **backend
+    )
+    agent = GradientBandit(arms, eta=0.1, baseline=True, seed=0, n_runs=runs, **backend)
+    state = {"obs": env.reset(seed=0)[0]}
+
+    def step() -> None:
+        actions = agent.select_actions(state["obs"])
+        obs, rewards, _, _, infos = env.step(actions)
+        agent.update_batch(obs, actions, rewards, infos)
+        state["obs"] = obs
+
+    return step, env, agent
+
+
+def unchecked_step(runs: int, arms: int, device: str):
+    """The compiled kernels of the torch_compile variant, called without the checks."""
+    _, env, agent = api_step(runs, arms, backend="torch", device=device, compile=True)
+
+    def step() -> None:
+        uniforms = torch.rand(runs, generator=agent.generator, device=env.device)
+        actions = agent._choose(agent.logits, uniforms)
+        draws = draw_noise(env.noise, (runs,), env.generator, env.dtype)
+        _, rewards, _ = env._torch_core(env._torch_means, env._torch_best, actions, draws)
+        agent._update_torch(actions, rewards)
+        agent.t += 1
+
+    return step
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1 << 20)
+    parser.add_argument("--runs", type=int, default=10**6)
     parser.add_argument("--arms", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=3)
@@ -56,42 +112,33 @@ def main() -> None:
     runs = 1 << 12 if args.small else args.runs
     device = "cuda" if torch.cuda.is_available() else "cpu"
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    noise = StudentT(df=3.0)
-    means = np.linspace(0.0, 1.0, args.arms)
 
-    rng = np.random.default_rng(0)
-    logits_np = np.zeros((runs, args.arms))
-    rows = np.arange(runs)
-
-    def numpy_step() -> None:
-        w = np.exp(logits_np - logits_np.max(axis=1, keepdims=True))
-        cdf = np.cumsum(w, axis=1)
-        u = rng.random((runs, 1)) * cdf[:, -1:]
-        actions = np.minimum((u >= cdf).sum(axis=1), args.arms - 1)
-        rewards = means[actions] + noise.sample(rng, runs)
-        gradient = w / -cdf[:, -1:]
-        gradient[rows, actions] += 1.0
-        np.add(logits_np, 0.1 * rewards[:, None] * gradient, out=logits_np)
-
-    batch = TorchBanditBatch(means, runs, noise, device=device, seed=0)
-    logits = torch.zeros(runs, args.arms, device=device)
-
-    def eager() -> None:
-        gradient_bandit_step(batch, logits, 0.1)
-
-    variants = {"numpy": numpy_step, "torch_eager": eager}
+    variants = {
+        "numpy": api_step(runs, args.arms)[0],
+        "torch_eager": api_step(runs, args.arms, backend="torch", device=device)[0],
+    }
     if not args.no_compile:
-        step_c = compiled(gradient_bandit_step)
-        variants["torch_compile"] = lambda: step_c(batch, logits, 0.1)
+        variants["torch_compile"] = api_step(
+            runs, args.arms, backend="torch", device=device, compile=True
+        )[0]
+        variants["torch_compile_unchecked"] = unchecked_step(runs, args.arms, device)
+    compile_s = {}
+    for name, fn in variants.items():  # warm-up: compiles the compiled variants
+        start = time.perf_counter()
+        for _ in range(3):
+            fn()
+        sync()
+        compile_s[name] = round(time.perf_counter() - start, 2)
     rates: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.repeats):
         for name, fn in variants.items():
-            rates[name].append(
-                rate(fn, runs, args.seconds, sync if name != "numpy" else (lambda: None))
-            )
+            rates[name].append(rate(fn, runs, args.seconds, sync if name != "numpy" else bool))
     result = {
         "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
         "runs": runs,
+        "arms": args.arms,
+        "torch": torch.__version__,
+        "warmup_s": compile_s,
         "steps_per_s": {k: summary(v) for k, v in rates.items()},
         "ratio_over_numpy": {
             k: summary(np.asarray(v) / np.asarray(rates["numpy"]))
@@ -100,7 +147,13 @@ def main() -> None:
         },
     }
     for name, value in result["steps_per_s"].items():
-        print(f"{name:14s} {value['median']:14,.0f} steps/s (median) on {result['device']}")
+        ratio = result["ratio_over_numpy"].get(name)
+        text = (
+            ""
+            if ratio is None
+            else (f"; x numpy {ratio['min']:.3g}/{ratio['median']:.3g}/{ratio['max']:.3g}")
+        )
+        print(f"{name:24s} {value['median']:16,.0f} steps/s (median) on {result['device']}{text}")
     print(json.dumps(result))
 
 

@@ -186,11 +186,35 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
     Episodes auto-reset in the same step (``AutoresetMode.SAME_STEP``).
     ``infos`` holds ``expected_reward``, ``regret``, ``optimal_action`` as
     ``(R,)`` arrays and ``expected_rewards`` as ``(R, K)``.
+
+    ``backend="torch"`` (with ``device``, ``dtype`` and ``compile``; see
+    :mod:`rlsuite.envs.torch_backend`) keeps the same problem (the means are
+    drawn as above, then copied to ``device``) and draws the rewards with the
+    same law from a ``torch.Generator`` seeded by ``reset(seed=...)``;
+    observations, rewards, flags and infos are tensors on ``device``. Noise
+    families without a torch sampler raise ``ValueError``.
     """
 
     single_env_class = MultiArmedBanditEnv
 
-    def __init__(self, num_envs: int = 1, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        num_envs: int = 1,
+        *,
+        backend: str = "numpy",
+        device: Any = None,
+        dtype: str | None = None,
+        compile: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        from rlsuite.envs.torch_backend import check_backend
+
+        self.backend, self.device, self.dtype = check_backend(backend, device, dtype)
+        if not isinstance(compile, (bool, np.bool_)):
+            raise TypeError(f"compile={compile!r} must be True or False")
+        if compile and self.backend != "torch":
+            raise ValueError("compile=True needs backend='torch'")
+        self.compile = bool(compile)
         super().__init__(num_envs, **kwargs)
         single = self.single_env
         self.n_arms, self.noise = single.n_arms, single.noise
@@ -201,6 +225,22 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
             self.means = np.broadcast_to(single.means, (self.num_envs, self.n_arms)).copy()
         self._row_offsets = np.arange(self.num_envs) * self.n_arms
         self._obs = np.zeros((self.num_envs, 1), dtype=np.float32)
+        if self.backend == "torch":
+            self._init_torch()
+
+    def _init_torch(self) -> None:
+        from rlsuite.envs import torch_backend
+
+        self.noise = torch_backend.check_noise(self.noise)
+        torch = torch_backend.torch_module()
+        transform = torch_backend.reward_transform(self.noise)
+
+        def core(means: Any, best: Any, actions: Any, draws: Any) -> tuple[Any, Any, Any]:
+            expected = means.gather(1, actions[:, None])[:, 0]
+            return expected, transform(expected, draws), best - expected
+
+        self._torch_core = torch_backend.maybe_compile(core, self.compile)
+        self._torch_t = torch.zeros(self.num_envs, dtype=torch.int64, device=self.device)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -216,7 +256,23 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
         # A flat view for the per-step gather (one 1-D index beats a (row, arm) pair).
         self._flat_means = self.means.reshape(-1)
         info = {"expected_rewards": self.means, "optimal_action": self._optimal}
+        if self.backend == "torch":
+            return self._reset_torch(seed is not None or first, info)
         return self._obs.copy(), info
+
+    def _reset_torch(self, reseed: bool, info: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        from rlsuite.envs import torch_backend
+
+        torch = torch_backend.torch_module()
+        if reseed:
+            self.generator = torch_backend.new_generator(self.device, self.np_random)
+        assert self.means is not None
+        self._torch_means = torch.as_tensor(self.means, dtype=self.dtype, device=self.device)
+        self._torch_best = self._torch_means.max(dim=1).values
+        self._torch_optimal = torch.as_tensor(self._optimal, device=self.device)
+        self._torch_t.zero_()
+        info = {"expected_rewards": self._torch_means, "optimal_action": self._torch_optimal}
+        return torch.zeros((self.num_envs, 1), device=self.device), info
 
     def step(
         self, actions: Any
@@ -224,6 +280,8 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
         """Pull one arm in every copy."""
         if not self._started:
             self._check_running()
+        if self.backend == "torch":
+            return self._step_torch(actions)
         actions = check_actions(actions, self.num_envs, self.n_arms)
         if actions.dtype.kind == "u":
             # uint64 + the int64 offsets would promote to float64, which cannot index.
@@ -246,3 +304,30 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
             "regret": self._best - expected,
         }
         return self._obs.copy(), rewards, terminated, truncated, infos
+
+    def _step_torch(self, actions: Any) -> tuple[Any, Any, Any, Any, dict[str, Any]]:
+        from rlsuite.envs import torch_backend
+
+        torch = torch_backend.torch_module()
+        actions = torch_backend.torch_actions(actions, self.num_envs, self.n_arms, self.device)
+        draws = torch_backend.draw_noise(self.noise, (self.num_envs,), self.generator, self.dtype)
+        expected, rewards, regret = self._torch_core(
+            self._torch_means, self._torch_best, actions, draws
+        )
+        n, device = self.num_envs, self.device
+        if self.horizon is None:
+            terminated = torch.ones(n, dtype=torch.bool, device=device)
+            truncated = torch.zeros(n, dtype=torch.bool, device=device)
+        else:
+            self._torch_t += 1
+            truncated = self._torch_t >= self.horizon
+            self._torch_t.masked_fill_(truncated, 0)
+            terminated = torch.zeros(n, dtype=torch.bool, device=device)
+        infos = {
+            "expected_reward": expected,
+            "expected_rewards": self._torch_means,
+            "optimal_action": self._torch_optimal,
+            "regret": regret,
+        }
+        obs = torch.zeros((n, 1), device=device)
+        return obs, rewards, terminated, truncated, infos

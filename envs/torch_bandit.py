@@ -1,29 +1,20 @@
-"""A torch backend for the multi-armed bandit: R runs of env and agent as tensors on one device.
+"""Deprecated: ``backend="torch"`` on the MAB vector env and the agents replaces this module.
 
-The numpy vector env (:class:`~rlsuite.envs.multi_armed_bandit.MultiArmedBanditVectorEnv`)
-is bound by numpy's per-call cost and one CPU core; on a GPU the same batched
-step (draw rewards, update statistics, choose arms) runs as a few fused
-kernels. :class:`TorchBanditBatch` holds the problem (arm means, copied from
-the numpy env so both backends pose the same problem) and draws rewards
-``mean + noise`` with Gaussian or Student-t noise (integer ``df``: ``Z /
-sqrt(chi2_df / df)`` from ``df + 1`` normals, so every draw comes from the one
-seeded ``torch.Generator``). :func:`epsilon_greedy_step` and
-:func:`gradient_bandit_step` are the batched EpsilonGreedy and
-GradientBandit updates of :mod:`rlsuite.agents.bandits` written on tensors;
-:func:`compiled` wraps a step in ``torch.compile``.
-
-Not a Gymnasium ``VectorEnv`` (no spaces or info dicts: those are host-side
-objects that would force a device sync every step); use the numpy vector
-env for Gymnasium tools. Only EpsilonGreedy and GradientBandit have torch
-steps so far.
+Use ``MultiArmedBanditVectorEnv(..., backend="torch", device=...)`` with the
+batched agents' ``backend="torch"`` (:mod:`rlsuite.envs.torch_backend`).
+:class:`TorchBanditBatch` (a bare reward sampler: no spaces, no infos) and
+the two step functions stay one version for old callers; building a
+``TorchBanditBatch`` warns.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
+from rlsuite.envs import torch_backend
 from rlsuite.envs.noise import Gaussian, NoiseModel, StudentT
 
 __all__ = ["TorchBanditBatch", "compiled", "epsilon_greedy_step", "gradient_bandit_step"]
@@ -67,6 +58,12 @@ class TorchBanditBatch:
         seed: int = 0,
         dtype: str = "float32",
     ) -> None:
+        warnings.warn(
+            "TorchBanditBatch is deprecated: use MultiArmedBanditVectorEnv(..., "
+            "backend='torch', device=...) and the agents' backend='torch'",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         torch = _torch()
         if not isinstance(noise, (Gaussian, StudentT)):
             raise TypeError(f"noise={noise!r} must be Gaussian or StudentT for the torch backend")
@@ -89,16 +86,9 @@ class TorchBanditBatch:
 
     def noise_draws(self, size: int) -> Any:
         """``size`` noise draws, from the batch's generator."""
-        torch = _torch()
-        if isinstance(self.noise, Gaussian):
-            z = torch.randn(size, generator=self.generator, device=self.device, dtype=self.dtype)
-            return self.noise.std * z
-        df = int(self.noise.df)
-        z = torch.randn(
-            (df + 1, size), generator=self.generator, device=self.device, dtype=self.dtype
-        )
-        chi2 = (z[1:] ** 2).sum(dim=0)
-        return self.noise.scale * z[0] * torch.rsqrt(chi2 / df)
+        draws = torch_backend.draw_noise(self.noise, (size,), self.generator, self.dtype)
+        zero = _torch().zeros((), dtype=self.dtype, device=self.device)
+        return torch_backend.reward_transform(self.noise)(zero, draws)
 
     def step(self, actions: Any) -> tuple[Any, Any]:
         """``(rewards, regret)`` of one pull per run; ``actions`` is an int64 tensor ``(R,)``."""

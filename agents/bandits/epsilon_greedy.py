@@ -8,12 +8,13 @@ import numpy as np
 
 from rlsuite.agents.base import BanditAgent
 from rlsuite.agents.log_input import scatter_counts
+from rlsuite.envs.torch_backend import TorchBackendMixin, maybe_compile
 from rlsuite.envs.validation import check_real
 
 __all__ = ["EpsilonGreedy"]
 
 
-class EpsilonGreedy(BanditAgent):
+class EpsilonGreedy(TorchBackendMixin, BanditAgent):
     """Explore uniformly with probability ``epsilon``, otherwise pull the best mean.
 
     Arms never pulled count as best, so every arm is tried once before the
@@ -29,15 +30,31 @@ class EpsilonGreedy(BanditAgent):
         Seed of the agent's generator.
     n_runs : int
         Number of independent copies.
+    backend, device, dtype, compile
+        ``backend="torch"`` keeps the statistics in tensors on ``device`` and
+        draws from a seeded ``torch.Generator`` (:mod:`rlsuite.envs.torch_backend`).
     """
 
     def __init__(
-        self, n_arms: int, epsilon: float = 0.1, *, seed: int | None = None, n_runs: int = 1
+        self,
+        n_arms: int,
+        epsilon: float = 0.1,
+        *,
+        seed: int | None = None,
+        n_runs: int = 1,
+        backend: str = "numpy",
+        device: Any = None,
+        dtype: str | None = None,
+        compile: bool = False,
     ) -> None:
         self.epsilon = check_real("epsilon", epsilon, 0.0, 1.0)
+        self._init_backend(backend, device, dtype, compile)
         super().__init__(n_arms, seed=seed, n_runs=n_runs)
 
     def _reset_state(self) -> None:
+        if self.backend == "torch":
+            self._reset_torch()
+            return
         self.counts = np.zeros((self.n_runs, self.n_arms))
         self.sums = np.zeros((self.n_runs, self.n_arms))
         # Sample means, +inf until pulled; kept incrementally so a step touches R entries.
@@ -46,13 +63,44 @@ class EpsilonGreedy(BanditAgent):
         # several times faster than a (rows, actions) pair on the hot path.
         self._row_offsets = np.arange(self.n_runs) * self.n_arms
 
+    def _reset_torch(self) -> None:
+        torch = self.torch
+        shape, options = (self.n_runs, self.n_arms), {"dtype": self.dtype, "device": self.device}
+        self.counts, self.sums = torch.zeros(shape, **options), torch.zeros(shape, **options)
+        self.values = torch.full(shape, torch.inf, **options)
+        self._new_torch_generator()
+
+        def choose(values: Any, uniforms: Any, arms: Any, epsilon: float) -> Any:
+            return torch.where(uniforms < epsilon, arms, values.argmax(dim=1))
+
+        def learn(counts: Any, sums: Any, values: Any, actions: Any, rewards: Any) -> None:
+            index = actions[:, None]
+            pulled_counts = counts.gather(1, index) + 1.0
+            pulled_sums = sums.gather(1, index) + rewards[:, None]
+            counts.scatter_(1, index, pulled_counts)
+            sums.scatter_(1, index, pulled_sums)
+            values.scatter_(1, index, pulled_sums / pulled_counts)
+
+        self._choose, self._learn = (
+            maybe_compile(choose, self.compile),
+            maybe_compile(learn, self.compile),
+        )
+
     def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
         """Arm with the highest sample mean (untried arms first)."""
+        if self.backend == "torch":
+            return self.values.argmax(dim=1)
         return self.values.argmax(axis=1)
 
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Greedy arm, replaced by a uniform one with probability ``epsilon``."""
-        actions = self.greedy_actions(obs)
+        if self.backend == "torch":
+            # Every run draws its uniform and a candidate arm (a fixed shape for the kernels).
+            torch, gen = self.torch, self.generator
+            uniforms = torch.rand(self.n_runs, generator=gen, device=self.device)
+            arms = torch.randint(self.n_arms, (self.n_runs,), generator=gen, device=self.device)
+            return self._choose(self.values, uniforms, arms, self.epsilon)
+        actions = self.values.argmax(axis=1)  # greedy_actions, without its backend test
         if self.n_runs == 1:
             # Same draws as the batched form (one uniform, then one integer when exploring)
             # without its array bookkeeping, which dominates a single run's step.
@@ -94,6 +142,9 @@ class EpsilonGreedy(BanditAgent):
         sums[flat] = pulled_sums
         self.values.reshape(-1)[flat] = pulled_sums / pulled_counts
         self.t += 1
+
+    def _update_torch(self, actions: Any, rewards: Any) -> None:
+        self._learn(self.counts, self.sums, self.values, actions, rewards)
 
     def _fold_log(self, obs, actions, rewards, infos) -> None:
         """A whole log in one ``bincount`` per statistic."""

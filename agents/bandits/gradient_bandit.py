@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from rlsuite.agents.base import BanditAgent
+from rlsuite.envs.torch_backend import TorchBackendMixin, maybe_compile
 from rlsuite.envs.validation import check_real, check_real_array
 
 __all__ = ["GradientBandit", "log_softmax"]
@@ -23,7 +24,7 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-class GradientBandit(BanditAgent):
+class GradientBandit(TorchBackendMixin, BanditAgent):
     """Softmax policy ``pi_theta`` trained with the importance-weighted gradient.
 
     Each round samples ``a_t ~ pi_t = softmax(theta_t)`` and updates every arm
@@ -54,6 +55,10 @@ class GradientBandit(BanditAgent):
         Seed of the agent's generator (action sampling).
     n_runs : int
         Number of independent copies.
+    backend, device, dtype, compile
+        ``backend="torch"`` keeps the logits in tensors on ``device`` and
+        samples from a seeded ``torch.Generator`` by the same inverse CDF
+        (:mod:`rlsuite.envs.torch_backend`).
     """
 
     def __init__(
@@ -64,7 +69,12 @@ class GradientBandit(BanditAgent):
         *,
         seed: int | None = None,
         n_runs: int = 1,
+        backend: str = "numpy",
+        device: Any = None,
+        dtype: str | None = None,
+        compile: bool = False,
     ) -> None:
+        self._init_backend(backend, device, dtype, compile)
         if np.ndim(eta) == 0:
             self.eta: float | np.ndarray = check_real("eta", eta, 0.0, low_open=True)
         else:
@@ -87,6 +97,37 @@ class GradientBandit(BanditAgent):
         self._eta_column = np.reshape(self.eta, (-1, 1)) if np.ndim(self.eta) else self.eta
         # exp(theta - max theta) of the current logits, shared by select and update.
         self._weights: tuple[int, np.ndarray] | None = None
+        if self.backend == "torch":
+            self._reset_torch()
+
+    def _reset_torch(self) -> None:
+        torch, n_arms = self.torch, self.n_arms
+        options = {"dtype": self.dtype, "device": self.device}
+        self.logits = torch.zeros((self.n_runs, n_arms), **options)
+        self.reward_mean = torch.zeros(self.n_runs, **options)
+        if np.ndim(self.eta):
+            self._eta_column = torch.as_tensor(self._eta_column, **options)
+        self._new_torch_generator()
+
+        def choose(logits: Any, uniforms: Any) -> Any:
+            cdf = torch.cumsum(torch.exp(logits - logits.max(dim=1, keepdim=True).values), dim=1)
+            targets = uniforms[:, None] * cdf[:, -1:]
+            return ((targets >= cdf).sum(dim=1)).clamp(max=n_arms - 1)
+
+        def learn(logits: Any, signal: Any, eta: Any, actions: Any) -> None:
+            weights = torch.exp(logits - logits.max(dim=1, keepdim=True).values)
+            gradient = weights / -weights.sum(dim=1, keepdim=True)
+            gradient.scatter_add_(1, actions[:, None], torch.ones_like(signal)[:, None])
+            logits.add_(gradient * (eta * signal[:, None]))
+
+        self._choose = maybe_compile(choose, self.compile)
+        self._learn = maybe_compile(learn, self.compile)
+
+    def _update_torch(self, actions: Any, rewards: Any) -> None:
+        signal = rewards - self.reward_mean if self.baseline else rewards
+        self._learn(self.logits, signal, self._eta_column, actions)
+        # t counts this round already (the mixin adds it after): the running mean's divisor.
+        self.reward_mean += (rewards - self.reward_mean) / (self.t + 1)
 
     def _unnormalised(self) -> np.ndarray:
         """``exp(theta - max theta)`` in ``(0, 1]``: no overflow at any ``eta``."""
@@ -97,10 +138,14 @@ class GradientBandit(BanditAgent):
 
     def log_policy(self) -> np.ndarray:
         """``log pi_theta``, shape ``(n_runs, n_arms)``."""
+        if self.backend == "torch":
+            return self.torch.log_softmax(self.logits, dim=1)
         return log_softmax(self.logits)
 
     def policy(self) -> np.ndarray:
         """``pi_theta``, shape ``(n_runs, n_arms)``; rows sum to 1."""
+        if self.backend == "torch":
+            return self.torch.exp(self.log_policy())
         return np.exp(self.log_policy())
 
     def log_suboptimality(self, means: np.ndarray) -> np.ndarray:
@@ -111,8 +156,12 @@ class GradientBandit(BanditAgent):
         """
         means = np.broadcast_to(np.asarray(means, dtype=np.float64), self.logits.shape)
         gaps = means.max(axis=1, keepdims=True) - means
+        if self.backend == "torch":  # a host summary: computed in float64 on the CPU
+            log_policy = log_softmax(self.logits.detach().cpu().double().numpy())
+        else:
+            log_policy = self.log_policy()
         with np.errstate(divide="ignore"):
-            terms = self.log_policy() + np.log(gaps)
+            terms = log_policy + np.log(gaps)
         top = terms.max(axis=1, keepdims=True)
         finite_top = np.where(np.isfinite(top), top, 0.0)
         summed = np.exp(terms - finite_top).sum(axis=1)
@@ -121,6 +170,11 @@ class GradientBandit(BanditAgent):
 
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Sample ``a ~ pi_theta`` per run by inverting the CDF with one uniform each."""
+        if self.backend == "torch":
+            uniforms = self.torch.rand(
+                self.n_runs, generator=self.generator, device=self.device, dtype=self.dtype
+            )
+            return self._choose(self.logits, uniforms)
         cdf = np.cumsum(self._unnormalised(), axis=1)
         targets = self.rng.random((self.n_runs, 1)) * cdf[:, -1:]
         # min() guards the one-ulp case where u * total rounds up to total.
@@ -128,7 +182,7 @@ class GradientBandit(BanditAgent):
 
     def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
         """Most probable arm."""
-        return self.logits.argmax(axis=1)
+        return self.logits.argmax(1)
 
     def _update_batch(
         self,

@@ -8,6 +8,7 @@ import numpy as np
 
 from rlsuite.agents.base import BanditAgent
 from rlsuite.agents.log_input import scatter_counts
+from rlsuite.envs.torch_backend import TorchBackendMixin, sample_beta
 from rlsuite.envs.validation import check_real
 
 __all__ = ["ThompsonSampling"]
@@ -15,7 +16,7 @@ __all__ = ["ThompsonSampling"]
 POSTERIORS = ("gaussian", "bernoulli")
 
 
-class ThompsonSampling(BanditAgent):
+class ThompsonSampling(TorchBackendMixin, BanditAgent):
     """Pull the arm whose posterior sample of the mean is largest.
 
     ``posterior="gaussian"``: prior ``N(prior_mean, prior_std^2)`` per arm and
@@ -47,6 +48,11 @@ class ThompsonSampling(BanditAgent):
         Seed of the agent's generator.
     n_runs : int
         Number of independent copies.
+    backend, device, dtype, compile
+        ``backend="torch"`` keeps the statistics in tensors on ``device`` and
+        samples from a seeded ``torch.Generator`` (Beta draws as a ratio of
+        Marsaglia-Tsang gammas); see :mod:`rlsuite.envs.torch_backend`.
+        ``compile`` is accepted for the common protocol; the sampling is eager.
     """
 
     def __init__(
@@ -59,7 +65,12 @@ class ThompsonSampling(BanditAgent):
         *,
         seed: int | None = None,
         n_runs: int = 1,
+        backend: str = "numpy",
+        device: Any = None,
+        dtype: str | None = None,
+        compile: bool = False,
     ) -> None:
+        self._init_backend(backend, device, dtype, compile)
         if posterior not in POSTERIORS:
             raise ValueError(f"posterior={posterior!r} must be one of {POSTERIORS}")
         self.posterior = posterior
@@ -69,6 +80,12 @@ class ThompsonSampling(BanditAgent):
         super().__init__(n_arms, seed=seed, n_runs=n_runs)
 
     def _reset_state(self) -> None:
+        if self.backend == "torch":
+            torch, shape = self.torch, (self.n_runs, self.n_arms)
+            self.counts = torch.zeros(shape, dtype=self.dtype, device=self.device)
+            self.sums = torch.zeros(shape, dtype=self.dtype, device=self.device)
+            self._new_torch_generator()
+            return
         self.counts = np.zeros((self.n_runs, self.n_arms))
         self.sums = np.zeros((self.n_runs, self.n_arms))
         self._rows = np.arange(self.n_runs)
@@ -85,6 +102,15 @@ class ThompsonSampling(BanditAgent):
         """Arm with the largest posterior sample, per run."""
         first, second = self.posterior_params()
         shape = (self.n_runs, self.n_arms)
+        if self.backend == "torch":
+            if self.posterior == "bernoulli":
+                samples = sample_beta(first, second, self.generator)
+            else:
+                noise = self.torch.randn(
+                    shape, generator=self.generator, device=self.device, dtype=self.dtype
+                )
+                samples = first + second * noise
+            return samples.argmax(dim=1)
         if self.posterior == "bernoulli":
             samples = self.rng.beta(first, second, size=shape)
         else:
@@ -95,7 +121,25 @@ class ThompsonSampling(BanditAgent):
         """Arm with the largest posterior mean."""
         first, second = self.posterior_params()
         means = first / (first + second) if self.posterior == "bernoulli" else first
-        return means.argmax(axis=1)
+        return means.argmax(1)
+
+    def _update_torch(self, actions: Any, rewards: Any) -> None:
+        torch = self.torch
+        if self.posterior == "bernoulli":
+            if bool(((rewards < 0.0) | (rewards > 1.0)).any()):
+                raise ValueError(
+                    f"rewards={rewards.tolist()!r} out of range: posterior='bernoulli' "
+                    "needs rewards in [0, 1]"
+                )
+            binary = (rewards == 0.0) | (rewards == 1.0)
+            if not bool(binary.all()):
+                draws = torch.rand(
+                    self.n_runs, generator=self.generator, device=self.device, dtype=self.dtype
+                )
+                rewards = torch.where(binary, rewards, (draws < rewards).to(self.dtype))
+        index = actions[:, None]
+        self.counts.scatter_add_(1, index, torch.ones_like(rewards)[:, None])
+        self.sums.scatter_add_(1, index, rewards[:, None])
 
     def _update_batch(
         self,

@@ -8,12 +8,13 @@ import numpy as np
 
 from rlsuite.agents.base import BanditAgent
 from rlsuite.agents.log_input import scatter_counts
+from rlsuite.envs.torch_backend import TorchBackendMixin, maybe_compile
 from rlsuite.envs.validation import check_real
 
 __all__ = ["UCB1"]
 
 
-class UCB1(BanditAgent):
+class UCB1(TorchBackendMixin, BanditAgent):
     """Pull the arm maximising ``mean + c * sqrt(log t / n)``.
 
     Every arm is pulled once first. The bound assumes rewards in a range of
@@ -31,15 +32,55 @@ class UCB1(BanditAgent):
         Seed of the agent's generator (unused: UCB1 is deterministic).
     n_runs : int
         Number of independent copies.
+    backend, device, dtype, compile
+        ``backend="torch"`` keeps the statistics in tensors on ``device``
+        (:mod:`rlsuite.envs.torch_backend`).
     """
 
     def __init__(
-        self, n_arms: int, c: float = 2.0**0.5, *, seed: int | None = None, n_runs: int = 1
+        self,
+        n_arms: int,
+        c: float = 2.0**0.5,
+        *,
+        seed: int | None = None,
+        n_runs: int = 1,
+        backend: str = "numpy",
+        device: Any = None,
+        dtype: str | None = None,
+        compile: bool = False,
     ) -> None:
         self.c = check_real("c", c, 0.0, low_open=True)
+        self._init_backend(backend, device, dtype, compile)
         super().__init__(n_arms, seed=seed, n_runs=n_runs)
 
+    def _reset_torch(self) -> None:
+        torch = self.torch
+        shape, options = (self.n_runs, self.n_arms), {"dtype": self.dtype, "device": self.device}
+        self.counts, self.sums = torch.zeros(shape, **options), torch.zeros(shape, **options)
+        self._new_torch_generator()  # unused by UCB1 itself: kept for the common protocol
+
+        def choose(counts: Any, sums: Any, c: float) -> Any:
+            total = counts.sum(dim=1, keepdim=True).clamp(min=1.0)
+            pulled = counts > 0
+            safe = counts.clamp(min=1.0)
+            index = sums / safe + c * torch.sqrt(torch.log(total) / safe)
+            return torch.where(pulled, index, torch.inf).argmax(dim=1)
+
+        def learn(counts: Any, sums: Any, actions: Any, rewards: Any) -> None:
+            index = actions[:, None]
+            counts.scatter_add_(1, index, torch.ones_like(rewards)[:, None])
+            sums.scatter_add_(1, index, rewards[:, None])
+
+        self._choose = maybe_compile(choose, self.compile)
+        self._learn = maybe_compile(learn, self.compile)
+
+    def _update_torch(self, actions: Any, rewards: Any) -> None:
+        self._learn(self.counts, self.sums, actions, rewards)
+
     def _reset_state(self) -> None:
+        if self.backend == "torch":
+            self._reset_torch()
+            return
         self.counts = np.zeros((self.n_runs, self.n_arms))
         self.sums = np.zeros((self.n_runs, self.n_arms))
         self._rows = np.arange(self.n_runs)
@@ -53,10 +94,14 @@ class UCB1(BanditAgent):
 
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Arm with the highest upper confidence bound."""
+        if self.backend == "torch":
+            return self._choose(self.counts, self.sums, self.c)
         return self.upper_confidence_bounds().argmax(axis=1)
 
     def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
         """Most pulled arm: UCB1's recommendation once exploration is over."""
+        if self.backend == "torch":
+            return self.counts.argmax(dim=1)
         return self.counts.argmax(axis=1)
 
     def _update_batch(

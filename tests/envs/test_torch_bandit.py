@@ -58,3 +58,8 @@ def test_bad_noise_raises():
         TorchBanditBatch(np.zeros(3), 2, StudentT(df=2.5))
     with pytest.raises(ValueError, match="shape"):
         TorchBanditBatch(np.zeros((3, 3)), 2, Gaussian())
+
+
+def test_torch_bandit_batch_is_deprecated():
+    with pytest.warns(DeprecationWarning, match="backend='torch'"):
+        TorchBanditBatch(np.zeros(3), 2, Gaussian())
