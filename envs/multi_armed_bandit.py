@@ -21,6 +21,7 @@ from rlsuite.envs.validation import (
     check_options,
     check_problem_seed,
     check_real_array,
+    check_reset_seed,
 )
 
 __all__ = ["MultiArmedBanditEnv", "MultiArmedBanditVectorEnv"]
@@ -145,7 +146,7 @@ class MultiArmedBanditEnv(gym.Env[np.ndarray, np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start a new episode; ``seed`` seeds the rewards (and, for v0, redraws the means)."""
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         check_options(options)
         if self.draws_at_reset and (seed is not None or not self._started):
             self.means = _draw_means(self.np_random, (self.n_arms,))
