@@ -88,10 +88,13 @@ def test_bcmax_rounds_stay_near_the_best_baseline_on_the_corpus(env, ppo):
     assert np.all(np.diff(learner.data_best_) >= 0)
     for r, clone in enumerate(learner.learners_):
         train = evaluate_modules(env, clone, CORPUS)["reduction"].mean()
-        # The clone imitates the per-module best, which on this corpus is ~4 points above
-        # the best single baseline; 1 point covers imitation errors on a few of the ~1,300
-        # decisions it was fit on, but not a clone that fell back to one baseline's level.
+        # On this corpus the best single baseline scores 0.057, the per-module best 0.192
+        # (PPO after two updates is bad on average but wins some modules by far). The clones
+        # score 0.193-0.199. Tolerances: 1 point below the best single baseline (the brief's
+        # check), and 2 points below the best in the round's data, about what one mis-imitated
+        # module costs (a module's reduction swings by up to ~50 points; 50 / 40 modules).
         assert train >= max(per_policy.values()) - 0.01, (r, train, per_policy)
+        assert train >= learner.data_best_[r] - 0.02, (r, train, learner.data_best_)
 
 
 def test_smoke_run_scores_tables_claims_and_plots(tmp_path):
