@@ -15,6 +15,7 @@ from rlsuite.envs.validation import (
     check_episode_running,
     check_int,
     check_options,
+    check_reset_seed,
 )
 
 __all__ = [
@@ -319,7 +320,7 @@ class InliningEnv(gym.Env[np.ndarray, np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Draw a new module and show its first call site."""
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         module = check_options(options, allowed=("module",)).get("module")
         if module is None:
             family = self.families[int(self.np_random.integers(len(self.families)))]
