@@ -192,11 +192,11 @@ def legend_outside(
 
 def _make_room(fig: plt.Figure, loc: str) -> None:
     """Grow the figure by its legend's size, so the panels keep their width (or height)."""
-    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    legends = list(fig.legends)
+    legends += [legend for ax in fig.axes if (legend := ax.get_legend()) is not None]
     if not legends:
         return
-    renderer = fig.canvas.get_renderer()
-    box = legends[-1].get_window_extent(renderer)
+    box = legends[-1].get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]
     width, height = fig.get_size_inches()
     if loc == "right":
         fig.set_size_inches(width + box.width / fig.dpi + 0.15, height)

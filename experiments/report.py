@@ -361,7 +361,12 @@ def write_report(
         runs = pd.concat([sections[p][0] for p in pairs if p[0] == name], ignore_index=True)
         runs = runs.dropna(axis=1, how="all")
         paths += _export(runs, out, f"runs_{name.replace('/', '_').replace('.', '_')}")
-    curves = pd.concat([c for _, c in sections.values()], ignore_index=True)
+    frames = [c for _, c in sections.values() if not c.empty]
+    curves = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else next(iter(sections.values()))[1].iloc[0:0]
+    )
     paths += _export(curves, out, "curves")
     for (name, sweep_name), (runs, section_curves) in sections.items():
         all_scores.append(_study_scores(name, sweep_name, runs, analyses[name], section_curves))

@@ -33,15 +33,15 @@ def record(out_txt: str, name: str, options: list[str]) -> int:
     shown += shlex.join([name, *options])
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = [
         f"$ {shown}",
-        f"# {now}, {os.cpu_count()} CPUs, load average {' '.join(load)} at the start "
+        f"# started {now}, {os.cpu_count()} CPUs, load average {' '.join(load)} at the start "
         "(shared machine: walls are upper bounds)",
         "",
     ]

@@ -55,7 +55,8 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
         if c.startswith(("final_", "iterations_to_", "accuracy_at_", "prover_"))
         or c == "base_success"
     ]
-    keys = [c for c in ("study", "base_gamma", "alpha", "agent") if c in df.columns]
+    keys = ["study", "base_gamma", "alpha", "process_reward", "agent"]
+    keys = [c for c in keys if c in df.columns and df[c].notna().any()]
     grouped = df.groupby(keys, dropna=False)[metric_columns]
     table = grouped.mean().round(4)
     table["seeds"] = grouped.size()
@@ -306,11 +307,11 @@ def _plot_ppo(curves: pd.DataFrame, path: Path) -> Path:
         "reward": "PPO + alpha A^mu in the reward",
         "advantage": "PPO + alpha A^mu in the advantage",
     }
+    # Outcome PPO ignores process_reward: a seed run under both settings is one run twice
+    # (older databases), which quantile_band averages per seed.
     outcome = curves[curves["agent"] == "outcome"]
-    # Outcome PPO ignores process_reward: its runs under both settings are seeds of one agent.
-    outcome = outcome.assign(seed=outcome["seed"].astype(str) + "/" + outcome["setting"])
     if not outcome.empty:
-        plotting.quantile_band(ax, outcome, "PPO, outcome reward", "black")
+        plotting.quantile_band(ax, outcome, "PPO, outcome reward", "black", lw=2.5, zorder=1)
     for k, (mode, group) in enumerate(curves[curves["agent"] == "pav"].groupby("process_reward")):
         plotting.quantile_band(ax, group, labels.get(mode, str(mode)), f"C{k}")
     ax.set(xlabel="environment steps", ylabel="training success rate")

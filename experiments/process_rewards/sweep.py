@@ -86,8 +86,12 @@ PPO_SETTINGS = tuple(
 
 SWEEPS: dict[str, dict] = {
     "main": {"settings": RL_SETTINGS + BEAM_SETTINGS, "agents": PROVERS, "seeds": 5},
-    # SB3 PPO (minutes per run): its own sweep, outcome vs the gamma = 10 prover.
-    "ppo": {"settings": PPO_SETTINGS, "agents": ("pav", "outcome"), "seeds": 2},
+    # SB3 PPO (minutes per run): its own sweep, outcome vs the gamma = 10 prover. Outcome
+    # PPO ignores process_reward, so it runs under the first setting only (no duplicate runs).
+    "ppo": [
+        {"settings": PPO_SETTINGS[:1], "agents": ("pav", "outcome"), "seeds": 2},
+        {"settings": PPO_SETTINGS[1:], "agents": ("pav",), "seeds": 2},
+    ],
     "quick": {
         "settings": (
             {**RL_SETTINGS[1], "iterations": 80},
