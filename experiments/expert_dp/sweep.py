@@ -55,6 +55,19 @@ SWEEPS: dict = {
     "main": _blocks(SETTINGS, NUM_SEEDS, MAIN_AGENTS),
     #: The paper's size: 3000 experts per environment.
     "paper": _blocks(settings(n_experts=3000), NUM_SEEDS, MAIN_AGENTS),
+    #: The issue's check at the paper's size that fits the shared machine: CartPole, 3000
+    #: experts, epsilon 1 and 2 (where DP-SGD is below the ceiling), 3 seeds.
+    "paper_core": [
+        {
+            "settings": [
+                s
+                for s in settings(n_experts=3000)
+                if s["env_id"] == "CartPole-v1" and s["epsilon"] in (1.0, 2.0)
+            ],
+            "agents": MAIN_AGENTS[1:],
+            "seeds": NUM_SEEDS,
+        },
+    ],  # fmt: skip
     #: The previous study: 300 scripted softmax experts, all four learners, 5 seeds.
     "scripted": _blocks(settings(experts="scripted"), 5),
     "smoke": {
