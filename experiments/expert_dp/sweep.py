@@ -4,7 +4,8 @@ The experts are derived from SB3 PPO policies (``experts="trained"``,
 :func:`rlsuite.offline_data.experts.make_trained_experts`; the base policies
 are trained on first use and cached, see ``expert_cache_dir``). The paper
 uses 3000 experts per environment; ``main`` uses 300 (what the shared 2-core
-machine allows for the full grid with 3 seeds: about 30 CPU-minutes),
+machine allows for the full grid with 3 seeds: 66 runs in about 14 minutes
+with 2 workers),
 ``paper`` 3000. ``scripted`` is the previous study (scripted softmax experts).
 Non-private BC ignores ``epsilon``: it runs once per env and is the ceiling.
 """
