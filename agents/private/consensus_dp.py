@@ -33,7 +33,8 @@ falls as ``1/eps'``) and the DP-SGD noise moderate; the study records the
 released share so the choice can be judged.
 
 Differences from the paper: the experts' action probabilities are those of
-the policies passed as ``expert_policies`` (the study's experts), or of
+the policies passed as ``expert_policies`` (the study passes its experts,
+derived from a few SB3 PPO policies, see :mod:`rlsuite.offline_data.experts`), or of
 softmax-linear behaviour fits on each expert's own data when none are
 given; ``n_candidates`` trajectories are drawn at random from the dataset
 rather than all of them (cost); the public gradient (weighted by the

@@ -108,8 +108,18 @@ def _fmt(value: float) -> str:
 
 def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
-    out = {"normalised return per env, agent and epsilon (BC: non-private ceiling)": table(df)}
+    # Index levels become columns: the front end prints tables without their index.
+    returns = table(df).round(3)
+    returns.columns = [f"eps={e:g}" for e in returns.columns]
+    out = {
+        "normalised return per env, agent and epsilon (mean of seeds; BC: non-private ceiling)":
+            returns.reset_index()
+    }  # fmt: skip
+    grouped = _with_ceiling_everywhere(df).groupby(["env_id", "agent", "epsilon"])
+    sem = grouped["normalized_return"].sem().unstack("epsilon").round(3)
+    sem.columns = [f"eps={e:g}" for e in sem.columns]
+    out["standard error of the normalised return over seeds"] = sem.reset_index()
     diag = diagnostics(df)
     if not diag.empty:
-        out["release and noise diagnostics (means over seeds)"] = diag
+        out["release and noise diagnostics (means over seeds)"] = diag.reset_index()
     return out

@@ -96,3 +96,23 @@ def test_audit_of_the_prefix_release_refuses_an_unknown_expert():
 
     with pytest.raises(ValueError, match="removed_expert=30"):
         audit_prefix_release("CartPole-v1", 30, removed_expert=30, n_runs=10)
+
+
+def test_tables_show_the_bc_ceiling_at_every_epsilon_and_the_release_diagnostics():
+    rows = [
+        {"agent": "BehaviorCloning", "env_id": "CartPole-v1", "epsilon": 0.5, "seed": s,
+         "normalized_return": 0.9 + 0.01 * s}
+        for s in range(3)
+    ] + [
+        {"agent": agent, "env_id": "CartPole-v1", "epsilon": eps, "seed": s,
+         "normalized_return": 0.1 * eps, "released_share": 0.0 if agent == "ConsensusDP" else None,
+         "noise_multiplier": 5.0 / eps}
+        for agent in ("ExpertDPSGD", "ConsensusDP") for eps in (0.5, 2.0) for s in range(3)
+    ]  # fmt: skip
+    tables = analysis.tables(pd.DataFrame(rows))
+    returns = next(iter(tables.values())).set_index("agent")
+    assert returns.loc["BehaviorCloning", "eps=0.5"] == returns.loc["BehaviorCloning", "eps=2"]
+    assert returns.loc["BehaviorCloning", "eps=2"] == pytest.approx(0.91)
+    diag = tables["release and noise diagnostics (means over seeds)"]
+    assert set(diag["agent"]) == {"ExpertDPSGD", "ConsensusDP"}
+    assert diag["noise_multiplier"].tolist() == pytest.approx([10.0, 2.5, 10.0, 2.5])
