@@ -3,7 +3,10 @@
 Each repeat plays OFUL, CatoniOFUL, VACatoni and HeavyOFUL for ``--rounds``
 rounds on ``--copies`` copies of ``LinearContextualBanditVectorEnv`` (spike
 noise of range 100, the heavy_tail_catoni regime) and times only the
-agent's ``select_actions`` + ``update_batch``; the env's own cost is left out.
+agent's ``select_actions`` + ``update_batch`` in process CPU time
+(``time.process_time``, about 1 us per call: on a shared machine CPU time
+depends far less on the other jobs than wall time); the env's own cost is
+left out.
 Reported per robust agent: ``time / time(OFUL)`` over the repeats (min,
 median, max), and the ratio of its second half's time to its first half's
 (about 1 for a cost linear in ``T``; above 1 when per-round cost grows with
