@@ -3,13 +3,19 @@
 Each repeat plays OFUL, CatoniOFUL, VACatoni and HeavyOFUL for ``--rounds``
 rounds on ``--copies`` copies of ``LinearContextualBanditVectorEnv`` (spike
 noise of range 100, the heavy_tail_catoni regime) and times only the
-agent's ``select_actions`` + ``update_batch``; the env's own cost is left out.
+agent's ``select_actions`` + ``update_batch`` in process CPU time
+(``time.process_time``, about 1 us per call: on a shared machine CPU time
+depends far less on the other jobs than wall time); the env's own cost is
+left out.
 Reported per robust agent: ``time / time(OFUL)`` over the repeats (min,
 median, max), and the ratio of its second half's time to its first half's
 (about 1 for a cost linear in ``T``; above 1 when per-round cost grows with
 ``t``).
 
-Usage: ``python benchmarks/robust_linear_cost.py [--rounds 4000] [--copies 10] [--repeats 3]``.
+Usage: ``python benchmarks/robust_linear_cost.py [--rounds 4000] [--copies 10] [--repeats 3]
+[--rlsuite-from DIR]``. ``--rlsuite-from`` times an older version of the
+code: ``DIR/rlsuite`` is a checkout of it (e.g. ``mkdir -p DIR/rlsuite && git
+archive COMMIT | tar -x -C DIR/rlsuite``), imported instead of the installed package.
 The last line is JSON: ``{agent: {"ratio": {"min", "median", "max"}, "second_half_over_first"}}``.
 """
 
@@ -17,19 +23,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
-
-from rlsuite.agents import make_agent
-from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
-from rlsuite.envs.noise import Spike
 
 AGENTS = ("OFUL", "CatoniOFUL", "VACatoni", "HeavyOFUL")
 
 
 def _time_agent(name: str, rounds: int, copies: int, seed: int) -> tuple[float, float]:
     """Seconds spent in the agent over the first and the second half of the rounds."""
+    from rlsuite.agents import make_agent
+    from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
+    from rlsuite.envs.noise import Spike
+
     env = LinearContextualBanditVectorEnv(num_envs=copies, noise=Spike.with_range(100.0, 0.6))
     agent = make_agent(name, n_arms=env.n_arms, dim=env.dim, seed=seed, n_runs=copies)
     obs, _ = env.reset(seed=seed)
@@ -52,7 +59,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4000)
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rlsuite-from", default=None, help="DIR holding an rlsuite checkout")
     args = parser.parse_args()
+    if args.rlsuite_from is not None:
+        # Drop the editable install's finder so that DIR/rlsuite is the package imported.
+        sys.meta_path = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+        sys.path.insert(0, args.rlsuite_from)
+    import rlsuite.agents
+
+    print(f"rlsuite.agents from {list(rlsuite.agents.__path__)[0]}")
     ratios: dict[str, list[float]] = {name: [] for name in AGENTS[1:]}
     growth: dict[str, list[float]] = {name: [] for name in AGENTS}
     for repeat in range(args.repeats):

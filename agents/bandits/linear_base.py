@@ -189,6 +189,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self._fit_logdet = self.logdet.copy()
         self._rows = np.arange(self.n_runs)
         self.n_obs = np.zeros(self.n_runs, dtype=np.int64)
+        self._count = 0
         self._x = np.zeros((self.n_runs, 64, self.dim))
         self._y = np.zeros((self.n_runs, 64))
         self._sigma_bar = np.ones((self.n_runs, 64))
@@ -212,14 +213,17 @@ class WeightedRobustOFUL(LinearBanditAgent):
         vx = (self.v_inv @ x[..., None])[..., 0]
         quad = np.maximum((x * vx).sum(axis=-1), 0.0)
         sigma_bar, aux = self._levels(np.sqrt(quad), sigma)
-        if self.n_obs.max() >= self._y.shape[1]:
+        # Every run stores one sample per round, so all runs share one slot
+        # (basic slicing instead of a fancy-indexed store per array).
+        slot = self._count
+        if slot >= self._y.shape[1]:
             self._grow()
-        slot = self.n_obs
-        self._x[self._rows, slot] = x
-        self._y[self._rows, slot] = rewards
-        self._sigma_bar[self._rows, slot] = sigma_bar
-        self._aux[self._rows, slot] = aux
-        self.n_obs = self.n_obs + 1
+        self._x[:, slot] = x
+        self._y[:, slot] = rewards
+        self._sigma_bar[:, slot] = sigma_bar
+        self._aux[:, slot] = aux
+        self._count = slot + 1
+        self.n_obs = np.full(self.n_runs, self._count, dtype=np.int64)
         inv_level = 1.0 / sigma_bar
         vz = vx * inv_level[:, None]
         quad_z = quad * inv_level * inv_level
@@ -275,13 +279,12 @@ class WeightedRobustOFUL(LinearBanditAgent):
         if infos is not None and "reward_range" in infos:
             self.stated_range = np.fmax(self.stated_range, infos["reward_range"])
         self._add_samples(x, rewards, sigma)
-        due = (self.logdet - self._fit_logdet >= math.log(self.refit_ratio)) | (
-            self.n_obs <= 2 * self.dim
-        )
-        runs = np.flatnonzero(due)
+        if self._count <= 2 * self.dim:
+            runs = self._rows
+        else:
+            runs = np.flatnonzero(self.logdet - self._fit_logdet >= math.log(self.refit_ratio))
         if runs.size:
-            counts = self.n_obs[runs]
-            mask = np.arange(int(counts.max()))[None, :] < counts[:, None]
+            mask = np.ones((runs.size, self._count), dtype=bool)
             self.theta[runs] = self._fit_batch(runs, mask)
             self._fit_logdet[runs] = self.logdet[runs]
 

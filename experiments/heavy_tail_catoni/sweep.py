@@ -25,7 +25,7 @@ two-sided truncated Pareto, ``alpha = 1.5``), ``sigma1`` (homoscedastic with
 ``std = 1``, the issue's first probe) and ``outside`` (the former Student-t
 sweep, labelled *outside the assumptions*: ``t`` noise is unbounded and at
 ``df = 1.02`` has no variance), ``small_r`` (``R in {2, 4, 10}``, below
-OFUL-trueR's saturation) and ``r1000`` (30 more copies of homoscedastic
+OFUL-trueR's saturation) and ``r1000`` (100 more copies of homoscedastic
 ``R = 1000``, the boundary case of the 1/5 claim).
 """
 
@@ -94,7 +94,7 @@ SIGMA1_SETTINGS: tuple[dict, ...] = tuple({**_setting("spike", r, False, 1.0)} f
 
 #: ``--sweep r1000``: more copies of the boundary case (homoscedastic, R = 1000),
 #: where the main sweep's CatoniOFUL / OFUL-trueR ratio is 0.2008 over 10 copies.
-R1000_COPIES = 30
+R1000_COPIES = 100
 R1000_SETTINGS: tuple[dict, ...] = (
     {**_setting("spike", 1000.0, False, HOMOSCEDASTIC_STD), "copies": R1000_COPIES},
 )

@@ -72,3 +72,45 @@ def test_smoke_sweep_table_ratios_score_and_plot(tmp_path) -> None:
     assert analysis.score(df)["score"].between(0, 1).all()
     paths = analysis.plot(df, curves, tmp_path)
     assert len(paths) == 1 and paths[0].stat().st_size > 0
+
+
+def _paired_frames(ratio: float, copies: int = 12, reward_range=100.0):
+    rng = np.random.default_rng(0)
+    base = rng.uniform(1000.0, 2000.0, copies)
+    curves = pd.DataFrame(
+        [
+            {"setting": "s", "agent": agent, "curve": "copy_regret", "step": i, "value": value}
+            for agent, values in (("OFUL-trueR", base), ("CatoniOFUL", ratio * base))
+            for i, value in enumerate(values)
+        ]
+    )
+    row = {"setting": "s", "heteroscedastic": False, "noise": "spike", "random_regret": 2850.0}
+    if reward_range is not None:
+        row["reward_range"] = reward_range
+    df = pd.DataFrame([{**row, "agent": a, "regret": 1.0} for a in ("OFUL-trueR", "CatoniOFUL")])
+    return df, curves
+
+
+def test_ratio_interval_is_paired_over_copies() -> None:
+    # Copy i of both agents shares its noise: a constant per-copy ratio has a zero-width interval.
+    df, curves = _paired_frames(0.2)
+    out = analysis.ratio_intervals(df, curves)
+    assert len(out) == 1 and out["copies"].iloc[0] == 12
+    assert out["ratio"].iloc[0] == pytest.approx(0.2)
+    assert out["ci95_low"].iloc[0] == pytest.approx(0.2)
+    assert out["ci95_high"].iloc[0] == pytest.approx(0.2)
+    # Unpaired noise widens it around the ratio of the means.
+    curves.loc[curves["agent"] == "CatoniOFUL", "value"] *= np.linspace(0.8, 1.2, 12)
+    out = analysis.ratio_intervals(df, curves)
+    assert out["ci95_low"].iloc[0] < out["ratio"].iloc[0] < out["ci95_high"].iloc[0]
+
+
+def test_table_labels_noises_without_a_stated_range() -> None:
+    # The 'outside' sweep's noises are unbounded: no reward_range column at all.
+    df, curves = _paired_frames(0.5, reward_range=None)
+    df["df"] = 3.0
+    df["noise"] = "student_t"
+    formatted = analysis.table(df, curves)
+    assert ("homo", "student_t df=3") in formatted.columns
+    assert analysis.slopes(df).empty
+    assert analysis.ratio_intervals(df, curves)["R"].iloc[0] == "student_t df=3"

@@ -102,3 +102,58 @@ def test_gradient_bandit_partial_fit_with_per_run_rates_matches_update_batch() -
         stepped.update_batch(np.zeros((2, 1)), a, r)
     folded = GradientBandit(3, eta=[1.0, 10.0], n_runs=2).partial_fit(actions, rewards)
     assert np.allclose(folded.logits, stepped.logits)
+
+
+def _reference_peel(agent, obs):
+    """The walk of VACatoni's docstring, one layer at a time (the pre-vectorised form)."""
+    widths = np.sqrt(np.einsum("rkd,rlde,rke->rlk", obs, agent.v_inv, obs))
+    means = np.einsum("rkd,rld->rlk", obs, agent.theta)
+    spread = agent.radius()[..., None] * widths
+    ucb, lcb = means + spread, means - spread
+    arms, layers = [], []
+    for run in range(agent.n_runs):
+        active = np.ones(agent.n_arms, dtype=bool)
+        for level_index, level in enumerate(agent._levels):
+            uncertain = active & (widths[run, level_index] > level)
+            if uncertain.any():
+                arms.append(int(np.where(uncertain, ucb[run, level_index], -np.inf).argmax()))
+                layers.append(level_index)
+                break
+            best_lower = lcb[run, level_index][active].max()
+            active &= ucb[run, level_index] >= best_lower
+        else:
+            arms.append(int(np.where(active, ucb[run, -1], -np.inf).argmax()))
+            layers.append(-1)
+    return np.array(arms), np.array(layers)
+
+
+def test_va_catoni_vectorised_peeling_matches_the_layer_by_layer_walk() -> None:
+    from rlsuite.agents.bandits.va_catoni import VACatoni
+
+    env = LinearContextualBanditVectorEnv(
+        num_envs=6, n_arms=8, dim=4, noise=Spike.with_range(50.0, 0.6)
+    )
+    agent = VACatoni(8, 4, n_layers=5, seed=0, n_runs=6)
+    obs, _ = env.reset(seed=1)
+    seen_layers = set()
+    for _ in range(400):
+        arm, layer, _ = agent._peel(obs)
+        ref_arm, ref_layer = _reference_peel(agent, obs)
+        np.testing.assert_array_equal(arm, ref_arm)
+        np.testing.assert_array_equal(layer, ref_layer)
+        seen_layers.update(layer.tolist())
+        actions = agent.select_actions(obs)
+        next_obs, rewards, _, _, info = env.step(actions)
+        agent.update_batch(obs, actions, rewards, info)
+        obs = next_obs
+    assert len(seen_layers) >= 3  # the walk went below the first layer
+
+
+def test_masked_median_equals_nanmedian() -> None:
+    from rlsuite.agents.bandits.va_catoni import _masked_median
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 5, 8, 33):
+        counts = rng.integers(1, n + 1, 7)
+        values = np.where(np.arange(n) < counts[:, None], rng.normal(size=(7, n)), np.nan)
+        np.testing.assert_array_equal(_masked_median(values, counts), np.nanmedian(values, axis=1))
