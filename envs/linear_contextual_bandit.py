@@ -23,6 +23,7 @@ from rlsuite.envs.validation import (
     check_real,
     check_real_array,
     check_real_pair,
+    check_reset_seed,
 )
 
 #: Largest ``sigma_range[1]``: ``sigma_t`` multiplies the noise family's scale
@@ -228,7 +229,7 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start a new episode and show the first round's contexts."""
-        super().reset(seed=seed)
+        super().reset(seed=check_reset_seed(seed))
         check_options(options)
         self._t = 0
         self._ended = False

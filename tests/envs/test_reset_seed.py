@@ -17,29 +17,10 @@ from rlsuite.envs.validation import check_reset_seed
 RLSUITE_IDS = sorted(env_id for env_id in gym.registry if env_id.startswith("rlsuite/"))
 VECTOR_IDS = [i for i in RLSUITE_IDS if gym.registry[i].vector_entry_point is not None]
 
-#: Single envs whose module (owned by another helper) still hands the seed straight to
-#: ``gymnasium.Env.reset``; the fix is one line in each ``reset``:
-#: ``super().reset(seed=check_reset_seed(seed))``. Strict: the test fails once fixed,
-#: so this list must shrink with the fix.
-NOT_YET_CHECKED = {
-    "rlsuite.envs.linear_contextual_bandit",
-}
-
 BAD_TYPES = ["x", 1.5, float("nan"), True, [1, 2], np.float64(2.0)]
 BAD_VALUES = [-1, np.int64(-3)]
 
 pytestmark = pytest.mark.filterwarnings("ignore")
-
-
-def _single_ids():
-    for env_id in RLSUITE_IDS:
-        module = str(gym.registry[env_id].entry_point).split(":")[0]
-        marks = ()
-        if module in NOT_YET_CHECKED:
-            marks = pytest.mark.xfail(
-                strict=True, reason=f"{module}.reset does not call check_reset_seed yet"
-            )
-        yield pytest.param(env_id, marks=marks)
 
 
 def _make(env_id: str, vector: bool):
@@ -65,7 +46,7 @@ def _assert_refused(env) -> None:
     env.reset(seed=None)
 
 
-@pytest.mark.parametrize("env_id", list(_single_ids()))
+@pytest.mark.parametrize("env_id", RLSUITE_IDS)
 def test_single_env_reset_refuses_a_bad_seed(env_id):
     env = _make(env_id, vector=False)
     _assert_refused(env)
