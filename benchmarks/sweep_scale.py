@@ -43,6 +43,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from rlsuite.experiments import runner
 from rlsuite.experiments.base import Experiment, RunResult
 from rlsuite.experiments.runner import run_sweep
 from rlsuite.experiments.store import ResultsStore
@@ -125,10 +126,15 @@ def quick_startup(
         f"[resolve_callable(e.run_ref) for e in resolve_suite({suite!r}, {sweep!r})[0]]"
     )
     plan = [_python_wall(plan_code) for _ in range(repeats)]
+    # The start-up of a pool: force one for these 10 runs (run_sweep would keep
+    # a sweep this small in-process, see runner.POOL_MIN_WORK_S).
+    saved = runner.POOL_MIN_WORK_S, runner._PROBE_RUNS
+    runner.POOL_MIN_WORK_S, runner._PROBE_RUNS = 0.0, 1
     pool = [
         timed_sweep(experiment("tiny", 10, gap=0.5, rounds=200), tmp / "p.sqlite", workers)
         for _ in range(repeats)
     ]
+    runner.POOL_MIN_WORK_S, runner._PROBE_RUNS = saved
     imports = [_python_wall(imports_code) for _ in range(repeats)]
     db = tmp / "quick.sqlite"
     db.unlink(missing_ok=True)

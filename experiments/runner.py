@@ -56,6 +56,16 @@ __all__ = [
 ]
 
 BACKENDS = ("local", "ray")
+#: A local pool is started only for sweeps whose work, estimated from the
+#: first runs, exceeds this many seconds run in-process. Each spawned worker
+#: costs about half a CPU-second to start (interpreter and imports, measured
+#: with benchmarks/sweep_scale.py on 2 cores); below ~1 s of work two workers
+#: cannot win that back, so the sweep stays in this process. Set it to 0 to
+#: always use the pool.
+POOL_MIN_WORK_S = 2.0
+#: The estimate comes from up to this many runs or this many seconds, in-process.
+_PROBE_RUNS = 32
+_PROBE_SECONDS = 0.05
 #: Flush finished runs to the database after this many, or this many seconds.
 _FLUSH_RUNS = 500
 _FLUSH_SECONDS = 2.0
@@ -222,22 +232,88 @@ def _chunks(specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
     return [specs[i : i + size] for i in range(0, len(specs), size)]
 
 
+def _worker_ready() -> bool:
+    """A no-op task: its result tells the parent that a pool worker has started."""
+    return True
+
+
 def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> Iterator[Outcome]:
+    """Run ``specs`` in ``workers`` spawned processes, the parent helping until they start.
+
+    The first runs execute in this process and time the sweep: if the
+    estimated rest is below :data:`POOL_MIN_WORK_S`, it finishes here (no
+    pool). Otherwise a spawned pool starts, which needs about half a second
+    per worker (interpreter, imports); until it answers a no-op task the
+    parent keeps running specs one at a time, then hands out chunks (two in
+    flight per worker) and goes back to collecting and writing. Where a run
+    executes does not change its result: runs are seeded by their key and
+    set their own thread counts.
+    """
     if workers == 1:
         for spec in specs:
             yield _execute(spec)
         return
-    chunks = _chunks(specs, workers)
+    start, walls = time.perf_counter(), []
+    while len(walls) < min(len(specs), _PROBE_RUNS):
+        outcome = _execute(specs[len(walls)])
+        walls.append(outcome[2])
+        yield outcome
+        if time.perf_counter() - start > _PROBE_SECONDS:
+            break
+    done = len(walls)
+    # The median, so that a first run that imports the study's modules does
+    # not make a sweep of tiny runs look big.
+    per_run = sorted(walls)[done // 2]
+    if done == len(specs) or per_run * (len(specs) - done) < POOL_MIN_WORK_S:
+        for spec in specs[done:]:
+            yield _execute(spec)
+        return
+    specs = specs[done:]
+    import queue
+    from collections import deque
+
+    pending: deque[list[RunSpec]] = deque(_chunks(specs, workers))
+    n_workers = min(workers, len(pending))
     # spawn: safe with torch and threads; workers import only the runner and,
     # lazily, the run modules their chunks name.
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(min(workers, len(chunks)), initializer=_init_worker)
+    pool = context.Pool(n_workers, initializer=_init_worker)
     state["stop"] = pool.terminate
+    finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    pool.apply_async(_worker_ready, callback=finished.put, error_callback=finished.put)
+    in_flight = 1  # the no-op task
+    pool_ready = False
     try:
-        for outcomes in pool.imap_unordered(_execute_batch, chunks, chunksize=1):
-            yield from outcomes
-        pool.close()
-        pool.join()
+        while pending or in_flight:
+            if not pool_ready and pending:
+                try:
+                    answer = finished.get_nowait()
+                except queue.Empty:
+                    chunk = pending.popleft()
+                    yield _execute(chunk[0])
+                    if len(chunk) > 1:
+                        pending.appendleft(chunk[1:])
+                    continue
+            else:
+                answer = finished.get()
+            in_flight -= 1
+            if isinstance(answer, BaseException):
+                raise answer
+            if answer is True:
+                pool_ready = True
+            else:
+                yield from answer
+            while pool_ready and pending and in_flight < 2 * n_workers:
+                pool.apply_async(
+                    _execute_batch,
+                    (pending.popleft(),),
+                    callback=finished.put,
+                    error_callback=finished.put,
+                )
+                in_flight += 1
+        if pool_ready:
+            pool.close()
+            pool.join()
     finally:
         pool.terminate()
 

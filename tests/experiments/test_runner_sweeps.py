@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rlsuite.experiments import runner
 from rlsuite.experiments.base import Experiment, list_experiments, load_experiment, setting_id
 from rlsuite.experiments.runner import plan_runs, resolve_experiment, resolve_suite, run_sweep
 from rlsuite.experiments.store import ResultsStore
@@ -138,7 +139,14 @@ def test_unknown_experiment_and_bad_args_raise(study_root, tmp_path):
     assert not db.exists()
 
 
-def test_pool_matches_in_process_and_second_sweep_does_nothing(study_root, tmp_path):
+@pytest.fixture
+def force_pool(monkeypatch):
+    """Use the pool even for sweeps too small to pay for it (after one in-process run)."""
+    monkeypatch.setattr(runner, "POOL_MIN_WORK_S", 0.0)
+    monkeypatch.setattr(runner, "_PROBE_RUNS", 1)
+
+
+def test_pool_matches_in_process_and_second_sweep_does_nothing(study_root, tmp_path, force_pool):
     name = tiny.write_tiny_study(study_root, _name(), settings=3, seeds=5)
     with ResultsStore(tmp_path / "pool.sqlite") as pool_store:
         summary = run_sweep(name, pool_store, workers=2, progress=False)
@@ -166,7 +174,7 @@ def test_failing_runs_are_recorded_not_stored_and_retried(study_root, tmp_path):
         assert (retry.skipped, retry.failed) == (4, 4)
 
 
-def test_ten_thousand_tiny_runs_through_the_pool(study_root, tmp_path):
+def test_ten_thousand_tiny_runs_through_the_pool(study_root, tmp_path, force_pool):
     name = tiny.write_tiny_study(study_root, _name(), settings=1000, seeds=5, n=5)
     with ResultsStore(tmp_path / "big.sqlite") as store:
         summary = run_sweep(name, store, workers=2, progress=False)
@@ -176,3 +184,22 @@ def test_ten_thousand_tiny_runs_through_the_pool(study_root, tmp_path):
     assert len(curves) == 10_000 * 5
     final = curves.groupby(["setting", "agent", "seed"])["value"].last()
     assert np.isfinite(final).all()
+
+
+def test_a_sweep_too_small_for_a_pool_runs_in_process_with_the_same_results(
+    study_root, tmp_path, monkeypatch
+):
+    name = tiny.write_tiny_study(study_root, _name(), settings=50, seeds=2, n=5)
+    with ResultsStore(tmp_path / "seq.sqlite") as store:
+        run_sweep(name, store, workers=1, progress=False)
+        expected = _comparable(store)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for a sweep of a few milliseconds")
+
+    monkeypatch.setattr(runner.multiprocessing, "get_context", no_pool)
+    with ResultsStore(tmp_path / "auto.sqlite") as store:
+        summary = run_sweep(name, store, workers=2, progress=False)
+        got = _comparable(store)
+    assert (summary.completed, summary.failed) == (200, 0)
+    pd.testing.assert_frame_equal(got, expected)
