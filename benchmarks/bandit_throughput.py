@@ -37,19 +37,23 @@ from rlsuite.envs.multi_armed_bandit import MultiArmedBanditVectorEnv
 from rlsuite.envs.noise import StudentT
 
 
-def rate(step, units_per_call: int, seconds: float) -> float:
+def rate(step, units_per_call: int, seconds: float, sync=None) -> float:
     """Units per second of ``step()``: the fastest of the short chunks in a window of ``seconds``.
 
     On a shared machine a long window mostly measures how often other processes
     preempt this one; the fastest chunk of about a millisecond (``timeit``'s
     "take the minimum") is the uncontended cost, and it is measured the same way
-    for every variant. Chunks grow until one takes at least 1 ms.
+    for every variant. Chunks grow until one takes at least 1 ms. ``sync()``, if
+    given, runs at the end of each chunk (e.g. ``torch.cuda.synchronize``), so
+    asynchronous devices are timed to completion.
     """
+    sync = sync or (lambda: None)
     chunk = 1
     while True:
         start = time.perf_counter()
         for _ in range(chunk):
             step()
+        sync()
         if time.perf_counter() - start >= 1e-3:
             break
         chunk *= 2
@@ -58,6 +62,7 @@ def rate(step, units_per_call: int, seconds: float) -> float:
         start = time.perf_counter()
         for _ in range(chunk):
             step()
+        sync()
         best = min(best, time.perf_counter() - start)
     return chunk * units_per_call / best
 

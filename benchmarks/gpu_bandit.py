@@ -27,37 +27,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 
 import numpy as np
 import torch
 
+# run as a script, benchmarks/ is on sys.path: one timing loop for both benchmarks
+from bandit_throughput import rate
+
 from rlsuite.agents.bandits.gradient_bandit import GradientBandit
 from rlsuite.envs.multi_armed_bandit import MultiArmedBanditVectorEnv
 from rlsuite.envs.noise import StudentT
 from rlsuite.envs.torch_backend import draw_noise
-
-
-def rate(step, runs: int, seconds: float, sync) -> float:
-    """Steps per second: the fastest chunk (at least 1 ms, synced) within ``seconds``."""
-    chunk = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(chunk):
-            step()
-        sync()
-        if time.perf_counter() - start >= 1e-3:
-            break
-        chunk *= 2
-    best, window = math.inf, time.perf_counter()
-    while time.perf_counter() - window < seconds:
-        start = time.perf_counter()
-        for _ in range(chunk):
-            step()
-        sync()
-        best = min(best, time.perf_counter() - start)
-    return chunk * runs / best
 
 
 def summary(values) -> dict[str, float]:

@@ -208,14 +208,11 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
         compile: bool = False,
         **kwargs: Any,
     ) -> None:
-        from rlsuite.envs.torch_backend import check_backend
+        from rlsuite.envs.torch_backend import check_backend_options
 
-        self.backend, self.device, self.dtype = check_backend(backend, device, dtype)
-        if not isinstance(compile, (bool, np.bool_)):
-            raise TypeError(f"compile={compile!r} must be True or False")
-        if compile and self.backend != "torch":
-            raise ValueError("compile=True needs backend='torch'")
-        self.compile = bool(compile)
+        self.backend, self.device, self.dtype, self.compile = check_backend_options(
+            backend, device, dtype, compile
+        )
         super().__init__(num_envs, **kwargs)
         single = self.single_env
         self.n_arms, self.noise = single.n_arms, single.noise

@@ -92,6 +92,22 @@ def check_backend(backend: Any, device: Any, dtype: Any) -> tuple[str, Any | Non
     return backend, torch_device, getattr(torch, dtype)
 
 
+def check_backend_options(
+    backend: Any, device: Any, dtype: Any, compile: Any
+) -> tuple[str, Any | None, Any | None, bool]:
+    """:func:`check_backend` plus ``compile`` (a bool; ``True`` needs the torch backend).
+
+    Returns ``(backend, device, dtype, compile)``; shared by the vector env and
+    the batched agents.
+    """
+    backend, torch_device, torch_dtype = check_backend(backend, device, dtype)
+    if not isinstance(compile, (bool, np.bool_)):
+        raise TypeError(f"compile={compile!r} must be True or False")
+    if compile and backend != "torch":
+        raise ValueError("compile=True needs backend='torch'")
+    return backend, torch_device, torch_dtype, bool(compile)
+
+
 def check_noise(noise: NoiseModel) -> NoiseModel:
     """Return ``noise`` if the torch backend can draw it; ``ValueError`` otherwise."""
     if type(noise) not in TORCH_NOISE:
@@ -256,12 +272,9 @@ class TorchBackendMixin:
     t: int
 
     def _init_backend(self, backend: Any, device: Any, dtype: Any, compile: Any) -> None:
-        self.backend, self.device, self.dtype = check_backend(backend, device, dtype)
-        if not isinstance(compile, (bool, np.bool_)):
-            raise TypeError(f"compile={compile!r} must be True or False")
-        if compile and self.backend != "torch":
-            raise ValueError("compile=True needs backend='torch'")
-        self.compile = bool(compile)
+        self.backend, self.device, self.dtype, self.compile = check_backend_options(
+            backend, device, dtype, compile
+        )
         if self.backend == "torch":
             # An instance attribute, so the numpy path keeps BanditAgent.update_batch with no
             # extra frame (at one run a frame is a visible share of a step).

@@ -20,7 +20,7 @@ from scipy import stats
 
 from rlsuite.envs.validation import check_int, check_real
 
-__all__ = ["IQMEstimate", "bootstrap_iqm", "iqm"]
+__all__ = ["IQMEstimate", "bootstrap_iqm", "iqm", "paired_interval"]
 
 
 @dataclass(frozen=True)
@@ -93,3 +93,24 @@ def bootstrap_iqm(
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(estimates, [alpha, 1.0 - alpha])
     return IQMEstimate(point, float(low), float(high), runs)
+
+
+def paired_interval(diffs: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of paired differences (or of any values) and its Student-t interval.
+
+    The studies pair by seed, so ``diffs`` holds one difference per seed.
+    Below 3 values the bounds are ``nan``: no interval is drawn from fewer
+    than 3 seeds (docs/design.md).
+
+    Returns
+    -------
+    tuple of float
+        ``(mean, low, high)``.
+    """
+    diffs = np.asarray(diffs, dtype=np.float64)
+    mean = float(diffs.mean())
+    if len(diffs) < 3:
+        return mean, float("nan"), float("nan")
+    sem = diffs.std(ddof=1) / np.sqrt(len(diffs))
+    half = float(stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * sem)
+    return mean, mean - half, mean + half

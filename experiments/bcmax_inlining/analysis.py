@@ -19,7 +19,7 @@ import pandas as pd
 
 from rlsuite.envs.inlining import FAMILIES
 from rlsuite.experiments import plotting
-from rlsuite.experiments.rm_distillation.analysis import paired_interval
+from rlsuite.experiments.stats import paired_interval
 
 __all__ = ["SCORE", "claims", "plot", "rounds_table", "score", "summary", "tables"]
 

@@ -21,9 +21,9 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
 
 from rlsuite.experiments import plotting  # noqa: E402
+from rlsuite.experiments.stats import paired_interval
 
 __all__ = ["SCORE", "claims", "paired_interval", "plot", "score", "summary", "tables"]
 
@@ -42,17 +42,6 @@ def score(df: pd.DataFrame) -> pd.DataFrame:
     """Mean clipped Spearman per agent: DataFrame with columns ``agent, score``."""
     scores = df.assign(score=df["spearman"].clip(0.0, 1.0)).groupby("agent")["score"].mean()
     return scores.reset_index()
-
-
-def paired_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t interval (``nan`` bounds below 3 values)."""
-    values = np.asarray(values, dtype=np.float64)
-    mean = float(values.mean())
-    if len(values) < 3:
-        return mean, float("nan"), float("nan")
-    sem = values.std(ddof=1) / np.sqrt(len(values))
-    half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * sem)
-    return mean, mean - half, mean + half
 
 
 def _keys(df: pd.DataFrame) -> list[str]:

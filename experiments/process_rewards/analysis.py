@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rlsuite.experiments import plotting
-from rlsuite.experiments.rm_distillation.analysis import paired_interval
+from rlsuite.experiments.stats import paired_interval
 
 __all__ = ["SCORE", "claims", "plot", "score", "speedups", "summary", "summary_tables"]
 

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rlsuite.experiments import plotting
+from rlsuite.experiments.stats import paired_interval
 
 __all__ = ["SCORE", "claims", "paired_interval", "plot", "score", "summary_tables"]
 
@@ -67,16 +66,6 @@ def summary_tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "claims": claims(df),
     }
     return tables
-
-
-def paired_interval(diffs: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean of paired differences and its Student-t interval (``nan`` bounds below 3 pairs)."""
-    diffs = np.asarray(diffs, dtype=np.float64)
-    mean = float(diffs.mean())
-    if len(diffs) < 3:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
-    return mean, mean - half, mean + half
 
 
 def _verdict(intervals: list[tuple[float, float, float]]) -> str:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rlsuite.experiments import plotting
+from rlsuite.experiments.stats import paired_interval
 
 __all__ = [
     "SCORE",
@@ -70,16 +70,6 @@ def score(df: pd.DataFrame) -> pd.DataFrame:
     """
     scores = df.groupby("agent")["hypervolume_ratio"].mean().clip(0.0, 1.0)
     return scores.rename("score").reset_index()
-
-
-def paired_interval(diffs: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean of paired differences and its Student-t interval (``nan`` bounds below 3 pairs)."""
-    diffs = np.asarray(diffs, dtype=np.float64)
-    mean = float(diffs.mean())
-    if len(diffs) < 3:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
-    return mean, mean - half, mean + half
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
