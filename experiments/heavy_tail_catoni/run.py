@@ -9,7 +9,7 @@ import numpy as np
 from rlsuite.agents import make_agent
 from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
 from rlsuite.envs.noise import Gaussian, NoiseModel, Spike, StudentT, TruncatedPareto
-from rlsuite.experiments.base import RunResult
+from rlsuite.experiments.base import COPY_PREFIX, N_COPIES, RunResult
 from rlsuite.experiments.heavy_tail_catoni.sweep import ABLATION_AGENTS
 
 __all__ = ["agent_spec", "make_noise_model", "run"]
@@ -69,8 +69,11 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     actions, so every agent sees the same contexts and noise; copy ``i`` is
     seed ``i`` of the study. Metrics: the mean and standard error over copies
     of the cumulative pseudo-regret at ``T`` and of uniform play's expected
-    regret on the same contexts; curves: ``copy_regret`` (final regret of
-    each copy, indexed by copy) and the mean ``cumulative_regret``.
+    regret on the same contexts, and ``n_copies``; curves: ``copy_regret``
+    (final regret of each copy, indexed by copy), the mean
+    ``cumulative_regret``, and ``copy:regret``, ``copy:random_regret`` and
+    ``copy:normalized_regret`` (each copy's own value, so the report scores
+    every copy as a replicate).
     """
     noise = make_noise_model(params)
     name, kwargs = agent_spec(agent, params, noise)
@@ -99,6 +102,11 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     cumulative = np.cumsum(regret, axis=0)
     final = cumulative[-1]
     steps = np.unique(np.linspace(1, horizon, CURVE_POINTS).round().astype(np.int64))
+    per_copy = {
+        f"{COPY_PREFIX}regret": final,
+        f"{COPY_PREFIX}random_regret": random_regret,
+        f"{COPY_PREFIX}normalized_regret": final / random_regret,
+    }
     se = float(final.std(ddof=1) / np.sqrt(copies)) if copies > 1 else float("nan")
     return RunResult(
         metrics={
@@ -106,7 +114,15 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
             "regret_se": se,
             "random_regret": float(random_regret.mean()),
             "normalized_regret": float(final.mean() / random_regret.mean()),
+            N_COPIES: float(copies),
         },
-        curves={"cumulative_regret": cumulative[steps - 1].mean(axis=1), "copy_regret": final},
-        curve_steps={"cumulative_regret": steps, "copy_regret": np.arange(copies)},
+        curves={
+            "cumulative_regret": cumulative[steps - 1].mean(axis=1),
+            "copy_regret": final,
+            **per_copy,
+        },
+        curve_steps={
+            "cumulative_regret": steps,
+            **{name: np.arange(copies) for name in ("copy_regret", *per_copy)},
+        },
     )

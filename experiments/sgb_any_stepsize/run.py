@@ -10,7 +10,7 @@ import numpy as np
 import rlsuite.envs  # noqa: F401 - registers the bandit envs
 from rlsuite.agents.bandits.gradient_bandit import GradientBandit
 from rlsuite.envs.noise import Gaussian
-from rlsuite.experiments.base import RunResult
+from rlsuite.experiments.base import COPY_PREFIX, N_COPIES, RunResult
 from rlsuite.experiments.sgb_any_stepsize.sweep import CHECKPOINTS, CONVERGED_BELOW
 
 __all__ = ["QUANTILES", "curve_steps", "fit_loglog_slopes", "run"]
@@ -45,14 +45,22 @@ def fit_loglog_slopes(steps: np.ndarray, log_subopt: np.ndarray, horizon: int) -
 
 def _eta_results(
     steps: np.ndarray, log_subopt: np.ndarray, log_pi_opt: np.ndarray, horizon: int, prefix: str
-) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """Metrics and curves of the copies of one ``eta`` (columns of the arrays)."""
+) -> tuple[dict[str, float], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Metrics, curves and per-copy values of the copies of one ``eta`` (array columns).
+
+    The per-copy values (``copy:<prefix>conv_t<c>`` and
+    ``copy:<prefix>converged_final``, 0 or 1 per copy) are indexed by copy.
+    """
     converged = log_subopt < np.log(CONVERGED_BELOW)
     metrics: dict[str, float] = {}
+    per_copy: dict[str, np.ndarray] = {}
     for checkpoint in CHECKPOINTS:
         if checkpoint <= horizon:
-            metrics[f"{prefix}conv_t{checkpoint}"] = float(converged[steps == checkpoint][0].mean())
+            at = converged[steps == checkpoint][0]
+            metrics[f"{prefix}conv_t{checkpoint}"] = float(at.mean())
+            per_copy[f"{COPY_PREFIX}{prefix}conv_t{checkpoint}"] = at.astype(np.float64)
     final = converged[-1]
+    per_copy[f"{COPY_PREFIX}{prefix}converged_final"] = final.astype(np.float64)
     slopes = fit_loglog_slopes(steps, log_subopt, horizon)[final]
     slopes = slopes[np.isfinite(slopes)]
     metrics[f"{prefix}converged_final"] = float(final.mean())
@@ -66,7 +74,7 @@ def _eta_results(
         if (~final).any():
             stuck = log_pi_opt[:, ~final]
             curves[f"{prefix}stuck_log_pi_opt_q{q:g}"] = np.quantile(stuck, q, axis=1)
-    return metrics, curves
+    return metrics, curves, per_copy
 
 
 def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
@@ -80,7 +88,10 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     at ``T``. Curves: ``frac_converged``, quantiles ``log_subopt_q<q>`` over
     all copies, and quantiles ``stuck_log_pi_opt_q<q>`` of ``log pi(a*)``
     over the copies not converged at ``T`` (the quantity that governs
-    their escape).
+    their escape). Independent copies: ``n_copies = copies`` and, per
+    ``eta``, ``copy:`` curves of ``conv_t<c>`` and ``converged_final``; copy
+    ``i`` of the run is copy ``i`` of every ``eta`` (separate sub-envs and
+    sampling streams), so the report scores each copy as one replicate.
     """
     if agent != "GradientBandit":
         raise ValueError(f"agent={agent!r} is not part of sgb_any_stepsize: use 'GradientBandit'")
@@ -117,13 +128,17 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
             log_pi_opt[next_mark] = learner.log_policy()[:, best]
             next_mark += 1
     env.close()
-    metrics: dict[str, float] = {}
+    metrics: dict[str, float] = {N_COPIES: float(copies)}
     curves: dict[str, np.ndarray] = {}
+    per_copy: dict[str, np.ndarray] = {}
     for i, eta in enumerate(etas):
         columns = slice(i * copies, (i + 1) * copies)
-        m, c = _eta_results(
+        m, c, p = _eta_results(
             steps, log_subopt[:, columns], log_pi_opt[:, columns], horizon, f"eta{eta:g}/"
         )
         metrics.update(m)
         curves.update(c)
-    return RunResult(metrics=metrics, curves=curves, curve_steps={name: steps for name in curves})
+        per_copy.update(p)
+    at = {name: steps for name in curves}
+    at.update({name: np.arange(copies) for name in per_copy})
+    return RunResult(metrics=metrics, curves={**curves, **per_copy}, curve_steps=at)
