@@ -41,6 +41,12 @@ def test_run_is_deterministic_and_agents_share_contexts() -> None:
     # The env's draws do not depend on the actions: same uniform-play regret.
     assert other.metrics["random_regret"] == pytest.approx(first.metrics["random_regret"])
     assert first.curves["copy_regret"].mean() == pytest.approx(first.metrics["regret"])
+    # Independent copies for the report: each copy's regret is its copy_regret value.
+    assert first.metrics["n_copies"] == params["copies"]
+    np.testing.assert_array_equal(first.curves["copy:regret"], first.curves["copy_regret"])
+    assert first.curves["copy:random_regret"].mean() == pytest.approx(
+        first.metrics["random_regret"]
+    )
     assert np.all(np.diff(first.curves["cumulative_regret"]) >= 0)
 
 

@@ -30,6 +30,11 @@ def test_run_is_deterministic_and_reports_each_eta() -> None:
     # eta = 1 on this problem is below 1e-2 suboptimality well before t = 1000 in every copy
     # and decays at about the O(1/t) rate.
     assert first.metrics["eta1/conv_t1000"] == 1.0
+    # Independent copies for the report: 0/1 per copy, their mean the run's fraction.
+    assert first.metrics["n_copies"] == params["copies"]
+    final = first.curves["copy:eta100/converged_final"]
+    assert set(np.unique(final)) <= {0.0, 1.0}
+    assert final.mean() == pytest.approx(first.metrics["eta100/converged_final"])
     assert first.metrics["eta1/slope_median"] < -0.5
     frac = first.curves["eta100/frac_converged"]
     assert np.all((frac >= 0) & (frac <= 1))
