@@ -2,23 +2,59 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot", "score", "table"]
+__all__ = ["normalise", "plot", "score", "table"]
 
 #: What :func:`score` measures (printed by the report and the front end).
 SCORE = (
     "Mean normalised return of the cloned policy, (return - random) / (expert - random) clipped"
-    " to [0, 1]; higher is better, 0 = no better than a random policy, 1 = expert level."
+    " to [0, 1], where random is a uniformly random policy's return (REF_SCORES) and expert is"
+    " the mean return of the run's own dataset episodes (the experts actually used, same env"
+    " and seed; stored per run as expert_return); higher is better, 0 = no better than a random"
+    " policy, 1 = as good as the experts that generated the data. The clone is evaluated"
+    " greedily (argmax) while the experts sample from their softmax, so a clone of the experts'"
+    " consensus may score slightly above 1 per env (the score clips at 1)."
 )
+
+
+def normalise(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``normalized_return`` recomputed from the stored raw returns.
+
+    ``(return - random_return) / (expert_return - random_return)`` wherever a run
+    stores both references (see :mod:`rlsuite.experiments.expert_dp.run`). Runs
+    recorded before ``expert_return`` existed keep their stored value (normalised
+    with REF_SCORES' scripted experts) with a warning; ``run.add_expert_returns``
+    adds the references to such a database without training.
+    """
+    needed = {"return", "random_return", "expert_return"}
+    if not needed <= set(df.columns):
+        if "return" in df.columns:
+            warnings.warn(
+                "expert_dp runs without expert_return: normalized_return is the stored one"
+                " (REF_SCORES); add it with run.add_expert_returns(db)",
+                stacklevel=2,
+            )
+        return df
+    from rlsuite.experiments.expert_dp.run import normalised_return
+
+    fresh = normalised_return(df["return"], df["random_return"], df["expert_return"])
+    out = df.copy()
+    has = df["expert_return"].notna()
+    if "normalized_return" in df.columns:
+        out["normalized_return"] = fresh.where(has, df["normalized_return"])
+    else:
+        out["normalized_return"] = fresh
+    return out
 
 
 def score(df: pd.DataFrame) -> pd.DataFrame:
     """Mean normalized return per agent, clipped to ``[0, 1]``."""
-    scores = df.groupby("agent")["normalized_return"].mean().clip(0.0, 1.0)
+    scores = normalise(df).groupby("agent")["normalized_return"].mean().clip(0.0, 1.0)
     return scores.rename("score").reset_index()
 
 
@@ -39,7 +75,7 @@ def _with_ceiling_everywhere(df: pd.DataFrame) -> pd.DataFrame:
 
 def table(df: pd.DataFrame) -> pd.DataFrame:
     """Mean normalized return per env, agent and epsilon (BC's one value at every epsilon)."""
-    grouped = _with_ceiling_everywhere(df).groupby(["env_id", "agent", "epsilon"])
+    grouped = _with_ceiling_everywhere(normalise(df)).groupby(["env_id", "agent", "epsilon"])
     out = grouped["normalized_return"].agg(["mean", "sem", "count"]).reset_index()
     return out.pivot_table(index=["env_id", "agent"], columns="epsilon", values="mean")
 
@@ -68,6 +104,7 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    df = normalise(df)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     envs = sorted(df["env_id"].unique())
@@ -109,6 +146,7 @@ def _fmt(value: float) -> str:
 def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Titled tables of the study (printed by the front end, written to ``tables.md``)."""
     # Index levels become columns: the front end prints tables without their index.
+    df = normalise(df)
     returns = table(df).round(3)
     returns.columns = [f"eps={e:g}" for e in returns.columns]
     out = {
@@ -119,6 +157,11 @@ def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     sem = grouped["normalized_return"].sem().unstack("epsilon").round(3)
     sem.columns = [f"eps={e:g}" for e in sem.columns]
     out["standard error of the normalised return over seeds"] = sem.reset_index()
+    if {"random_return", "expert_return"} <= set(df.columns):
+        refs = df.groupby("env_id")[["random_return", "expert_return"]].agg(["mean", "min", "max"])
+        refs.columns = [f"{name}_{stat}" for name, stat in refs.columns]
+        title = "references of the score: random and expert (dataset) returns over seeds"
+        out[title] = refs.round(2).reset_index()
     diag = diagnostics(df)
     if not diag.empty:
         out["release and noise diagnostics (means over seeds)"] = diag.reset_index()

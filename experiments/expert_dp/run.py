@@ -1,4 +1,14 @@
-"""One run of the expert-level DP study: generate experts, fit one learner, evaluate it."""
+"""One run of the expert-level DP study: generate experts, fit one learner, evaluate it.
+
+The run stores the raw ``return`` and its two references, ``random_return``
+(a uniformly random policy, :data:`~rlsuite.offline_data.experts.REF_SCORES`)
+and ``expert_return`` (the mean return of the run's own dataset episodes, i.e.
+of the experts actually used, with the run's seed), so the report normalises
+from stored data: ``(return - random_return) / (expert_return - random_return)``.
+Databases recorded before ``expert_return`` was a metric get it from
+:func:`add_expert_returns` (it regenerates the datasets, no training):
+``python -m rlsuite.experiments.expert_dp.run --add-expert-returns DB``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +20,7 @@ import numpy as np
 
 from rlsuite.experiments.base import RunResult
 
-__all__ = ["run"]
+__all__ = ["add_expert_returns", "normalised_return", "reference_returns", "run"]
 
 #: Evaluation episodes per run (seeded, deterministic policy).
 EVAL_EPISODES = 10
@@ -54,9 +64,24 @@ def evaluate(learner: Any, env_id: str, seed: int, n_episodes: int = EVAL_EPISOD
     return float(mean_return)
 
 
+def reference_returns(env_id: str, episodes: list) -> dict[str, float]:
+    """``random_return`` (REF_SCORES) and ``expert_return`` (mean return of ``episodes``)."""
+    from rlsuite.offline_data.experts import REF_SCORES
+
+    return {
+        "random_return": float(REF_SCORES[env_id][0]),
+        "expert_return": float(np.mean([ep.rewards.sum() for ep in episodes])),
+    }
+
+
+def normalised_return(mean_return: Any, random_return: Any, expert_return: Any) -> Any:
+    """``(return - random) / (expert - random)``: 0 = random policy, 1 = the experts' own return."""
+    return (mean_return - random_return) / (expert_return - random_return)
+
+
 def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     """Fit ``agent`` on ``n_experts`` experts of ``params["env_id"]`` and score it."""
-    from rlsuite.offline_data.experts import REF_SCORES, generate_expert_episodes
+    from rlsuite.offline_data.experts import generate_expert_episodes
 
     env_id = params["env_id"]
     experts = make_study_experts(params, seed)
@@ -70,11 +95,14 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         learner.fit(episodes)
         fit_seconds = time.perf_counter() - start
         mean_return = evaluate(learner, env_id, seed)
-    low, high = REF_SCORES[env_id]
+    references = reference_returns(env_id, episodes)
     metrics = {
         "return": mean_return,
+        **references,
         "fit_seconds": fit_seconds,
-        "normalized_return": (mean_return - low) / (high - low),
+        "normalized_return": normalised_return(
+            mean_return, references["random_return"], references["expert_return"]
+        ),
         "epsilon_spent": float(learner.epsilon_spent),
         "delta_spent": float(learner.delta_spent),
     }
@@ -96,3 +124,61 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     elif agent == "PATEConsensus":
         metrics["answered_queries"] = float(learner.n_answered)
     return RunResult(metrics=metrics)
+
+
+def add_expert_returns(db: str, experiment: str = "expert_dp") -> int:
+    """Add ``random_return`` and ``expert_return`` to the runs of ``db`` that lack them.
+
+    Regenerates each (env, seed, expert setting)'s dataset exactly as :func:`run`
+    does (same experts, same seed; no learner is fitted) and writes the two
+    references, and ``normalized_return`` recomputed from them, into the
+    ``metrics`` table. Returns the number of runs updated.
+    """
+    import json
+    import sqlite3
+
+    from rlsuite.offline_data.experts import generate_expert_episodes
+
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT r.setting, r.agent, r.seed, r.params, m.value FROM runs r JOIN metrics m"
+            " USING (experiment, setting, agent, seed) WHERE r.experiment = ? AND m.metric ="
+            " 'return' AND NOT EXISTS (SELECT 1 FROM metrics e WHERE e.experiment = r.experiment"
+            " AND e.setting = r.setting AND e.agent = r.agent AND e.seed = r.seed AND e.metric ="
+            " 'expert_return')",
+            (experiment,),
+        ).fetchall()
+        cache: dict[tuple, dict[str, float]] = {}
+        updates = []
+        for setting, agent, seed, params_json, mean_return in rows:
+            params = json.loads(params_json)
+            key = (params["env_id"], params.get("experts", "scripted"), params["n_experts"],
+                   params["episodes_per_expert"], seed)  # fmt: skip
+            if key not in cache:
+                experts = make_study_experts(params, seed)
+                episodes = generate_expert_episodes(
+                    params["env_id"], params["n_experts"], params["episodes_per_expert"],
+                    seed=seed, experts=experts,
+                )  # fmt: skip
+                cache[key] = reference_returns(params["env_id"], episodes)
+            refs = cache[key]
+            normalised = normalised_return(
+                mean_return, refs["random_return"], refs["expert_return"]
+            )
+            for metric, value in (*refs.items(), ("normalized_return", normalised)):
+                updates.append((experiment, setting, agent, seed, metric, float(value)))
+        with conn:
+            conn.executemany("INSERT OR REPLACE INTO metrics VALUES (?,?,?,?,?,?)", updates)
+        return len(rows)
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Add expert_return to recorded expert_dp runs.")
+    parser.add_argument("--add-expert-returns", metavar="DB", required=True)
+    args = parser.parse_args()
+    print(f"{add_expert_returns(args.add_expert_returns)} runs updated")

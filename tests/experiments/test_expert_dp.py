@@ -47,6 +47,13 @@ def test_tiny_run_is_deterministic_and_analysis_scores_and_plots(tmp_path):
 
     assert drop(first.metrics) == drop(again.metrics) and first.metrics["fit_seconds"] > 0
     assert 0 < first.metrics["epsilon_spent"] <= 5.0
+    # The score's references are stored with the run: random (REF_SCORES) and the
+    # mean return of the run's own dataset, and normalized_return is computed from them.
+    m = first.metrics
+    assert m["random_return"] == -500.0 and m["random_return"] < m["expert_return"] <= 0
+    assert m["normalized_return"] == pytest.approx(
+        (m["return"] - m["random_return"]) / (m["expert_return"] - m["random_return"])
+    )
     bc = experiment.run(TINY, "BehaviorCloning", 0)
     rows = [
         {"agent": agent, "env_id": "Acrobot-v1", "epsilon": 5.0, **result.metrics}
@@ -116,3 +123,57 @@ def test_tables_show_the_bc_ceiling_at_every_epsilon_and_the_release_diagnostics
     diag = tables["release and noise diagnostics (means over seeds)"]
     assert set(diag["agent"]) == {"ExpertDPSGD", "ConsensusDP"}
     assert diag["noise_multiplier"].tolist() == pytest.approx([10.0, 2.5, 10.0, 2.5])
+
+
+def test_score_is_zero_for_a_random_policy_and_one_for_a_learner_that_reproduces_the_experts():
+    from rlsuite.experiments.expert_dp.run import normalised_return, reference_returns
+    from rlsuite.offline_data.experts import REF_SCORES, generate_expert_episodes
+
+    episodes = generate_expert_episodes("Acrobot-v1", 6, 1, seed=3, kind="scripted")
+    refs = reference_returns("Acrobot-v1", episodes)
+    expert_return = float(np.mean([ep.rewards.sum() for ep in episodes]))
+    assert refs == {"random_return": REF_SCORES["Acrobot-v1"][0], "expert_return": expert_return}
+    assert normalised_return(expert_return, **refs) == pytest.approx(1.0)
+    assert normalised_return(refs["random_return"], **refs) == pytest.approx(0.0)
+    # The analysis normalises from the stored raw returns (a stale stored
+    # normalized_return, e.g. the old REF_SCORES one, is replaced), per run.
+    rows = [
+        {"agent": "BehaviorCloning", "env_id": "Acrobot-v1", "epsilon": 0.5, "seed": s,
+         "return": expert, "random_return": -500.0, "expert_return": expert,
+         "normalized_return": 1.13}
+        for s, expert in enumerate((-80.0, -90.0))
+    ] + [
+        {"agent": "ExpertDPSGD", "env_id": "Acrobot-v1", "epsilon": 0.5, "seed": 0,
+         "return": -500.0, "random_return": -500.0, "expert_return": -80.0,
+         "normalized_return": 0.3},
+    ]  # fmt: skip
+    df = pd.DataFrame(rows)
+    assert analysis.normalise(df)["normalized_return"].tolist() == pytest.approx([1.0, 1.0, 0.0])
+    scores = analysis.score(df).set_index("agent")["score"]
+    assert scores["BehaviorCloning"] == pytest.approx(1.0)
+    assert scores["ExpertDPSGD"] == pytest.approx(0.0)
+    refs_table = analysis.tables(df)[
+        "references of the score: random and expert (dataset) returns over seeds"
+    ]
+    assert refs_table["expert_return_mean"].tolist() == [pytest.approx(-83.33, abs=0.01)]
+
+
+def test_add_expert_returns_fills_an_old_database_with_the_runs_own_reference(tmp_path):
+    from rlsuite.experiments.base import setting_id
+    from rlsuite.experiments.expert_dp.run import add_expert_returns
+    from rlsuite.experiments.store import ResultsStore, RunRecord
+
+    experiment = load_experiment("expert_dp")
+    result = experiment.run(TINY, "BehaviorCloning", 1)
+    old = {k: v for k, v in result.metrics.items() if k not in ("expert_return", "random_return")}
+    old["normalized_return"] = 9.0  # a stale value, as the REF_SCORES normalisation stored it
+    key = ("expert_dp", setting_id("expert_dp", "main", TINY), "BehaviorCloning", 1)
+    db = tmp_path / "old.sqlite"
+    with ResultsStore(db) as store:
+        store.write([RunRecord(key, TINY, type(result)(metrics=old), 1.0)])
+    assert add_expert_returns(str(db)) == 1
+    assert add_expert_returns(str(db)) == 0  # idempotent: only runs without the metric
+    with ResultsStore(db, read_only=True) as store:
+        row = store.runs("expert_dp").iloc[0]
+    for metric in ("expert_return", "random_return", "normalized_return"):
+        assert row[metric] == pytest.approx(result.metrics[metric])
