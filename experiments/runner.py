@@ -66,6 +66,8 @@ POOL_MIN_WORK_S = 2.0
 #: The estimate comes from up to this many runs or this many seconds, in-process.
 _PROBE_RUNS = 32
 _PROBE_SECONDS = 0.05
+#: Work per chunk handed to a pool worker, once the run time is known.
+_CHUNK_SECONDS = 0.1
 #: Flush finished runs to the database after this many, or this many seconds.
 _FLUSH_RUNS = 500
 _FLUSH_SECONDS = 2.0
@@ -221,14 +223,21 @@ def _init_worker() -> None:
     os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 
-def _chunks(specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
+def _chunks(
+    specs: list[RunSpec], workers: int, per_run_s: float | None = None
+) -> list[list[RunSpec]]:
     """Consecutive chunks, ~8 per worker (at most 512 runs each).
 
     Few, large chunks amortise pickling and IPC over many tiny runs; eight
-    per worker keep the tail short when runs are slow. Consecutive specs
-    share a setting, so a chunk pickles few distinct params dicts.
+    per worker keep the tail short when runs are slow. With a measured
+    ``per_run_s``, a chunk also holds no more than ``_CHUNK_SECONDS`` of work,
+    so the last chunks of a sweep of slow runs do not leave a worker idle.
+    Consecutive specs share a setting, so a chunk pickles few distinct params
+    dicts.
     """
     size = max(1, min(512, len(specs) // (workers * 8)))
+    if per_run_s is not None and per_run_s > 0:
+        size = max(1, min(size, int(_CHUNK_SECONDS / per_run_s)))
     return [specs[i : i + size] for i in range(0, len(specs), size)]
 
 
@@ -272,7 +281,7 @@ def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> It
     import queue
     from collections import deque
 
-    pending: deque[list[RunSpec]] = deque(_chunks(specs, workers))
+    pending: deque[list[RunSpec]] = deque(_chunks(specs, workers, per_run))
     n_workers = min(workers, len(pending))
     # spawn: safe with torch and threads; workers import only the runner and,
     # lazily, the run modules their chunks name.
