@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from rlsuite.agents.base import OfflineLearner, isolated_torch_rng
-from rlsuite.agents.callbacks import CallbackList
+from rlsuite.agents.callbacks import Callback, CallbackList
 from rlsuite.envs.validation import (
     check_int,
     check_real,
@@ -317,6 +317,12 @@ class PrivateLearner(OfflineLearner):
 
     def _train(self, dataset: Any, callbacks: CallbackList) -> nn.Module:  # pragma: no cover
         raise NotImplementedError
+
+    def _fit(self, dataset: Any, callback: Callback | list[Callback] | None) -> None:
+        """Not used: :meth:`fit` is overridden and trains through :meth:`_train`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} trains in fit() (plan, then _train); _fit is not used"
+        )
 
     def _spent(self) -> tuple[float, float]:  # pragma: no cover
         """``(epsilon, delta)`` of the events the completed fit ran."""
