@@ -46,6 +46,13 @@ def _draw_contexts(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarr
     return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
+def _shown(contexts: np.ndarray | None) -> np.ndarray:
+    """The float32 observation of the current ``contexts`` (set by ``reset``)."""
+    if contexts is None:
+        raise RuntimeError("no contexts drawn yet: call reset() first")
+    return contexts.astype(np.float32)
+
+
 def _separate_best(contexts: np.ndarray, theta: np.ndarray, gap: float) -> np.ndarray:
     """Shrink every arm whose mean is within ``gap`` of the best to mean ``best - gap``.
 
@@ -236,7 +243,7 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
         self._new_round()
         info = {**self._round_info(), **self._scale_info("round_", self.scale)}
         info["noise"] = self.noise.describe()
-        return self.contexts.astype(np.float32), info
+        return _shown(self.contexts), info
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Pull ``action`` on the current contexts."""
@@ -254,7 +261,7 @@ class LinearContextualBanditEnv(_LinearBanditCore, gym.Env[np.ndarray, np.int64]
         if not (terminated or truncated):
             self._new_round()
             info.update(self._scale_info("next_round_", self.scale))
-        return self.contexts.astype(np.float32), float(reward), terminated, truncated, info
+        return _shown(self.contexts), float(reward), terminated, truncated, info
 
 
 class LinearContextualBanditVectorEnv(SingleEnvBackedVectorEnv):
@@ -304,7 +311,7 @@ class LinearContextualBanditVectorEnv(SingleEnvBackedVectorEnv):
             "optimal_action": self.expected_rewards.argmax(axis=1),
             **self._scale_info("round_", self.scales),
         }
-        return self.contexts.astype(np.float32), info
+        return _shown(self.contexts), info
 
     def step(
         self, actions: Any
@@ -324,4 +331,4 @@ class LinearContextualBanditVectorEnv(SingleEnvBackedVectorEnv):
         terminated, truncated = end_rounds(self._t, self.horizon)
         self._new_round()
         infos.update(self._scale_info("next_round_", self.scales))
-        return self.contexts.astype(np.float32), rewards, terminated, truncated, infos
+        return _shown(self.contexts), rewards, terminated, truncated, infos

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from typing import Any
+from types import FrameType
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -71,7 +72,7 @@ def refuse_scalar_vectorizers(env_id: str) -> None:
     wrappers); MO-Gymnasium's ``MOSyncVectorEnv`` steps from its own module
     and passes.
     """
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         if module in _SCALAR_VECTORIZERS:
@@ -250,7 +251,7 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
     @property
     def instance_seed(self) -> int:
         """Deprecated name of :attr:`problem_seed`."""
-        return self.problem_seed  # type: ignore[return-value]
+        return self.problem_seed
 
     def _draw_instance(self) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng(self.problem_seed)
@@ -462,4 +463,5 @@ class LinearScalarization(gym.Wrapper, gym.utils.RecordConstructorArgs):
             info["expected_reward"] = taken
             info["optimal_action"] = int(np.argmax(values))
             info["regret"] = float(values.max() - taken)
-        return obs, float(np.dot(reward, self.weights)), terminated, truncated, info
+        scalar = float(np.dot(cast(np.ndarray, reward), self.weights))
+        return obs, scalar, terminated, truncated, info

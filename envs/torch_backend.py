@@ -278,7 +278,7 @@ class TorchBackendMixin:
         if self.backend == "torch":
             # An instance attribute, so the numpy path keeps BanditAgent.update_batch with no
             # extra frame (at one run a frame is a visible share of a step).
-            self.update_batch = self._update_batch_torch  # type: ignore[method-assign]
+            self.update_batch = self._update_batch_torch
 
     @property
     def torch(self) -> Any:

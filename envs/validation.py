@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from gymnasium.error import ResetNeeded
@@ -160,6 +160,10 @@ def check_bool(name: str, value: Any) -> bool:
     return bool(value)
 
 
+@overload
+def check_problem_seed(value: Any, *, allow_none: Literal[False]) -> int: ...
+@overload
+def check_problem_seed(value: Any, *, allow_none: bool = True) -> int | None: ...
 def check_problem_seed(value: Any, *, allow_none: bool = True) -> int | None:
     """Return a ``problem_seed``: an integer in ``[0, 2**63 - 1]``, or ``None`` if allowed."""
     if value is None and allow_none:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -94,7 +94,7 @@ class ScriptedExpert:
     def __call__(self, obs: np.ndarray, rng: np.random.Generator) -> int:
         """Sample an action (the ``policy(obs, rng)`` form of ``collect``)."""
         probs = self.action_probs(obs)
-        return int(min(np.searchsorted(np.cumsum(probs), rng.random()), len(probs) - 1))
+        return min(int(np.searchsorted(np.cumsum(probs), rng.random())), len(probs) - 1)
 
 
 @dataclass
@@ -233,7 +233,7 @@ TRAIN_TIMESTEPS = {"CartPole-v1": 60_000, "Acrobot-v1": 100_000}
 
 #: Hyperparameter grid the base trainings cycle through (with a fresh seed each), so the
 #: base policies differ in seed *and* hyperparameters, as the paper's experts do.
-PPO_GRID = (
+PPO_GRID: tuple[dict[str, Any], ...] = (
     {"learning_rate": 1e-3, "gamma": 0.98, "gae_lambda": 0.8, "n_epochs": 20, "ent_coef": 0.0},
     {"learning_rate": 3e-4, "gamma": 0.99, "gae_lambda": 0.95, "n_epochs": 10, "ent_coef": 0.0},
     {"learning_rate": 1e-3, "gamma": 0.99, "gae_lambda": 0.9, "n_epochs": 10, "ent_coef": 0.01},
@@ -312,10 +312,12 @@ def train_base_policy(
     finally:
         torch.set_num_threads(threads)
     arrays = _mlp_arrays(model)
-    arrays["eval_return"] = np.array(float(mean_return))
+    # Without return_episode_rewards, evaluate_policy returns the mean as a float.
+    arrays["eval_return"] = np.array(float(cast(float, mean_return)))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **arrays)
+    # numpy's stub lets **arrays bind allow_pickle: bool, so a dict of arrays fails.
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)
     return arrays
 
@@ -366,7 +368,7 @@ class NetworkExpert:
     def __call__(self, obs: np.ndarray, rng: np.random.Generator) -> int:
         """Sample an action (the ``policy(obs, rng)`` form of ``collect``)."""
         probs = self.action_probs(obs)
-        return int(min(np.searchsorted(np.cumsum(probs), rng.random()), len(probs) - 1))
+        return min(int(np.searchsorted(np.cumsum(probs), rng.random())), len(probs) - 1)
 
 
 def make_trained_experts(

@@ -35,6 +35,9 @@ class EpsilonGreedy(TorchBackendMixin, BanditAgent):
         draws from a seeded ``torch.Generator`` (:mod:`rlsuite.envs.torch_backend`).
     """
 
+    #: an ``np.ndarray`` (numpy backend) or a ``torch.Tensor`` (torch backend)
+    values: Any
+
     def __init__(
         self,
         n_arms: int,

@@ -61,6 +61,9 @@ class GradientBandit(TorchBackendMixin, BanditAgent):
         (:mod:`rlsuite.envs.torch_backend`).
     """
 
+    #: an ``np.ndarray`` (numpy backend) or a ``torch.Tensor`` (torch backend)
+    logits: Any
+
     def __init__(
         self,
         n_arms: int,
@@ -90,9 +93,10 @@ class GradientBandit(TorchBackendMixin, BanditAgent):
         self.logits = np.zeros((self.n_runs, self.n_arms))
         self.reward_mean = np.zeros(self.n_runs)
         self._rows = np.arange(self.n_runs)
-        if np.ndim(self.eta) == 1 and len(self.eta) != self.n_runs:
+        if np.ndim(self.eta) == 1 and np.size(self.eta) != self.n_runs:
             raise ValueError(
-                f"n_runs={self.n_runs} does not match the {len(self.eta)} per-run learning rates"
+                f"n_runs={self.n_runs} does not match the {np.size(self.eta)} "
+                "per-run learning rates"
             )
         self._eta_column = np.reshape(self.eta, (-1, 1)) if np.ndim(self.eta) else self.eta
         # exp(theta - max theta) of the current logits, shared by select and update.

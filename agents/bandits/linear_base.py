@@ -11,7 +11,7 @@ is the self-normalised confidence radius of Abbasi-Yadkori, Pal & Szepesvari
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -19,6 +19,16 @@ from rlsuite.agents.base import BanditAgent
 from rlsuite.envs.validation import check_int, check_real
 
 __all__ = ["LinearBanditAgent", "noise_levels", "ofu_radius", "sherman_morrison"]
+
+
+class _History(TypedDict):
+    """Keyword arguments of ``irls_linear_batched`` for a padded history."""
+
+    features: np.ndarray
+    targets: np.ndarray
+    sigmas: np.ndarray
+    mask: np.ndarray
+    theta0: np.ndarray
 
 
 def sherman_morrison(
@@ -238,7 +248,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
         """
         raise NotImplementedError
 
-    def _history(self, runs: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+    def _history(self, runs: np.ndarray, mask: np.ndarray) -> _History:
         """Padded history of ``runs`` up to ``mask``'s length, as IRLS keyword arguments."""
         n = mask.shape[1]
         return {

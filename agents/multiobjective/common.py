@@ -68,6 +68,13 @@ __all__ = [
 GRADIENTS = ("reinforce", "exact")
 
 
+def _space_shape(space: gym.Space) -> tuple[int, ...]:
+    """``space.shape``; a space without a shape cannot feed the network."""
+    if space.shape is None:
+        raise ValueError(f"observation space {space!r} has no shape")
+    return space.shape
+
+
 class SteerableMLP(nn.Module):
     r"""Two hidden tanh layers and a logit layer, optionally conditioned on ``w``.
 
@@ -269,7 +276,7 @@ class SteerablePolicy(OnlineAgent):
         self.env = env
         self.n_objectives = int(reward_space.shape[0])
         self.n_actions = int(env.action_space.n)
-        self.obs_dim = int(np.prod(env.observation_space.shape))
+        self.obs_dim = int(np.prod(_space_shape(env.observation_space)))
         default_kl = getattr(unwrapped, "kl_coef", None)
         if kl_coef is None and default_kl is None:
             raise ValueError("kl_coef=None needs an env with a kl_coef attribute")
@@ -335,7 +342,7 @@ class SteerablePolicy(OnlineAgent):
         return probs / probs.sum(axis=1, keepdims=True)
 
     def _obs_ndim(self) -> int:
-        return len(self.env.observation_space.shape)
+        return len(_space_shape(self.env.observation_space))
 
     def _predict_batch(self, observations: np.ndarray, deterministic: bool) -> np.ndarray:
         """Actions at the weight set by :meth:`set_weights`."""
@@ -343,7 +350,7 @@ class SteerablePolicy(OnlineAgent):
 
     def _predict_at(self, observation: np.ndarray, weights: np.ndarray, deterministic: bool):
         obs = np.asarray(observation, dtype=np.float32)
-        single = obs.ndim == len(self.env.observation_space.shape)
+        single = obs.ndim == len(_space_shape(self.env.observation_space))
         probs = self.action_probs(obs, weights)
         actions = probs.argmax(axis=1) if deterministic else sample_categorical(probs, self.rng)
         return actions[0] if single else actions
@@ -375,7 +382,8 @@ class SteerablePolicy(OnlineAgent):
                 DeprecationWarning,
                 stacklevel=2,
             )
-            env, total_timesteps = self.env, env
+            total_timesteps = env
+            env = self.env
         if not isinstance(env, gym.Env):
             raise TypeError(f"env={env!r} must be a gymnasium.Env")
         if (env.observation_space, env.action_space) != (
@@ -520,7 +528,7 @@ class SteerablePolicy(OnlineAgent):
         """Env interactions per gradient step."""
         return self.batch_size * (self.samples_per_context if self.gradient == "reinforce" else 1)
 
-    def _n_updates(self, total_timesteps: int) -> int:
+    def _n_updates(self, total_timesteps: int | None) -> int:
         total_timesteps = check_int("total_timesteps", total_timesteps)
         return max(1, total_timesteps // self.steps_per_update)
 

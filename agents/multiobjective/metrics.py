@@ -25,7 +25,7 @@ def _as_points(points: Any, name: str = "points") -> np.ndarray:
 def pareto_front(points: Any) -> np.ndarray:
     """The non-dominated rows of ``points`` (duplicates kept once), in input order."""
     arr = _as_points(points)
-    keep = []
+    keep: list[int] = []
     for i, p in enumerate(arr):
         dominated = np.any(np.all(arr >= p, axis=1) & np.any(arr > p, axis=1))
         duplicate = any(np.array_equal(p, arr[j]) for j in keep)

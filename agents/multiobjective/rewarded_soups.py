@@ -19,7 +19,7 @@ soup with CLP at the same ``n``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -81,7 +81,8 @@ class RewardedSoups(SteerablePolicy):
             raise RuntimeError("call learn() or pretrain() before acting: there are no experts")
         params = self.expert_params
         return {
-            name: sum(float(w) * p[name] for w, p in zip(weights, params)) for name in params[0]
+            name: cast(torch.Tensor, sum(float(w) * p[name] for w, p in zip(weights, params)))
+            for name in params[0]
         }
 
     def _logits(self, obs: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

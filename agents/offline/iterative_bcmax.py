@@ -86,7 +86,7 @@ class IterativeBCMax(MLPPolicy):
             env = gym.make(env, **self.env_kwargs)
         trajectories = as_trajectories(dataset)
         seeds = sorted({t.seed for t in trajectories})
-        params = dict(
+        params: dict[str, Any] = dict(
             n_actions=self.n_actions,
             hidden_sizes=self.hidden_sizes,
             epochs=self.epochs,

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from rlsuite.agents.base import OfflineLearner, isolated_torch_rng
-from rlsuite.agents.callbacks import CallbackList
+from rlsuite.agents.callbacks import Callback, CallbackList
 from rlsuite.envs.validation import (
     check_int,
     check_real,
@@ -216,7 +216,7 @@ class PrivateLearner(OfflineLearner):
 
     Subclasses implement :meth:`plan` (every check and calibration that needs
     no data: it runs before the data is read, and raises there) and
-    :meth:`_fit` (returns the trained network); :meth:`fit` drops any previous
+    :meth:`_train` (returns the trained network); :meth:`fit` drops any previous
     model first and installs the new one only when training completed, so a
     fit that raised (including ``KeyboardInterrupt``) leaves no usable model.
     """
@@ -301,9 +301,9 @@ class PrivateLearner(OfflineLearner):
         # From here on data may be read: until the fit completes, report the plan.
         self.epsilon_spent, self.delta_spent = planned_epsilon, planned_delta
         callbacks = self._callbacks(callback)
-        # torch seeding inside _fit must not leak into the caller's global generator.
+        # torch seeding inside _train must not leak into the caller's global generator.
         with isolated_torch_rng():
-            net = self._fit(dataset, callbacks)
+            net = self._train(dataset, callbacks)
         callbacks.on_training_end()
         spent_epsilon, spent_delta = self._spent()
         if spent_epsilon > planned_epsilon or spent_delta > planned_delta:
@@ -315,8 +315,14 @@ class PrivateLearner(OfflineLearner):
         self.net, self.fit_completed = net, True
         return self
 
-    def _fit(self, dataset: Any, callbacks: CallbackList) -> nn.Module:  # pragma: no cover
+    def _train(self, dataset: Any, callbacks: CallbackList) -> nn.Module:  # pragma: no cover
         raise NotImplementedError
+
+    def _fit(self, dataset: Any, callback: Callback | list[Callback] | None) -> None:
+        """Not used: :meth:`fit` is overridden and trains through :meth:`_train`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} trains in fit() (plan, then _train); _fit is not used"
+        )
 
     def _spent(self) -> tuple[float, float]:  # pragma: no cover
         """``(epsilon, delta)`` of the events the completed fit ran."""

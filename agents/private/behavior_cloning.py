@@ -47,7 +47,7 @@ class BehaviorCloning(PrivateLearner):
         self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
         self.target_epsilon, self.target_delta = math.inf, 0.0
 
-    def _fit(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
+    def _train(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
         """Train on every transition of the dataset."""
         data = as_expert_data(dataset)
         rng, generator = self._generators()

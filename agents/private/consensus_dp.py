@@ -279,7 +279,7 @@ class ConsensusDP(PrivateLearner):
         return self._planned
 
     # ------------------------------------------------------------------ fit
-    def _fit(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
+    def _train(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
         """Release stable prefixes, then run selective DP-SGD."""
         data = as_expert_data(dataset)
         if data.env_id is None and self.candidates == "consensus":
@@ -323,9 +323,12 @@ class ConsensusDP(PrivateLearner):
         pick_rng = np.random.default_rng([seed, _PICK_STREAM])
         noise_rng = np.random.default_rng([seed, _NOISE_STREAM])
         if self.candidates == "consensus":
+            env_id = data.env_id
+            if env_id is None:  # checked in _train; this narrows the type
+                raise ValueError("dataset must name its env (CartPole-v1 or Acrobot-v1)")
             weights = fit_behaviour_models(tensors, data.n_actions)
-            starts = BatchSimulator(data.env_id).reset(self.n_candidates, pick_rng)
-            obs, actions, margins, lengths = consensus_paths(weights, data.env_id, starts)
+            starts = BatchSimulator(env_id).reset(self.n_candidates, pick_rng)
+            obs, actions, margins, lengths = consensus_paths(weights, env_id, starts)
             self.released_lengths = consensus_release(
                 margins, lengths, epsilon_prime, threshold, noise_rng
             )
@@ -333,6 +336,8 @@ class ConsensusDP(PrivateLearner):
             self.prefix_counts = []
             return obs[keep], actions[keep]
         bounds = data.episode_bounds
+        if bounds is None:
+            raise ValueError("dataset has no episode_bounds: the release needs whole episodes")
         n_episodes = len(bounds) - 1
         picked = pick_rng.choice(n_episodes, size=min(self.n_candidates, n_episodes), replace=False)
         if self.expert_policies is None:

@@ -294,7 +294,7 @@ class ExpertDPSGD(PrivateLearner):
             self._plan_key = key
         return self._planned
 
-    def _fit(self, dataset: Any, callbacks: Any) -> nn.Module:
+    def _train(self, dataset: Any, callbacks: Any) -> nn.Module:
         data = as_expert_data(dataset)
         sampling = expert_sampling(data.n_experts, self.sample_rate)
         rng, generator = self._generators()

@@ -196,7 +196,7 @@ class PATEConsensus(PrivateLearner):
             self._plan_key = key
         return self._planned
 
-    def _fit(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
+    def _train(self, dataset: Any, callbacks: Any) -> torch.nn.Module:
         """Train teachers, answer the student's queries privately, train the student."""
         data = as_expert_data(dataset)
         if data.env_id is None:

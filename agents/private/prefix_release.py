@@ -75,8 +75,9 @@ __all__ = [
 def _stacked_linear(policies: Sequence[Any]) -> np.ndarray | None:
     """``(n, d, A)`` weights if every policy is a linear softmax (vectorised path)."""
     weights = [getattr(p, "weights", None) for p in policies]
-    if all(isinstance(w, np.ndarray) for w in weights) and len({w.shape for w in weights}) == 1:
-        return np.stack(weights).astype(np.float64)
+    arrays = [w for w in weights if isinstance(w, np.ndarray)]
+    if len(arrays) == len(weights) and len({w.shape for w in arrays}) == 1:
+        return np.stack(arrays).astype(np.float64)
     return None
 
 
