@@ -30,7 +30,6 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -67,39 +66,38 @@ def _setting_title(row: pd.Series) -> str:
 
 
 def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    """Cumulative regret per setting (mean +- standard error over seeds) and final regret."""
+    """Cumulative regret per setting (median and IQR band over seeds) and final regret."""
+    from rlsuite.experiments import plotting
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = df.drop_duplicates("setting").set_index("setting").sort_index()
     agents = sorted(df["agent"].unique())
-    colors = dict(zip(agents, plt.get_cmap("tab10").colors))
+    colours = plotting.agent_colours(agents, study="heavy_tail_mab")
     regret = curves[curves["curve"] == "cumulative_regret"]
 
-    fig, axes = plt.subplots(1, len(settings), figsize=(5 * len(settings), 4), squeeze=False)
-    for ax, (setting, row) in zip(axes[0], settings.iterrows()):
+    ncols = min(4, len(settings))
+    nrows = -(-len(settings) // ncols)
+    fig, axes = plotting.figure(
+        nrows, ncols, title="heavy_tail_mab: cumulative pseudo-regret", sharex=True
+    )
+    flat = list(axes.ravel())
+    for ax, (setting, row) in zip(flat, settings.iterrows()):
         for agent, runs in regret[regret["setting"] == setting].groupby("agent"):
-            stats = runs.groupby("step")["value"].agg(["mean", "sem", "count"])
-            sem = stats["sem"].fillna(0.0)
-            ax.plot(stats.index, stats["mean"], label=agent, color=colors[agent])
-            ax.fill_between(
-                stats.index,
-                stats["mean"] - sem,
-                stats["mean"] + sem,
-                alpha=0.2,
-                lw=0,
-                color=colors[agent],
-            )
+            plotting.quantile_band(ax, runs, agent, colours[agent])
         ax.set_title(_setting_title(row))
         ax.set_xlabel("round t")
         ax.set_ylabel("cumulative pseudo-regret")
-    axes[0][0].legend(fontsize="small")
-    fig.tight_layout()
-    paths = [out / "heavy_tail_mab_regret.png"]
-    fig.savefig(paths[0], dpi=100)
-    plt.close(fig)
+    for ax in flat[len(settings) :]:
+        ax.set_visible(False)
+    plotting.legend_outside(fig, flat[: len(settings)])
+    paths = [plotting.save(fig, out / "heavy_tail_mab_regret.png")]
 
     final = df.groupby(["setting", "agent"])["regret"].agg(["mean", "sem"]).reset_index()
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, axes = plotting.figure(
+        1, 1, panel=(1.2 * len(settings) + 2, 3.6), title="heavy_tail_mab: regret at T"
+    )
+    ax = axes[0, 0]
     width = 0.8 / max(len(agents), 1)
     positions = np.arange(len(settings))
     for i, agent in enumerate(agents):
@@ -110,16 +108,15 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
             width,
             yerr=rows["sem"].fillna(0.0),
             label=agent,
-            color=colors[agent],
+            color=colours[agent],
         )
     ax.set_xticks(positions + width * (len(agents) - 1) / 2)
-    ax.set_xticklabels([_setting_title(r) for _, r in settings.iterrows()], fontsize="small")
-    ax.set_ylabel("regret at T (mean +- s.e.)")
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    paths.append(out / "heavy_tail_mab_final_regret.png")
-    fig.savefig(paths[1], dpi=100)
-    plt.close(fig)
+    ax.set_xticklabels(
+        [_setting_title(r).replace(", ", "\n") for _, r in settings.iterrows()], fontsize="small"
+    )
+    ax.set_ylabel(f"regret at T (mean +- s.e., {df['seed'].nunique()} seeds)")
+    plotting.legend_outside(fig, [ax])
+    paths.append(plotting.save(fig, out / "heavy_tail_mab_final_regret.png"))
     return paths
 
 
