@@ -220,6 +220,21 @@ def summarise(scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
 
 
+def _labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a meaningful index (a pivot's agents, settings) moved into columns.
+
+    An unnamed index (0..n-1, or what is left of it after filtering) is
+    dropped; a named one holds data (a pivot's row labels), which printing
+    with ``index=False`` would lose. Column levels are joined into one name.
+    """
+    out = table.copy()
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = [" ".join(str(part) for part in col if str(part)) for col in out.columns]
+    if all(name is None for name in out.index.names):
+        return out.reset_index(drop=True)
+    return out.reset_index()
+
+
 def _markdown_table(frame: pd.DataFrame) -> str:
     def cell(value: object) -> str:
         if isinstance(value, (float, np.floating)):
@@ -299,7 +314,7 @@ def _section_plots(
     if analysis is not None and hasattr(analysis, "tables"):
         text = [f"# {name} [{sweep}]: tables", ""]
         for title, table in analysis.tables(runs).items():
-            text += [f"## {title}", "", _markdown_table(table.reset_index(drop=True)), ""]
+            text += [f"## {title}", "", _markdown_table(_labelled(table)), ""]
         paths.append(_atomic(folder / "tables.md", lambda p: p.write_text("\n".join(text))))
     return paths
 
@@ -436,4 +451,4 @@ def print_study(db: str | Path, name: str, sweep: str) -> None:
         if analysis is not None and hasattr(analysis, "tables"):
             for title, table in analysis.tables(runs).items():
                 print(f"-- {title}")
-                print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+                print(_labelled(table).to_string(index=False, float_format=lambda v: f"{v:.4g}"))

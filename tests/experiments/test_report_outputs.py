@@ -112,3 +112,19 @@ def test_two_sweeps_in_one_database_are_reported_apart(tmp_path, monkeypatch):
     assert set(scores.loc[scores.sweep == "quick", "n_seeds"]) == {2}
     markdown = (tmp_path / "out" / "summary.md").read_text()
     assert f"## {name} [main]" in markdown and f"## {name} [quick]" in markdown
+
+
+def test_pivot_tables_keep_their_row_labels_and_plain_tables_lose_their_index():
+    import pandas as pd
+
+    from rlsuite.experiments.report import _labelled
+
+    runs = pd.DataFrame(
+        {"agent": ["a", "a", "b", "b"], "noise": ["x", "y", "x", "y"], "regret": [1, 2, 3, 4]}
+    )
+    pivot = runs.pivot_table(index="agent", columns=["noise"], values=["regret"])
+    labelled = _labelled(pivot)
+    assert list(labelled["agent"]) == ["a", "b"]
+    assert list(labelled.columns) == ["agent", "regret x", "regret y"]
+    filtered = runs[runs["regret"] > 1]  # index 1, 2, 3, unnamed
+    assert list(_labelled(filtered).columns) == ["agent", "noise", "regret"]
