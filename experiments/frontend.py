@@ -74,17 +74,9 @@ def main(argv: Sequence[str] | None = None, name: str | None = None) -> int:
     study = name or args.name
     db = args.db or f"results/{study}.sqlite"
     out = args.out or f"report/{study}"
-    from rlsuite.experiments.runner import SweepInterrupted, prepare_sweep, run_sweep
+    from rlsuite.experiments.runner import SweepInterrupted, run_sweep
 
     try:
-        prepare_sweep(
-            study,
-            sweep=args.sweep,
-            seeds=args.seeds,
-            backend=args.backend,
-            workers=args.workers,
-            ray_address=args.ray_address,
-        )
         start = time.perf_counter()
         summary = run_sweep(
             study,
