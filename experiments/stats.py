@@ -20,7 +20,7 @@ from scipy import stats
 
 from rlsuite.envs.validation import check_int, check_real
 
-__all__ = ["IQMEstimate", "bootstrap_iqm", "iqm", "paired_interval"]
+__all__ = ["IQMEstimate", "bootstrap_iqm", "interval_verdict", "iqm", "paired_interval"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +114,15 @@ def paired_interval(diffs: np.ndarray, level: float = 0.95) -> tuple[float, floa
     sem = diffs.std(ddof=1) / np.sqrt(len(diffs))
     half = float(stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * sem)
     return mean, mean - half, mean + half
+
+
+def interval_verdict(intervals: list[tuple[float, float, float]]) -> str:
+    """A claim list's verdict from ``(mean, low, high)`` intervals, one per setting.
+
+    ``"yes"`` when every interval lies above 0, ``"no"`` when none does,
+    ``"partly"`` otherwise.
+    """
+    above = [low > 0 for _, low, _ in intervals]
+    if all(above):
+        return "yes"
+    return "partly" if any(above) else "no"

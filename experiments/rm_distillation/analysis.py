@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from rlsuite.experiments import plotting
-from rlsuite.experiments.stats import paired_interval
+from rlsuite.experiments.stats import interval_verdict, paired_interval
 
 __all__ = ["SCORE", "claims", "paired_interval", "plot", "score", "summary_tables"]
 
@@ -68,14 +68,6 @@ def summary_tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def _verdict(intervals: list[tuple[float, float, float]]) -> str:
-    """yes: every beta's interval is above 0; no: none is; partly otherwise."""
-    above = [lo > 0 for _, lo, _ in intervals]
-    if all(above):
-        return "yes"
-    return "partly" if any(above) else "no"
-
-
 def _per_seed(df: pd.DataFrame, agent: str, bias: float, beta: float) -> pd.Series:
     rows = df[(df["agent"] == agent) & (df["bias"] == bias) & (df["beta"] == beta)]
     return rows.set_index("seed")["oracle_reward"]
@@ -97,7 +89,11 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
             intervals.append((mean, lo, hi))
             parts.append(f"beta={beta:g}: {mean:+.3f} [{lo:+.3f}, {hi:+.3f}]")
         rows.append(
-            {"claim": claim, "reproduced": _verdict(intervals), "evidence": "; ".join(parts)}
+            {
+                "claim": claim,
+                "reproduced": interval_verdict(intervals),
+                "evidence": "; ".join(parts),
+            }
         )
 
     def drop(agent: str, beta: float) -> pd.Series:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from rlsuite.experiments import plotting
-from rlsuite.experiments.stats import paired_interval
+from rlsuite.experiments.stats import interval_verdict, paired_interval
 
 __all__ = [
     "SCORE",
@@ -139,13 +139,6 @@ def dominance_counts(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _verdict(intervals: list[tuple[float, float, float]]) -> str:
-    above = [lo > 0 for _, lo, _ in intervals]
-    if all(above):
-        return "yes"
-    return "partly" if any(above) else "no"
-
-
 def _monotone_share(points: np.ndarray) -> float:
     """Share of grid steps where more weight on objective 2 raises J_2 and lowers J_1."""
     d1, d2 = np.diff(points[:, 0]), np.diff(points[:, 1])
@@ -173,7 +166,11 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
             intervals.append((mean, lo, hi))
             parts.append(f"{case}: {mean:+.3f} [{lo:+.3f}, {hi:+.3f}] (n={len(diffs)})")
         rows.append(
-            {"claim": claim, "reproduced": _verdict(intervals), "evidence": "; ".join(parts)}
+            {
+                "claim": claim,
+                "reproduced": interval_verdict(intervals),
+                "evidence": "; ".join(parts),
+            }
         )
 
     for a, b in PAIRS:
