@@ -34,6 +34,9 @@ import time
 
 import numpy as np
 
+# run as a script, benchmarks/ is on sys.path
+from timing import summary
+
 READ_SCRIPT = """
 import json, sys, time, warnings
 warnings.filterwarnings("ignore")
@@ -55,16 +58,6 @@ cold, n_cold = read()
 warm, n_warm = read()
 print(json.dumps({"cold_s": cold, "warm_s": warm, "rounds": [n_cold, n_warm]}))
 """
-
-
-def summary(values) -> dict[str, float]:
-    """min/median/max, rounded for the report."""
-    values = np.asarray(values, dtype=float)
-    return {
-        "min": float(f"{values.min():.4g}"),
-        "median": float(f"{np.median(values):.4g}"),
-        "max": float(f"{values.max():.4g}"),
-    }
 
 
 def long_episode_buffers(feedback, rounds_per_episode: int = 1_000_000) -> list:

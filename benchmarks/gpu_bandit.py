@@ -32,21 +32,13 @@ import time
 import numpy as np
 import torch
 
-# run as a script, benchmarks/ is on sys.path: one timing loop for both benchmarks
-from bandit_throughput import rate
+# run as a script, benchmarks/ is on sys.path
+from timing import rate, summary
 
 from rlsuite.agents.bandits.gradient_bandit import GradientBandit
 from rlsuite.envs.multi_armed_bandit import MultiArmedBanditVectorEnv
 from rlsuite.envs.noise import StudentT
 from rlsuite.envs.torch_backend import draw_noise
-
-
-def summary(values) -> dict[str, float]:
-    v = np.asarray(values, dtype=np.float64)
-    return {
-        k: float(f"{f(v):.4g}")
-        for k, f in (("min", np.min), ("median", np.median), ("max", np.max))
-    }
 
 
 def api_step(runs: int, arms: int, **backend):

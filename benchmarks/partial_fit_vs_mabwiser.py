@@ -23,18 +23,12 @@ import time
 
 import numpy as np
 
+# run as a script, benchmarks/ is on sys.path
+from timing import summary
+
 from rlsuite.agents import make_agent
 
 ARMS, DIM = 10, 10
-
-
-def summary(values) -> dict[str, float]:
-    values = np.asarray(values, dtype=np.float64)
-    return {
-        "min": float(f"{values.min():.4g}"),
-        "median": float(f"{np.median(values):.4g}"),
-        "max": float(f"{values.max():.4g}"),
-    }
 
 
 def timed(fn, *args) -> float:
