@@ -281,7 +281,7 @@ def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> It
     import queue
     from collections import deque
 
-    pending: deque[list[RunSpec]] = deque(_chunks(specs, workers, per_run))
+    pending: deque[deque[RunSpec]] = deque(deque(c) for c in _chunks(specs, workers, per_run))
     n_workers = min(workers, len(pending))
     # spawn: safe with torch and threads; workers import only the runner and,
     # lazily, the run modules their chunks name.
@@ -298,10 +298,11 @@ def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> It
                 try:
                     answer = finished.get_nowait()
                 except queue.Empty:
-                    chunk = pending.popleft()
-                    yield _execute(chunk[0])
-                    if len(chunk) > 1:
-                        pending.appendleft(chunk[1:])
+                    chunk = pending[0]
+                    spec = chunk.popleft()
+                    if not chunk:
+                        pending.popleft()
+                    yield _execute(spec)
                     continue
             else:
                 answer = finished.get()
@@ -315,7 +316,7 @@ def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> It
             while pool_ready and pending and in_flight < 2 * n_workers:
                 pool.apply_async(
                     _execute_batch,
-                    (pending.popleft(),),
+                    (list(pending.popleft()),),
                     callback=finished.put,
                     error_callback=finished.put,
                 )
