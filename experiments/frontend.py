@@ -4,8 +4,8 @@ A thin layer over the one driver: it runs ``NAME``'s sweep with
 :func:`rlsuite.experiments.runner.run_sweep` into a results database (so it
 resumes like ``rlsuite bench``), then writes that study's report for that
 sweep and prints its score with the score's definition and its tables.
-Every study's ``__main__`` calls :func:`study_main`, so
-``python -m rlsuite.experiments.NAME`` is the same command.
+A study needs no ``__main__`` of its own: the front end finds every study
+folder (:func:`rlsuite.experiments.base.list_experiments`).
 """
 
 from __future__ import annotations
@@ -18,26 +18,27 @@ from collections.abc import Sequence
 
 from rlsuite.experiments.cli import _positive_int  # one argparse check for both front ends
 
-__all__ = ["build_parser", "main", "study_main"]
+__all__ = ["build_parser", "main"]
 
 EXIT_FAILED_RUNS = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def build_parser(name: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``name`` the study is fixed (``python -m rlsuite.experiments.NAME``)."""
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m rlsuite.experiments NAME [options]``."""
     from rlsuite.experiments.base import list_experiments
 
-    prog = "python -m rlsuite.experiments" + (f".{name}" if name else "")
     parser = argparse.ArgumentParser(
-        prog=prog,
+        prog="python -m rlsuite.experiments",
         description="Run one study's sweep into a results database (resumable), then "
         "print its score and tables and write its report.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    if name is None:
-        parser.add_argument("name", choices=list_experiments(), metavar="NAME", help="the study")
+    studies = list_experiments()
+    parser.add_argument(
+        "name", choices=studies, metavar="NAME", help="the study: " + ", ".join(studies)
+    )
     parser.add_argument(
         "--sweep", default="main", help="which of the study's SWEEPS (main, quick, smoke, ...)"
     )
@@ -66,12 +67,12 @@ def build_parser(name: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, name: str | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the sweep, report; return the exit code."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
-    args = build_parser(name).parse_args(argv)
-    study = name or args.name
+    args = build_parser().parse_args(argv)
+    study = args.name
     db = args.db or f"results/{study}.sqlite"
     out = args.out or f"report/{study}"
     from rlsuite.experiments.runner import SweepInterrupted, run_sweep
@@ -111,8 +112,3 @@ def main(argv: Sequence[str] | None = None, name: str | None = None) -> int:
     for key, error in summary.errors[:3]:
         print(f"failed {key}: {error.strip().splitlines()[-1]}", file=sys.stderr)
     return EXIT_FAILED_RUNS if summary.failed else 0
-
-
-def study_main(name: str) -> None:
-    """Entry point of ``python -m rlsuite.experiments.<name>``."""
-    sys.exit(main(sys.argv[1:], name=name))
