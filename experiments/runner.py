@@ -5,11 +5,14 @@ experiments. Every run has a key ``(experiment, setting, agent, seed)``;
 keys already in the database are skipped, so an interrupted sweep resumes
 where it stopped and a finished one does no work.
 
-Runs execute in a local process pool (``spawn`` start method, which is safe
-with torch) or as Ray tasks. Workers only compute; the parent process is the
-only writer and commits finished runs in batched transactions. Ctrl-C
-terminates the workers, commits what has finished and raises
-:class:`SweepInterrupted`.
+Runs execute in a local process pool or as Ray tasks. The pool's workers
+are forked from a fork server (``forkserver`` start method, ``spawn`` where
+the platform has none): a fresh single-threaded interpreter that imported
+this module once, so, like ``spawn``, it is safe with torch and threads in
+the parent, but a worker starts without importing anything again. Workers
+only compute; the parent process is the only writer and commits finished
+runs in batched transactions. Ctrl-C terminates the workers, commits what
+has finished and raises :class:`SweepInterrupted`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -35,8 +39,8 @@ from rlsuite.experiments.base import (
     resolve_callable,
 )
 
-# Pool workers import this module to run specs: keep its imports light (no
-# pandas, gymnasium or tqdm), so a spawned worker starts fast.
+# The fork server imports this module for its workers: keep its imports
+# light (no pandas, gymnasium or tqdm), so the first pool starts fast.
 if TYPE_CHECKING:
     from rlsuite.experiments.store import ResultsStore
 
@@ -57,10 +61,10 @@ __all__ = [
 
 BACKENDS = ("local", "ray")
 #: A local pool is started only for sweeps whose work, estimated from the
-#: first runs, exceeds this many seconds run in-process. Each spawned worker
-#: costs about half a CPU-second to start (interpreter and imports, measured
-#: with benchmarks/sweep_scale.py on 2 cores); below ~1 s of work two workers
-#: cannot win that back, so the sweep stays in this process. Set it to 0 to
+#: first runs, exceeds this many seconds run in-process. Starting a pool
+#: costs a few tenths of a CPU-second (the fork server's interpreter and
+#: imports, then the workers; benchmarks/sweep_scale.py on 2 cores); below
+#: ~1 s of work two workers cannot win that back, so the sweep stays here. Set it to 0 to
 #: always use the pool.
 POOL_MIN_WORK_S = 2.0
 #: The estimate comes from up to this many runs or this many seconds, in-process.
@@ -216,11 +220,38 @@ def _execute_batch(specs: list[RunSpec]) -> list[Outcome]:
     return [_execute(spec) for spec in specs]
 
 
-def _init_worker() -> None:
+def _init_worker(environ: dict[str, str] | None = None) -> None:
+    """Worker set-up: the parent's environment as it is now, single-threaded BLAS, no SIGINT.
+
+    A forkserver worker inherits the server's environment from when the
+    server started; ``environ`` replaces it with the parent's current one, as
+    ``spawn`` would give (a run reads variables such as the expert cache).
+    """
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     # Ctrl-C reaches the whole process group: only the parent handles it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+
+def _pool_context() -> Any:
+    """The start method of the local pool: ``forkserver`` where available, else ``spawn``.
+
+    The fork server is one fresh interpreter per parent process, started on
+    the first call and reused by every later pool; it imports this module
+    (numpy, the store's reader side) before it forks, so workers do not. The
+    call only launches it: the parent keeps running specs while it imports.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return context
 
 
 def _chunks(
@@ -247,13 +278,13 @@ def _worker_ready() -> bool:
 
 
 def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> Iterator[Outcome]:
-    """Run ``specs`` in ``workers`` spawned processes, the parent helping until they start.
+    """Run ``specs`` in ``workers`` pool processes, the parent helping until they start.
 
     The first runs execute in this process and time the sweep: if the
     estimated rest is below :data:`POOL_MIN_WORK_S`, it finishes here (no
-    pool). Otherwise a spawned pool starts, which needs about half a second
-    per worker (interpreter, imports); until it answers a no-op task the
-    parent keeps running specs one at a time, then hands out chunks (two in
+    pool). Otherwise a pool starts in a thread (:func:`_pool_context`: the
+    first one in a process waits for the fork server's imports); until it
+    answers a no-op task the parent keeps running specs one at a time, then hands out chunks (two in
     flight per worker) and goes back to collecting and writing. Where a run
     executes does not change its result: runs are seeded by their key and
     set their own thread counts.
@@ -283,13 +314,27 @@ def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> It
 
     pending: deque[deque[RunSpec]] = deque(deque(c) for c in _chunks(specs, workers, per_run))
     n_workers = min(workers, len(pending))
-    # spawn: safe with torch and threads; workers import only the runner and,
-    # lazily, the run modules their chunks name.
-    context = multiprocessing.get_context("spawn")
-    pool = context.Pool(n_workers, initializer=_init_worker)
-    state["stop"] = pool.terminate
     finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    pool.apply_async(_worker_ready, callback=finished.put, error_callback=finished.put)
+    pools: list[Any] = []
+
+    def start_pool() -> None:
+        # In a thread: creating the pool waits for the fork server's first
+        # imports, and the parent keeps running specs meanwhile. Workers come
+        # with the runner imported; they import the run modules their chunks
+        # name lazily, after _init_worker set the environment.
+        try:
+            pool = _pool_context().Pool(
+                n_workers, initializer=_init_worker, initargs=(dict(os.environ),)
+            )
+        except BaseException as error:  # noqa: BLE001 - re-raised by the parent below
+            finished.put(error)
+            return
+        pools.append(pool)
+        state["stop"] = pool.terminate
+        pool.apply_async(_worker_ready, callback=finished.put, error_callback=finished.put)
+
+    starter = threading.Thread(target=start_pool, name="rlsuite-pool-start", daemon=True)
+    starter.start()
     in_flight = 1  # the no-op task
     pool_ready = False
     try:
@@ -314,18 +359,19 @@ def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> It
             else:
                 yield from answer
             while pool_ready and pending and in_flight < 2 * n_workers:
-                pool.apply_async(
+                pools[0].apply_async(
                     _execute_batch,
                     (list(pending.popleft()),),
                     callback=finished.put,
                     error_callback=finished.put,
                 )
                 in_flight += 1
-        if pool_ready:
-            pool.close()
-            pool.join()
     finally:
-        pool.terminate()
+        # Every result is in (or the sweep stopped): the workers only idle, so
+        # stop them at once instead of waiting for them to exit on their own.
+        starter.join()
+        for pool in pools:
+            pool.terminate()
 
 
 def _import_ray() -> Any:
