@@ -130,22 +130,18 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     for ax, eta in zip(axes[0], etas):
         c = by_eta[eta].pivot_table(index="step", columns="name", values="value")
         logt = np.log(c.index.to_numpy(dtype=float))
-        ax.fill_between(
-            logt,
-            c["log_subopt_q0.05"],
-            c["log_subopt_q0.95"],
-            alpha=0.2,
-            color=colors[eta],
-            label="5-95%",
-        )
-        ax.fill_between(
-            logt,
-            c["log_subopt_q0.25"],
-            c["log_subopt_q0.75"],
-            alpha=0.4,
-            color=colors[eta],
-            label="25-75%",
-        )
+        for low, high, alpha, label in (
+            ("0.05", "0.95", 0.2, "5-95%"),
+            ("0.25", "0.75", 0.4, "25-75%"),
+        ):
+            ax.fill_between(
+                logt,
+                c[f"log_subopt_q{low}"],
+                c[f"log_subopt_q{high}"],
+                alpha=alpha,
+                color=colors[eta],
+                label=label,
+            )
         ax.plot(logt, c["log_subopt_q0.5"], color="k", lw=1, label="median")
         ax.set_title(f"eta = {eta:g}")
         ax.set_xlabel("log t")
