@@ -82,7 +82,7 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
 
     betas = sorted(df["beta"].unique())
 
-    def add(claim: str, diff_fn: Callable[[float], pd.Series]) -> None:
+    def add(claim: str, diff_fn: Callable[..., pd.Series]) -> None:
         row = paired_claim(claim, ((f"beta={beta:g}", diff_fn(beta)) for beta in betas))
         if row is not None:
             rows.append(row)

@@ -157,7 +157,7 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
         sel = df[(df["agent"] == agent) & (df["case"] == case)]
         return sel.set_index("seed")[metric]
 
-    def add(claim: str, diff_fn: Callable[[str], pd.Series]) -> None:
+    def add(claim: str, diff_fn: Callable[..., pd.Series]) -> None:
         row = paired_claim(claim, ((case, diff_fn(case)) for case in cases), show_count=True)
         if row is not None:
             rows.append(row)
@@ -200,7 +200,7 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
             ),
         )
         points = fronts(df)
-        shares = {case: [] for case in cases}
+        shares: dict[str, list[float]] = {case: [] for case in cases}
         for (case, _, agent), p in points.items():
             if agent == "CLP":
                 shares[case].append(_monotone_share(p))
