@@ -17,6 +17,7 @@ from gymnasium import spaces
 
 from rlsuite.envs.validation import (
     MAX_SIZE,
+    CategoricalTable,
     check_choice,
     check_episode_running,
     check_int,
@@ -77,13 +78,6 @@ def stationary_distribution(transitions: np.ndarray) -> np.ndarray:
     rhs[-1] = 1.0
     pi = np.linalg.solve(system, rhs)
     return pi / pi.sum()
-
-
-def _offset_cdfs(probabilities: np.ndarray) -> np.ndarray:
-    """Flatten row CDFs as ``row_index + cdf`` (see ``DataMixtureEnv._sample_rows``)."""
-    cdfs = np.cumsum(probabilities, axis=-1)
-    cdfs /= cdfs[:, -1:]
-    return (cdfs + np.arange(cdfs.shape[0])[:, None]).ravel()
 
 
 def fit_bigram_model(counts: np.ndarray, smoothing: float) -> np.ndarray:
@@ -263,29 +257,23 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
         for position, domain in enumerate(others):
             source = self.validation_domains[position % 2]
             rows[domain] = self.relatedness * rows[source] + (1.0 - self.relatedness) * rows[domain]
-        self.transitions = (1.0 - _UNIFORM_FLOOR) * rows + _UNIFORM_FLOOR / v
-        self.stationary = np.stack([stationary_distribution(p) for p in self.transitions])
+        self._set_transitions((1.0 - _UNIFORM_FLOOR) * rows + _UNIFORM_FLOOR / v)
+
+    def _set_transitions(self, transitions: np.ndarray) -> None:
+        """Store the domains' ``(K, V, V)`` transitions and the tables derived from them."""
+        self.transitions = transitions
+        self.stationary = np.stack([stationary_distribution(p) for p in transitions])
         #: ``domain_bigram_weights[i, a, b]``: frequency of bigram ``(a, b)`` in domain ``i``.
-        self.domain_bigram_weights = self.stationary[:, :, None] * self.transitions
+        self.domain_bigram_weights = self.stationary[:, :, None] * transitions
         first, second = self.validation_domains
         w = self.validation_weight
         #: Bigram frequencies of the end-task validation domain.
         self.validation_bigram_weights = (
             w * self.domain_bigram_weights[first] + (1.0 - w) * self.domain_bigram_weights[second]
         )
-        self._transition_cdfs = _offset_cdfs(self.transitions.reshape(k * v, v))
-        self._start_cdfs = _offset_cdfs(self.stationary)
-
-    def _sample_rows(self, flat_cdfs: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """One inverse-CDF draw from each listed row of a row-offset flattened CDF table.
-
-        Row ``r`` of the table is stored as ``r + cdf_r`` so the flat array is
-        increasing and one ``searchsorted`` samples every row at once.
-        """
-        u = self.np_random.random(rows.shape[0])
-        position = np.searchsorted(flat_cdfs, rows + u, side="left")
-        # Rounding can leave a row's last CDF entry a hair below 1.
-        return np.minimum(position - rows * self.vocab_size, self.vocab_size - 1)
+        # Row ``domain * V + token`` of the transition table is P_domain(. | token).
+        self._transition_table = CategoricalTable(transitions.reshape(-1, self.vocab_size))
+        self._start_table = CategoricalTable(self.stationary)
 
     def sample_bigram_counts(self, mixture: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sample one training corpus from ``mixture``; return bigram counts and domain counts."""
@@ -293,10 +281,10 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
             raise RuntimeError("call reset() before sampling a corpus")
         v = self.vocab_size
         domains = self.np_random.choice(self.n_domains, size=self.n_sequences, p=mixture)
-        tokens = self._sample_rows(self._start_cdfs, domains)
+        tokens = self._start_table.sample(self.np_random, rows=domains)
         pair_ids = np.empty((self.sequence_length - 1, self.n_sequences), dtype=np.int64)
         for position in range(self.sequence_length - 1):
-            following = self._sample_rows(self._transition_cdfs, domains * v + tokens)
+            following = self._transition_table.sample(self.np_random, rows=domains * v + tokens)
             pair_ids[position] = tokens * v + following
             tokens = following
         counts = np.bincount(pair_ids.ravel(), minlength=v * v).reshape(v, v)
@@ -324,16 +312,21 @@ class DataMixtureEnv(gym.Env[np.ndarray, np.ndarray]):
         check_episode_running(self._started, self._ended)
         mixture = check_mixture(action, self.n_domains)
         model, per_domain = self.train(mixture)
-        validation_loss = float(bigram_cross_entropy(model, self.validation_bigram_weights))
+        loss, losses = self._score(model)
         info = {
-            "validation_loss": validation_loss,
+            **losses,
             "domain_losses": bigram_cross_entropy(model[None], self.domain_bigram_weights),
             "mixture": mixture,
             "sequences_per_domain": per_domain,
             "bigram_probs": model,
         }
         self._ended = True
-        return np.zeros(1, dtype=np.float32), -validation_loss, True, False, info
+        return np.zeros(1, dtype=np.float32), -loss, True, False, info
+
+    def _score(self, model: np.ndarray) -> tuple[float, dict[str, float]]:
+        """The loss the reward is minus, and the named losses of ``info``."""
+        validation_loss = float(bigram_cross_entropy(model, self.validation_bigram_weights))
+        return validation_loss, {"validation_loss": validation_loss}
 
 
 def fit_low_rank_bigram_model(
@@ -558,21 +551,12 @@ class FactoredDataMixtureEnv(DataMixtureEnv):
             logits = self.logit_scale * (np.sqrt(s) * shared + np.sqrt(1.0 - s) * specific_part)
             return (1.0 - _UNIFORM_FLOOR) * _softmax_rows(logits + unigram) + _UNIFORM_FLOOR / v
 
-        self.transitions = transitions(specific)
+        self._set_transitions(transitions(specific))
         self.end_task_transitions = transitions(end_specific)
-        self.stationary = np.stack([stationary_distribution(p) for p in self.transitions])
-        self.domain_bigram_weights = self.stationary[:, :, None] * self.transitions
-        first, second = self.validation_domains
-        w = self.validation_weight
-        self.validation_bigram_weights = (
-            w * self.domain_bigram_weights[first] + (1.0 - w) * self.domain_bigram_weights[second]
-        )
         #: Bigram frequencies of the end-task domain (not a training domain).
         self.end_task_bigram_weights = (
             stationary_distribution(self.end_task_transitions)[:, None] * self.end_task_transitions
         )
-        self._transition_cdfs = _offset_cdfs(self.transitions.reshape(k * v, v))
-        self._start_cdfs = _offset_cdfs(self.stationary)
 
     @property
     def objective_bigram_weights(self) -> np.ndarray:
@@ -589,21 +573,9 @@ class FactoredDataMixtureEnv(DataMixtureEnv):
         )
         return model, per_domain
 
-    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        """Train on the mixture ``action / action.sum()``; reward minus the objective's loss."""
-        check_episode_running(self._started, self._ended)
-        mixture = check_mixture(action, self.n_domains)
-        model, per_domain = self.train(mixture)
+    def _score(self, model: np.ndarray) -> tuple[float, dict[str, float]]:
+        """Minus the reward: the loss on the ``objective``'s data; both losses go to ``info``."""
         validation_loss = float(bigram_cross_entropy(model, self.validation_bigram_weights))
         end_task_loss = float(bigram_cross_entropy(model, self.end_task_bigram_weights))
-        info = {
-            "validation_loss": validation_loss,
-            "end_task_loss": end_task_loss,
-            "domain_losses": bigram_cross_entropy(model[None], self.domain_bigram_weights),
-            "mixture": mixture,
-            "sequences_per_domain": per_domain,
-            "bigram_probs": model,
-        }
-        self._ended = True
-        loss = end_task_loss if self.objective == "end_task" else validation_loss
-        return np.zeros(1, dtype=np.float32), -loss, True, False, info
+        losses = {"validation_loss": validation_loss, "end_task_loss": end_task_loss}
+        return (end_task_loss if self.objective == "end_task" else validation_loss), losses

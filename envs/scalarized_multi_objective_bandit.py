@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
 from rlsuite.envs.multi_objective_bandit import (
@@ -11,6 +12,7 @@ from rlsuite.envs.multi_objective_bandit import (
     MultiObjectiveBanditVectorEnv,
     check_weights,
 )
+from rlsuite.envs.validation import check_reset_seed
 
 __all__ = ["ScalarizedMultiObjectiveBanditEnv", "ScalarizedMultiObjectiveBanditVectorEnv"]
 
@@ -30,7 +32,7 @@ def _scalarize(weights: np.ndarray, info: dict[str, Any]) -> None:
     info["regret"] = values.max(axis=-1) - taken
 
 
-class ScalarizedMultiObjectiveBanditEnv(MultiObjectiveBanditEnv):
+class ScalarizedMultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
     r"""``rlsuite/MultiObjectiveBandit`` with the scalar reward ``w · r`` for a fixed ``w``.
 
     ## Description
@@ -76,19 +78,46 @@ class ScalarizedMultiObjectiveBanditEnv(MultiObjectiveBanditEnv):
     ``weights`` on the simplex, shape ``(n_objectives,)`` (``None`` = uniform);
     ``kwargs`` are the multi-objective env's.
 
+    The multi-objective env is held, not inherited (its ``step`` returns a
+    vector, this one a float): its attributes and ground truth
+    (``expected_reward_table``, ``optimal_policy``, ``n_objectives``, ...) are
+    read through, and it draws from this env's ``np_random``.
+
     ## Version History
     * v0: initial version.
     """
 
+    metadata = MultiObjectiveBanditEnv.metadata
+
     def __init__(self, weights: Any = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.weights = _weights(weights, self.n_objectives)
-        self.vector_reward_space = self.reward_space
-        del self.reward_space, self.reward_dim  # not a multi-objective env any more
+        vector_env = MultiObjectiveBanditEnv(**kwargs)
+        self.vector_reward_space = vector_env.reward_space
+        # Not a multi-objective env any more: no reward_space, here or below (so the
+        # inner step does not refuse Gymnasium's scalar vectorizers either).
+        del vector_env.reward_space, vector_env.reward_dim
+        self._vector_env = vector_env
+        self.weights = _weights(weights, vector_env.n_objectives)
+        self.action_space = vector_env.action_space
+        self.observation_space = vector_env.observation_space
+
+    def __getattr__(self, name: str) -> Any:
+        """The multi-objective env's attributes (parameters, tables, ground truth)."""
+        if name.startswith("_"):  # private names, and _vector_env before __init__ set it
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(self._vector_env, name)
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Reset the multi-objective env on this env's ``np_random`` (same context stream)."""
+        super().reset(seed=check_reset_seed(seed))
+        self._vector_env.np_random = self.np_random
+        return self._vector_env.reset(options=options)
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Step the multi-objective env and return ``w · r`` as a float."""
-        obs, reward, terminated, truncated, info = super().step(action)
+        self._vector_env.np_random = self.np_random  # one generator, also if it was replaced
+        obs, reward, terminated, truncated, info = self._vector_env.step(action)
         info["vector_reward"] = reward
         _scalarize(self.weights, info)
         info["expected_reward"] = float(info["expected_reward"])

@@ -33,14 +33,17 @@ import tempfile
 import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.style  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
 
 __all__ = [
     "MIN_SEEDS_FOR_INTERVAL",
@@ -70,7 +73,7 @@ __all__ = [
 #: Intervals (bootstrap or quantile bands) are drawn only from this many seeds.
 MIN_SEEDS_FOR_INTERVAL = 3
 
-STYLE = {
+STYLE: dict[str, Any] = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
@@ -84,7 +87,7 @@ STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 110,
 }
-plt.rcParams.update(STYLE)
+matplotlib.style.use(STYLE)  # rcParams.update, typed for any rc name
 
 # tab10 then the dark/light halves of tab20: 20 distinguishable colours.
 _PALETTE = [plt.get_cmap("tab10")(i) for i in range(10)] + [
@@ -162,31 +165,36 @@ def legend_outside(
     """
     if loc not in ("right", "bottom"):
         raise ValueError(f"loc={loc!r} is not allowed: use 'right' or 'bottom'")
-    handles: dict[str, object] = {}
+    handles: dict[str, Artist] = {}
     for ax in axes if axes is not None else fig.axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             if not label.startswith("_"):
                 handles.setdefault(label, handle)
     if not handles:
         return
+    artists, labels = list(handles.values()), list(handles)
     if loc == "right":
         anchor = _top_right_axes(fig)
         if anchor is None:
-            fig.legend(handles.values(), handles.keys(), loc="outside right upper", **kwargs)
+            fig.legend(
+                list(handles.values()), list(handles.keys()), loc="outside right upper", **kwargs
+            )
         else:
             # Anchored on the top-right panel (not fig.legend, which constrained layout
             # lets run over a suptitle): beside the panels, top-aligned with them.
             kwargs.setdefault("borderaxespad", 0.0)
             anchor.legend(
-                handles.values(),
-                handles.keys(),
+                artists,
+                labels,
                 loc="upper left",
                 bbox_to_anchor=(1.02, 1.0),
                 **kwargs,
             )
     else:
         kwargs.setdefault("ncols", min(4, len(handles)))
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center", **kwargs)
+        fig.legend(
+            list(handles.values()), list(handles.keys()), loc="outside lower center", **kwargs
+        )
     _make_room(fig, loc)
 
 

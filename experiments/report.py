@@ -68,7 +68,7 @@ class EmptyDatabase(ValueError):
     """The database holds no runs (of the selection)."""
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)``, make it mode 644 and move it onto ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)

@@ -13,14 +13,23 @@ tests.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
 from rlsuite.envs.validation import check_int, check_real
 
-__all__ = ["IQMEstimate", "bootstrap_iqm", "interval_verdict", "iqm", "paired_interval"]
+__all__ = [
+    "IQMEstimate",
+    "bootstrap_iqm",
+    "interval_verdict",
+    "iqm",
+    "paired_claim",
+    "paired_interval",
+]
 
 
 @dataclass(frozen=True)
@@ -126,3 +135,27 @@ def interval_verdict(intervals: list[tuple[float, float, float]]) -> str:
     if all(above):
         return "yes"
     return "partly" if any(above) else "no"
+
+
+def paired_claim(
+    claim: str, diffs_by_setting: Iterable[tuple[str, Any]], *, show_count: bool = False
+) -> dict[str, str] | None:
+    """A claims-table row: ``claim``, its verdict and the evidence, from paired differences.
+
+    ``diffs_by_setting`` yields ``(label, diffs)``, one per setting (read lazily);
+    ``nan`` differences are dropped. Each setting's :func:`paired_interval` is
+    written ``"label: mean [low, high]"`` (with ``" (n=...)"`` if ``show_count``)
+    and :func:`interval_verdict` judges them together. ``None`` when a setting has
+    no difference (the claim cannot be judged).
+    """
+    intervals, parts = [], []
+    for label, diffs in diffs_by_setting:
+        values = np.asarray(diffs, dtype=np.float64)
+        values = values[~np.isnan(values)]
+        if len(values) == 0:
+            return None
+        mean, low, high = paired_interval(values)
+        intervals.append((mean, low, high))
+        count = f" (n={len(values)})" if show_count else ""
+        parts.append(f"{label}: {mean:+.3f} [{low:+.3f}, {high:+.3f}]{count}")
+    return {"claim": claim, "reproduced": interval_verdict(intervals), "evidence": "; ".join(parts)}

@@ -228,8 +228,6 @@ def collect(
         The dataset, loadable later with ``minari.load_dataset(dataset_id)``.
     """
     require_minari()
-    from minari.data_collector import EpisodeBuffer
-
     episodes_per_policy = check_int("episodes_per_policy", episodes_per_policy)
     if not isinstance(policies, Mapping) or len(policies) == 0:
         raise ValueError(f"policies={policies!r} must be a non-empty mapping name -> policy")
@@ -252,18 +250,8 @@ def collect(
                 j = i * episodes_per_policy + k
                 obs, actions, rewards, terms, truncs = rollout(env, fn, rng, int(reset_seeds[j]))
                 returns[i, k] = rewards.sum()
-                buffers.append(
-                    EpisodeBuffer(
-                        id=j,
-                        seed=int(reset_seeds[j]),
-                        observations=obs,
-                        actions=actions,
-                        rewards=rewards,
-                        terminations=terms,
-                        truncations=truncs,
-                        infos={policy_key: np.full(len(obs), i, dtype=np.int64)},
-                    )
-                )
+                episode = (obs, actions, rewards, terms, truncs)
+                buffers.append(_policy_buffer(j, int(reset_seeds[j]), policy_key, i, *episode))
                 bar.update()
     extra = {**metadata, "seed": int(seed), "same_seeds": bool(same_seeds)}
     dataset = _write_policy_dataset(
@@ -285,6 +273,32 @@ def collect(
     )
     env.close()
     return dataset
+
+
+def _policy_buffer(
+    index: int,
+    seed: int | None,
+    policy_key: str,
+    policy_index: int,
+    observations: np.ndarray,
+    actions: np.ndarray,
+    rewards: np.ndarray,
+    terminations: np.ndarray,
+    truncations: np.ndarray,
+) -> Any:
+    """One Minari episode whose ``infos[policy_key]`` holds its policy index at every step."""
+    from minari.data_collector import EpisodeBuffer
+
+    return EpisodeBuffer(
+        id=index,
+        seed=seed,
+        observations=observations,
+        actions=actions,
+        rewards=rewards,
+        terminations=terminations,
+        truncations=truncations,
+        infos={policy_key: np.full(len(observations), policy_index, dtype=np.int64)},
+    )
 
 
 def _write_policy_dataset(
@@ -389,8 +403,6 @@ def save_episodes(
         The dataset; episodes store ``infos[policy_key]`` like :func:`collect`.
     """
     require_minari()
-    from minari.data_collector import EpisodeBuffer
-
     check_new_dataset(dataset_id, overwrite)
     names = [str(name) for name in policy_names]
     if not episodes or not names:
@@ -412,18 +424,9 @@ def save_episodes(
         terms, truncs = _end_flags(episode, len(rewards))
         seed = _field(episode, "seed")
         returns[j] = rewards.sum()
-        buffers.append(
-            EpisodeBuffer(
-                id=j,
-                seed=None if seed is None else int(seed),
-                observations=obs,
-                actions=np.asarray(_field(episode, "actions"), dtype=env.action_space.dtype),
-                rewards=rewards,
-                terminations=terms,
-                truncations=truncs,
-                infos={policy_key: np.full(len(obs), i, dtype=np.int64)},
-            )
-        )
+        actions = np.asarray(_field(episode, "actions"), dtype=env.action_space.dtype)
+        seed = None if seed is None else int(seed)
+        buffers.append(_policy_buffer(j, seed, policy_key, i, obs, actions, rewards, terms, truncs))
     dataset = _write_policy_dataset(
         env,
         env_id,

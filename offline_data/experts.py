@@ -38,7 +38,7 @@ import numpy as np
 # BatchSimulator and sample_actions live in rlsuite.envs.batch_simulator; they are
 # re-exported here for old imports.
 from rlsuite.envs.batch_simulator import ENV_IDS, BatchSimulator, check_env_id, sample_actions
-from rlsuite.envs.validation import check_int
+from rlsuite.envs.validation import check_int, sample_categorical
 
 __all__ = [
     "ENV_IDS",
@@ -93,8 +93,7 @@ class ScriptedExpert:
 
     def __call__(self, obs: np.ndarray, rng: np.random.Generator) -> int:
         """Sample an action (the ``policy(obs, rng)`` form of ``collect``)."""
-        probs = self.action_probs(obs)
-        return min(int(np.searchsorted(np.cumsum(probs), rng.random())), len(probs) - 1)
+        return int(sample_categorical(self.action_probs(obs), rng))
 
 
 @dataclass
@@ -367,8 +366,7 @@ class NetworkExpert:
 
     def __call__(self, obs: np.ndarray, rng: np.random.Generator) -> int:
         """Sample an action (the ``policy(obs, rng)`` form of ``collect``)."""
-        probs = self.action_probs(obs)
-        return min(int(np.searchsorted(np.cumsum(probs), rng.random())), len(probs) - 1)
+        return int(sample_categorical(self.action_probs(obs), rng))
 
 
 def make_trained_experts(

@@ -151,10 +151,8 @@ def cross_fit_rewards(
     stats = grouped_statistics(
         context, action, feedback.reward, n_actions, np.arange(n) % n_blocks, n_blocks
     )
-    # Blocks b = m * n_folds + f: reshape to (blocks per fold, fold, ...) and sum per fold.
-    per_fold = n_blocks // n_folds
-    fold_gram = stats.gram.reshape((per_fold, n_folds) + stats.gram.shape[1:]).sum(axis=0)
-    fold_rhs = stats.rhs.reshape((per_fold, n_folds) + stats.rhs.shape[1:]).sum(axis=0)
+    fold_gram = _by_fold(stats.gram, n_folds).sum(axis=0)
+    fold_rhs = _by_fold(stats.rhs, n_folds).sum(axis=0)
     train_gram, train_rhs = _train_sums(fold_gram, fold_rhs)
     coef = solve_ridge(stats.kind, train_gram, train_rhs, l2)
     q = np.empty((n, n_actions))
@@ -170,6 +168,14 @@ def cross_fit_rewards(
             flat = context[block::n_blocks].reshape(len(dist), -1)
             functional[block, :, 1:] = dist.T @ flat
     return CrossFittedRewards(q, n_folds, l2, stats, functional)
+
+
+def _by_fold(per_block: np.ndarray, n_folds: int) -> np.ndarray:
+    """View ``(n_blocks, ...)`` block statistics as ``(blocks per fold, fold, ...)``.
+
+    Block ``b = m * n_folds + f`` lies in fold ``f`` (see :class:`CrossFittedRewards`).
+    """
+    return per_block.reshape((len(per_block) // n_folds, n_folds) + per_block.shape[1:])
 
 
 def _train_sums(fold_gram: np.ndarray, fold_rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -188,13 +194,11 @@ def _bootstrap_dm(
 ) -> np.ndarray:
     """DM values of ``n_bootstrap`` replicates that resample blocks within folds and refit."""
     rng = np.random.default_rng(seed)
-    n_blocks = len(model.functional)
-    per_fold = n_blocks // model.n_folds
-    shape = (per_fold, model.n_folds)
-    gram = model.stats.gram.reshape(shape + model.stats.gram.shape[1:])
-    rhs = model.stats.rhs.reshape(shape + model.stats.rhs.shape[1:])
-    functional = model.functional.reshape(shape + model.functional.shape[1:])
-    rows = model.stats.gram[:, :, 0, 0].sum(axis=1).reshape(shape)
+    per_fold = len(model.functional) // model.n_folds
+    gram = _by_fold(model.stats.gram, model.n_folds)
+    rhs = _by_fold(model.stats.rhs, model.n_folds)
+    functional = _by_fold(model.functional, model.n_folds)
+    rows = _by_fold(model.stats.gram[:, :, 0, 0].sum(axis=1), model.n_folds)
     values = []
     for start in range(0, n_bootstrap, chunk):
         size = min(chunk, n_bootstrap - start)

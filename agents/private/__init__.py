@@ -8,7 +8,7 @@ deltas). Opacus and dp_accounting come with ``pip install rlsuite[privacy]``
 and are imported lazily.
 """
 
-from rlsuite.agents._lazy import class_exports, lazy_exports
+from rlsuite.agents._lazy import package_exports
 
 #: name -> "module:Class" (see :func:`rlsuite.agents.make_agent`)
 AGENTS: dict[str, str] = {
@@ -28,7 +28,4 @@ _EXTRAS: dict[str, str] = {
 }
 
 #: every public name -> "module:attribute", imported on first use (PEP 562)
-EXPORTS: dict[str, str] = {**class_exports(AGENTS), **_EXTRAS}
-
-__all__ = sorted(["AGENTS", "EXPORTS", *EXPORTS])
-__getattr__, __dir__ = lazy_exports(__name__, globals(), EXPORTS)
+EXPORTS, __all__, __getattr__, __dir__ = package_exports(__name__, globals(), AGENTS, _EXTRAS)

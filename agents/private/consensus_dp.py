@@ -54,16 +54,12 @@ import torch
 
 from rlsuite.agents.private._common import (
     ExpertData,
-    PrivateLearner,
     as_expert_data,
-    check_privacy,
-    make_policy_net,
 )
 from rlsuite.agents.private.accounting import (
     calibrate,
     compose_epsilon,
     dpsgd_pld,
-    expert_sampling,
     pld_interval,
     release_pld,
     svt_threshold,
@@ -73,9 +69,8 @@ from rlsuite.agents.private.expert_dpsgd import (
     MAX_GRAD_NORM,
     MAX_TRANSITIONS,
     SAMPLE_RATE,
-    SEED_BOUND,
     STEPS,
-    run_expert_dpsgd,
+    DPSGDLearner,
 )
 from rlsuite.agents.private.prefix_release import (
     behaviour_log_probs,
@@ -111,7 +106,7 @@ MAX_PAIR_EPSILON = 500.0
 _PICK_STREAM, _NOISE_STREAM = 1, 2
 
 
-class ConsensusDP(PrivateLearner):
+class ConsensusDP(DPSGDLearner):
     """Prefix-Query data release + selective expert-level DP-SGD (the paper's method).
 
     Parameters
@@ -170,8 +165,17 @@ class ConsensusDP(PrivateLearner):
         hidden_sizes: Sequence[int] = (64, 64),
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(hidden_sizes=hidden_sizes, seed=seed)
-        self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
+        super().__init__(
+            epsilon,
+            delta,
+            sample_rate=sample_rate,
+            steps=steps,
+            max_grad_norm=max_grad_norm,
+            learning_rate=learning_rate,
+            max_transitions=max_transitions,
+            hidden_sizes=hidden_sizes,
+            seed=seed,
+        )
         self.n_candidates = check_int("n_candidates", n_candidates)
         self.release_fraction = check_real(
             "release_fraction", release_fraction, 0.0, 1.0, low_open=True, high_open=True
@@ -185,18 +189,10 @@ class ConsensusDP(PrivateLearner):
                 "sequence from expert_id to a policy with action_probs(obs)"
             )
         self.expert_policies = expert_policies
-        self.sample_rate = check_real("sample_rate", sample_rate, 0.0, 1.0, low_open=True)
-        self.steps = check_int("steps", steps)
-        self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, 0.0, low_open=True)
-        self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
-        self.max_transitions = check_int("max_transitions", max_transitions)
-        self.noise_multiplier = float("nan")
         self.threshold = float("nan")
         self.release_epsilon = float("nan")
         self.released_lengths = np.zeros(0, dtype=np.int64)
         self.released_share = 0.0
-        self.steps_taken = 0
-        self._plan_key: tuple | None = None
         self._release_key: tuple | None = None
 
     # -------------------------------------------------------------- privacy
@@ -286,31 +282,15 @@ class ConsensusDP(PrivateLearner):
             raise ValueError(
                 "dataset must name its env (CartPole-v1 or Acrobot-v1) for the release"
             )
-        sampling = expert_sampling(data.n_experts, self.sample_rate)
-        rng, generator = self._generators()
-        # Scoped by PrivateLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
-        torch.manual_seed(int(rng.integers(SEED_BOUND)))
-        tensors = data.per_expert(self.max_transitions, rng)
-        stable = self._release(data, tensors)
-        self.released_share = len(stable[1]) / len(data.actions)
-        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
-        self.steps_taken = run_expert_dpsgd(
-            net,
-            tensors,
-            noise_multiplier=self.noise_multiplier,
-            sampling=sampling,
-            steps=self.steps,
-            max_grad_norm=self.max_grad_norm,
-            lr=self.learning_rate,
-            generator=generator,
-            callbacks=callbacks,
-            epsilon_after=lambda k: self.compose(self.noise_multiplier, k),
-            stable=stable,
-            # Every transition of D_stable and D_unstable counts once, as in training on
-            # their union: a few released transitions must not outweigh all the rest.
-            stable_weight=len(stable[1]) / (len(stable[1]) + len(data.actions)),
+
+        def release(tensors: tuple[torch.Tensor, ...]) -> tuple[np.ndarray, np.ndarray]:
+            stable = self._release(data, tensors)
+            self.released_share = len(stable[1]) / len(data.actions)
+            return stable
+
+        return self._train_dpsgd(
+            data, callbacks, lambda k: self.compose(self.noise_multiplier, k), release
         )
-        return net
 
     def _spent(self) -> tuple[float, float]:
         return self.compose(self.noise_multiplier, self.steps_taken), self.target_delta

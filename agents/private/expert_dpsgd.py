@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from rlsuite.agents.private._common import (
+    ExpertData,
     PrivateLearner,
     as_expert_data,
     check_privacy,
@@ -43,7 +44,7 @@ from rlsuite.agents.private.accounting import (
 )
 from rlsuite.envs.validation import check_int, check_real
 
-__all__ = ["ExpertDPSGD", "calibrated_dpsgd_noise", "run_expert_dpsgd"]
+__all__ = ["DPSGDLearner", "ExpertDPSGD", "calibrated_dpsgd_noise", "run_expert_dpsgd"]
 
 #: Defaults shared by ExpertDPSGD and ConsensusDP's DP-SGD stage. Expert sampling rate 0.1 and
 #: 300 steps: each expert is seen ~30 times, the usual DP-SGD trade between steps (privacy
@@ -177,7 +178,80 @@ def calibrated_dpsgd_noise(epsilon: float, delta: float, sample_rate: float, ste
     return calibrate(epsilon_of, epsilon, pld_interval(epsilon))
 
 
-class ExpertDPSGD(PrivateLearner):
+class DPSGDLearner(PrivateLearner):
+    """Base of the learners with an expert-level DP-SGD stage (ExpertDPSGD, ConsensusDP).
+
+    It checks the privacy target and the DP-SGD settings (see
+    :class:`ExpertDPSGD` for their meaning) and runs the stage; each subclass
+    plans its noise (:meth:`plan`) and spends its own accountant.
+    """
+
+    def __init__(
+        self,
+        epsilon: float,
+        delta: float,
+        *,
+        sample_rate: float,
+        steps: int,
+        max_grad_norm: float,
+        learning_rate: float,
+        max_transitions: int,
+        hidden_sizes: Sequence[int],
+        seed: int | np.random.Generator | None,
+    ) -> None:
+        super().__init__(hidden_sizes=hidden_sizes, seed=seed)
+        self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
+        self.sample_rate = check_real("sample_rate", sample_rate, 0.0, 1.0, low_open=True)
+        self.steps = check_int("steps", steps)
+        self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, 0.0, low_open=True)
+        self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
+        self.max_transitions = check_int("max_transitions", max_transitions)
+        self.noise_multiplier = float("nan")
+        self.steps_taken = 0
+        self._plan_key: tuple | None = None
+
+    def _train_dpsgd(
+        self,
+        data: ExpertData,
+        callbacks: Any,
+        epsilon_after: Callable[[int], float],
+        release: Callable[[tuple[torch.Tensor, ...]], tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> nn.Module:
+        """Run the DP-SGD stage on ``data`` (at the planned noise); return the trained net.
+
+        ``release(tensors)``, given the per-expert tensors, returns the public
+        ``(obs, actions)`` that selective DP-SGD adds without noise.
+        """
+        sampling = expert_sampling(data.n_experts, self.sample_rate)
+        rng, generator = self._generators()
+        # Scoped by PrivateLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
+        torch.manual_seed(int(rng.integers(SEED_BOUND)))
+        tensors = data.per_expert(self.max_transitions, rng)
+        selective: dict[str, Any] = {}
+        if release is not None:
+            stable = release(tensors)
+            # Every transition of D_stable and D_unstable counts once, as in training on
+            # their union: a few released transitions must not outweigh all the rest.
+            weight = len(stable[1]) / (len(stable[1]) + len(data.actions))
+            selective = {"stable": stable, "stable_weight": weight}
+        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
+        self.steps_taken = run_expert_dpsgd(
+            net,
+            tensors,
+            noise_multiplier=self.noise_multiplier,
+            sampling=sampling,
+            steps=self.steps,
+            max_grad_norm=self.max_grad_norm,
+            lr=self.learning_rate,
+            generator=generator,
+            callbacks=callbacks,
+            epsilon_after=epsilon_after,
+            **selective,
+        )
+        return net
+
+
+class ExpertDPSGD(DPSGDLearner):
     """Expert-level DP-SGD behaviour cloning.
 
     Parameters
@@ -235,22 +309,23 @@ class ExpertDPSGD(PrivateLearner):
         hidden_sizes: Sequence[int] = (64, 64),
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        super().__init__(hidden_sizes=hidden_sizes, seed=seed)
-        self.target_epsilon, self.target_delta = check_privacy(epsilon, delta)
-        self.sample_rate = check_real("sample_rate", sample_rate, 0.0, 1.0, low_open=True)
-        self.steps = check_int("steps", steps)
+        super().__init__(
+            epsilon,
+            delta,
+            sample_rate=sample_rate,
+            steps=steps,
+            max_grad_norm=max_grad_norm,
+            learning_rate=learning_rate,
+            max_transitions=max_transitions,
+            hidden_sizes=hidden_sizes,
+            seed=seed,
+        )
         self.noise_multiplier_arg = (
             None
             if noise_multiplier is None
             else check_real("noise_multiplier", noise_multiplier, 0.0, MAX_NOISE, low_open=True)
         )
-        self.max_grad_norm = check_real("max_grad_norm", max_grad_norm, 0.0, low_open=True)
-        self.learning_rate = check_real("learning_rate", learning_rate, 0.0, low_open=True)
-        self.max_transitions = check_int("max_transitions", max_transitions)
-        self.noise_multiplier = float("nan")
         self.accounting_interval = pld_interval(self.target_epsilon)
-        self.steps_taken = 0
-        self._plan_key: tuple | None = None
 
     def epsilon_after(
         self, steps: int, noise_multiplier: float | None = None, interval: float | None = None
@@ -295,25 +370,7 @@ class ExpertDPSGD(PrivateLearner):
         return self._planned
 
     def _train(self, dataset: Any, callbacks: Any) -> nn.Module:
-        data = as_expert_data(dataset)
-        sampling = expert_sampling(data.n_experts, self.sample_rate)
-        rng, generator = self._generators()
-        # Scoped by PrivateLearner.fit (isolated_torch_rng): the caller's RNG is untouched.
-        torch.manual_seed(int(rng.integers(SEED_BOUND)))
-        net = make_policy_net(data.obs_dim, data.n_actions, self.hidden_sizes)
-        self.steps_taken = run_expert_dpsgd(
-            net,
-            data.per_expert(self.max_transitions, rng),
-            noise_multiplier=self.noise_multiplier,
-            sampling=sampling,
-            steps=self.steps,
-            max_grad_norm=self.max_grad_norm,
-            lr=self.learning_rate,
-            generator=generator,
-            callbacks=callbacks,
-            epsilon_after=self.epsilon_after,
-        )
-        return net
+        return self._train_dpsgd(as_expert_data(dataset), callbacks, self.epsilon_after)
 
     def _spent(self) -> tuple[float, float]:
         return self.epsilon_after(self.steps_taken), self.target_delta

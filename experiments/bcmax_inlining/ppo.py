@@ -145,6 +145,7 @@ def train_ppo(
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.running_mean_std import RunningMeanStd
     from stable_baselines3.common.vec_env import VecNormalize
 
     import rlsuite.envs  # noqa: F401  registers the env
@@ -165,8 +166,7 @@ def train_ppo(
         partial(gym.make, ENV_ID),
         n_envs=n_envs,
         seed=seed,
-        wrapper_class=TrainingCorpus,
-        wrapper_kwargs={"seeds": list(train_seeds)},
+        wrapper_class=partial(TrainingCorpus, seeds=list(train_seeds)),
     )
     venv = VecNormalize(venv, norm_obs=True, norm_reward=False, gamma=params["gamma"])
     torch.set_num_threads(1)
@@ -176,6 +176,8 @@ def train_ppo(
 
     def snapshot() -> PPOInliner:
         rms = venv.obs_rms
+        if not isinstance(rms, RunningMeanStd):  # one per key only for Dict observations
+            raise TypeError(f"obs_rms={rms!r}: the Inlining observation is one Box")
         return PPOInliner(model, rms.mean.copy(), rms.var.copy(), venv.clip_obs)
 
     class Checkpoints(BaseCallback):

@@ -62,7 +62,7 @@ def evaluate_modules(env: gym.Env, policy: Any, seeds: list[int]) -> dict[str, n
     out: dict[str, list] = {"reduction": [], "size": [], "size_no_inline": [], "family": []}
     for seed in seeds:
         obs, info = env.reset(seed=seed)
-        done, end = False, {}
+        done, end = False, dict[str, Any]()
         while not done:
             action, _ = policy.predict(obs, deterministic=True)
             obs, _, terminated, truncated, end = env.step(int(action))
@@ -108,10 +108,10 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     )
     heuristics = inlining_baselines()
     initial = rollout_policies(env, {**heuristics, "ppo": ppo}, train_seeds)
-    kwargs = {"epochs": int(params["epochs"]), "seed": seed}
-    chain = IterativeBCMax(rounds=rounds, env=env, **kwargs).fit(initial)
+    epochs = int(params["epochs"])
+    chain = IterativeBCMax(rounds=rounds, env=env, epochs=epochs, seed=seed).fit(initial)
     no_ppo = [t for t in initial if t.policy != "ppo"]
-    ablation = IterativeBCMax(rounds=rounds, env=env, **kwargs).fit(no_ppo)
+    ablation = IterativeBCMax(rounds=rounds, env=env, epochs=epochs, seed=seed).fit(no_ppo)
 
     policies: dict[str, Any] = {**heuristics, "ppo": ppo}
     policies.update({f"bcmax_r{r}": p for r, p in enumerate(chain.learners_)})

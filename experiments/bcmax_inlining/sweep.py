@@ -53,10 +53,3 @@ SWEEPS: dict[str, dict] = {
     "quick": {"settings": (QUICK,), "agents": AGENTS, "seeds": 3},
     "smoke": {"settings": (SMOKE,), "agents": AGENTS, "seeds": 1},
 }
-
-# The names the current runner reads.
-SETTINGS: tuple[dict, ...] = SWEEPS["main"]["settings"]
-NUM_SEEDS: int = SWEEPS["main"]["seeds"]
-QUICK_SETTINGS: tuple[dict, ...] = SWEEPS["quick"]["settings"]
-QUICK_AGENTS: tuple[str, ...] = SWEEPS["quick"]["agents"]
-QUICK_SEEDS: int = SWEEPS["quick"]["seeds"]

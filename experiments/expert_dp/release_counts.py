@@ -64,6 +64,8 @@ def release_table(env_id: str, n_experts: int, seed: int, kind: str = "trained")
         if counts is None:  # the candidates depend on the seed only, not on epsilon
             pick_rng = np.random.default_rng([base_seed, _PICK_STREAM])
             bounds = data.episode_bounds
+            if bounds is None:  # as ConsensusDP: the release needs whole episodes
+                raise ValueError("dataset has no episode_bounds: the release needs whole episodes")
             n_episodes = len(bounds) - 1
             picked = pick_rng.choice(
                 n_episodes, size=min(learner.n_candidates, n_episodes), replace=False

@@ -59,9 +59,12 @@ def evaluate(learner: Any, env_id: str, seed: int, n_episodes: int = EVAL_EPISOD
 
     env = DummyVecEnv([lambda: Monitor(gym.make(env_id))])
     env.seed(10_000 + seed)
-    mean_return, _ = evaluate_policy(learner, env, n_eval_episodes=n_episodes, deterministic=True)
+    # The per-episode form (its mean is the default form's mean): one return type.
+    returns, _ = evaluate_policy(
+        learner, env, n_eval_episodes=n_episodes, deterministic=True, return_episode_rewards=True
+    )
     env.close()
-    return float(mean_return)
+    return float(np.mean(returns))
 
 
 def reference_returns(env_id: str, episodes: list) -> dict[str, float]:

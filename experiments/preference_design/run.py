@@ -45,19 +45,24 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         problem_seed=seed,  # the problem v0 drew on reset(seed=seed)
     )
     env.reset(seed=seed)
+    rewards, reference = env.rewards, env.reference_probs
+    if rewards is None or reference is None:  # drawn by the reset above
+        raise RuntimeError("the preference bandit has no problem after reset()")
     data = make_preference_dataset(env, params["sampling"], params["n_pairs"], seed=seed + 10_000)
     learner = PreferenceOptimizer(
         loss=loss,
         beta=params["beta"],
         base_policy=base,
-        reference_probs=env.reference_probs,
+        reference_probs=reference,
         n_steps=params["n_steps"],
         learning_rate=params.get("lr", 0.05),
         seed=seed,
         gradient_tolerance=params.get("gradient_tolerance"),
     ).fit(data)
     probs = learner.probs()
-    rewards, reference = env.rewards, env.reference_probs
+    n_iterations, converged = learner.n_iterations_, learner.converged_
+    if n_iterations is None or converged is None:  # every fit records how it ended
+        raise RuntimeError("the fit did not record n_iterations_ and converged_")
     j_ref, j_star = env.expected_return(reference), float(rewards.max(axis=1).mean())
     j = env.expected_return(probs)
     optimum = regularized_optimum(reference, rewards / env.temperature, params["beta"])
@@ -77,8 +82,8 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
             (rewards.max(axis=1) - rewards[np.arange(len(greedy)), greedy]).mean()
         ),
         "coverage": float(data.seen_mask().mean()),
-        "n_iterations": float(learner.n_iterations_),
-        "converged": float(learner.converged_),
+        "n_iterations": float(n_iterations),
+        "converged": float(converged),
         "gradient_norm": float(
             np.nan if learner.gradient_norm_ is None else learner.gradient_norm_
         ),

@@ -85,11 +85,14 @@ def _run_rl(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         "score": float(curve[-1]),
     }
     if prover is not None:
-        probs = prover.action_probs(learner.target, env.vocab_size)
+        target = learner.target
+        if target is None:  # learn() read y* from the env's first reset
+            raise RuntimeError("the learner has no target after learn()")
+        probs = prover.action_probs(target, env.vocab_size)
         metrics["prover_success"] = (
             float(1 - (1 - curve[0]) ** prover.k)
             if isinstance(prover, BestOfKProver)
-            else success_probability(learner.target, env.vocab_size, env.length, probs)
+            else success_probability(target, env.vocab_size, env.length, probs)
         )
     for level in SUCCESS_LEVELS:
         reached = np.flatnonzero(curve >= level)

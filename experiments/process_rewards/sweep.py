@@ -21,6 +21,7 @@ Where the numbers come from
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 BASE_GAMMAS = (5.0, 8.0)
 ALPHAS = (0.5, 1.0, 3.0)
@@ -84,7 +85,8 @@ PPO_SETTINGS = tuple(
     for process_reward in ("reward", "advantage")
 )
 
-SWEEPS: dict[str, dict] = {
+#: A sweep is one block or, per-setting agent lists, a list of blocks (see experiments.base).
+SWEEPS: dict[str, dict[str, Any] | list[dict[str, Any]]] = {
     "main": {"settings": RL_SETTINGS + BEAM_SETTINGS, "agents": PROVERS, "seeds": 5},
     # SB3 PPO (minutes per run): its own sweep, outcome vs the gamma = 10 prover. Outcome
     # PPO ignores process_reward, so it runs under the first setting only (no duplicate runs).
@@ -106,11 +108,3 @@ SWEEPS: dict[str, dict] = {
         "seeds": 1,
     },
 }
-
-# The names the current runner reads.
-SETTINGS: tuple[dict, ...] = SWEEPS["main"]["settings"]
-AGENTS: tuple[str, ...] = SWEEPS["main"]["agents"]
-NUM_SEEDS: int = SWEEPS["main"]["seeds"]
-QUICK_SETTINGS: tuple[dict, ...] = SWEEPS["quick"]["settings"]
-QUICK_AGENTS: tuple[str, ...] = SWEEPS["quick"]["agents"]
-QUICK_SEEDS: int = SWEEPS["quick"]["seeds"]

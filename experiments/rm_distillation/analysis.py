@@ -19,12 +19,13 @@ ensemble's hull point nearest ``pi_ref`` in forward KL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from rlsuite.experiments import plotting
-from rlsuite.experiments.stats import interval_verdict, paired_interval
+from rlsuite.experiments.stats import paired_claim, paired_interval
 
 __all__ = ["SCORE", "claims", "paired_interval", "plot", "score", "summary_tables"]
 
@@ -79,22 +80,12 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
     agents = set(df["agent"])
     rows = []
 
-    def add(claim: str, diff_fn) -> None:
-        intervals, parts = [], []
-        for beta in sorted(df["beta"].unique()):
-            diffs = diff_fn(beta).dropna().to_numpy()
-            if len(diffs) == 0:
-                return
-            mean, lo, hi = paired_interval(diffs)
-            intervals.append((mean, lo, hi))
-            parts.append(f"beta={beta:g}: {mean:+.3f} [{lo:+.3f}, {hi:+.3f}]")
-        rows.append(
-            {
-                "claim": claim,
-                "reproduced": interval_verdict(intervals),
-                "evidence": "; ".join(parts),
-            }
-        )
+    betas = sorted(df["beta"].unique())
+
+    def add(claim: str, diff_fn: Callable[..., pd.Series]) -> None:
+        row = paired_claim(claim, ((f"beta={beta:g}", diff_fn(beta)) for beta in betas))
+        if row is not None:
+            rows.append(row)
 
     def drop(agent: str, beta: float) -> pd.Series:
         return _per_seed(df, agent, low, beta) - _per_seed(df, agent, high, beta)

@@ -43,7 +43,11 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.preference.common import PreferencePolicyLearner, TrainingLogger
+from rlsuite.agents.preference.common import (
+    LogLinearPolicy,
+    PreferencePolicyLearner,
+    TrainingLogger,
+)
 from rlsuite.agents.preference.distilled_po import DistilledPO
 from rlsuite.agents.preference.ensemble_distilled_po import EnsembleDistilledPO
 from rlsuite.agents.preference.pessimistic_distilled_po import PessimisticDistilledPO
@@ -168,7 +172,10 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     early = int(np.searchsorted(steps, EARLY_STEP))
     final = probs[-1]
     uniform = 1.0 / len(final)
-    theta = learner.policy.theta.detach().numpy()  # type: ignore[union-attr]
+    policy = learner.policy
+    if not isinstance(policy, LogLinearPolicy):  # make_learner passes features
+        raise TypeError(f"policy={policy!r}: the study's learners are log-linear")
+    theta = policy.theta.detach().numpy()
     metrics = {
         "oracle_reward": float(curves["oracle_reward"][-1]),
         "oracle_reward_early": float(curves["oracle_reward"][early]),

@@ -57,11 +57,3 @@ SWEEPS: dict[str, dict] = {
         "seeds": 1,
     },
 }
-
-# The names the current runner reads.
-SETTINGS: tuple[dict, ...] = SWEEPS["main"]["settings"]
-AGENTS: tuple[str, ...] = SWEEPS["main"]["agents"]
-NUM_SEEDS: int = SWEEPS["main"]["seeds"]
-QUICK_SETTINGS: tuple[dict, ...] = SWEEPS["quick"]["settings"]
-QUICK_AGENTS: tuple[str, ...] = SWEEPS["quick"]["agents"]
-QUICK_SEEDS: int = SWEEPS["quick"]["seeds"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -121,35 +122,26 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     for eta in etas:
         c = by_eta[eta][by_eta[eta]["name"] == "frac_converged"]
         ax.plot(c["step"], c["value"], color=colors[eta], label=f"eta = {eta:g}")
-    ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("t (log)")
-    ax.set_ylabel("fraction converged (subopt < 1e-2, log)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths.append(_save(fig, out_dir / "sgb_fraction_converged.png"))
+    ylabel = "fraction converged (subopt < 1e-2, log)"
+    paths.append(_save_against_log_t(fig, ax, ylabel, out_dir / "sgb_fraction_converged.png"))
 
     fig, axes = plt.subplots(1, len(etas), figsize=(4 * len(etas), 3.4), squeeze=False)
     for ax, eta in zip(axes[0], etas):
         c = by_eta[eta].pivot_table(index="step", columns="name", values="value")
         logt = np.log(c.index.to_numpy(dtype=float))
-        ax.fill_between(
-            logt,
-            c["log_subopt_q0.05"],
-            c["log_subopt_q0.95"],
-            alpha=0.2,
-            color=colors[eta],
-            label="5-95%",
-        )
-        ax.fill_between(
-            logt,
-            c["log_subopt_q0.25"],
-            c["log_subopt_q0.75"],
-            alpha=0.4,
-            color=colors[eta],
-            label="25-75%",
-        )
+        for low, high, alpha, label in (
+            ("0.05", "0.95", 0.2, "5-95%"),
+            ("0.25", "0.75", 0.4, "25-75%"),
+        ):
+            ax.fill_between(
+                logt,
+                c[f"log_subopt_q{low}"],
+                c[f"log_subopt_q{high}"],
+                alpha=alpha,
+                color=colors[eta],
+                label=label,
+            )
         ax.plot(logt, c["log_subopt_q0.5"], color="k", lw=1, label="median")
         ax.set_title(f"eta = {eta:g}")
         ax.set_xlabel("log t")
@@ -172,17 +164,23 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
             color=colors[eta],
         )
         ax.plot(c.index, c["stuck_log_pi_opt_q0.5"], color=colors[eta], label=f"eta = {eta:g}")
-    ax.set_xscale("log")
-    ax.set_xlabel("t (log)")
-    ax.set_ylabel("log pi_t(a*) of copies not converged at T")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths.append(_save(fig, out_dir / "sgb_stuck_log_pi_opt.png"))
+    ylabel = "log pi_t(a*) of copies not converged at T"
+    paths.append(_save_against_log_t(fig, ax, ylabel, out_dir / "sgb_stuck_log_pi_opt.png"))
     return paths
 
 
-def _save(fig, path: Path) -> Path:
+def _save_against_log_t(fig: Any, ax: Any, ylabel: str, path: Path) -> Path:
+    """Finish a one-panel figure of per-eta lines against ``t`` (log axis) and save it."""
+    ax.set_xscale("log")
+    ax.set_xlabel("t (log)")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _save(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     tmp = path.with_suffix(".tmp.png")

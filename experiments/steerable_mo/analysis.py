@@ -15,13 +15,14 @@ objectives and better in one (by more than ``DOMINANCE_TOL``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from rlsuite.experiments import plotting
-from rlsuite.experiments.stats import interval_verdict, paired_interval
+from rlsuite.experiments.stats import paired_claim, paired_interval
 
 __all__ = [
     "SCORE",
@@ -156,22 +157,10 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
         sel = df[(df["agent"] == agent) & (df["case"] == case)]
         return sel.set_index("seed")[metric]
 
-    def add(claim: str, diff_fn) -> None:
-        intervals, parts = [], []
-        for case in cases:
-            diffs = diff_fn(case).dropna().to_numpy()
-            if len(diffs) == 0:
-                return
-            mean, lo, hi = paired_interval(diffs)
-            intervals.append((mean, lo, hi))
-            parts.append(f"{case}: {mean:+.3f} [{lo:+.3f}, {hi:+.3f}] (n={len(diffs)})")
-        rows.append(
-            {
-                "claim": claim,
-                "reproduced": interval_verdict(intervals),
-                "evidence": "; ".join(parts),
-            }
-        )
+    def add(claim: str, diff_fn: Callable[..., pd.Series]) -> None:
+        row = paired_claim(claim, ((case, diff_fn(case)) for case in cases), show_count=True)
+        if row is not None:
+            rows.append(row)
 
     for a, b in PAIRS:
         if {a, b} <= agents:
@@ -211,7 +200,7 @@ def claims(df: pd.DataFrame) -> pd.DataFrame:
             ),
         )
         points = fronts(df)
-        shares = {case: [] for case in cases}
+        shares: dict[str, list[float]] = {case: [] for case in cases}
         for (case, _, agent), p in points.items():
             if agent == "CLP":
                 shares[case].append(_monotone_share(p))

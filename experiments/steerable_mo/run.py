@@ -21,8 +21,9 @@ import rlsuite.envs  # noqa: F401  (registers the env IDs)
 from rlsuite.agents.callbacks import Callback
 from rlsuite.agents.multiobjective import AGENTS
 from rlsuite.agents.multiobjective.metrics import expected_utility, hypervolume
-from rlsuite.envs.noise import make_noise
-from rlsuite.envs.validation import check_int
+from rlsuite.envs.multi_objective_bandit import MultiObjectiveBanditEnv
+from rlsuite.envs.noise import Gaussian
+from rlsuite.envs.validation import check_choice, check_int
 from rlsuite.experiments.base import RunResult
 
 __all__ = ["front", "make_env", "run", "weight_grid"]
@@ -42,11 +43,15 @@ def _agent_class(name: str) -> type:
     return getattr(importlib.import_module(module), cls)
 
 
+#: The settings' noise families: Bernoulli objectives, or Gaussian of std ``noise_std``.
+NOISES = ("bernoulli", "gaussian")
+
+
 def make_env(params: dict[str, Any], seed: int) -> gym.Env:
     """The run's env: instance ``problem_seed = seed``, the setting's noise family and scale."""
-    noise = params.get("noise", "bernoulli")
-    if noise != "bernoulli":
-        noise = type(make_noise(noise))(params["noise_std"])
+    noise = check_choice("noise", params.get("noise", "bernoulli"), NOISES)
+    if noise == "gaussian":
+        noise = Gaussian(std=params["noise_std"])
     return gym.make(
         "rlsuite/MultiObjectiveBandit-v0",
         n_contexts=params["n_contexts"],
@@ -55,6 +60,14 @@ def make_env(params: dict[str, Any], seed: int) -> gym.Env:
         noise=noise,
         problem_seed=seed,
     )
+
+
+def _problem(env: gym.Env) -> MultiObjectiveBanditEnv:
+    """The multi-objective bandit under ``env``'s wrappers (its exact tables)."""
+    problem = env.unwrapped
+    if not isinstance(problem, MultiObjectiveBanditEnv):
+        raise TypeError(f"env={env!r} does not wrap a MultiObjectiveBanditEnv")
+    return problem
 
 
 def front(learner: Any, problem: Any, grid: np.ndarray) -> np.ndarray:
@@ -109,7 +122,7 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     """
     torch.set_num_threads(1)
     env = make_env(params, seed)
-    problem = env.unwrapped
+    problem = _problem(env)
     grid = weight_grid(params["n_weights"])
     optimal = np.stack([problem.objective_values(problem.optimal_policy(w)) for w in grid])
     ref = problem.hypervolume_reference()

@@ -50,28 +50,26 @@ def test_scale_must_be_positive(family, scale):
         family(scale=scale)
 
 
+BOTH_BANDITS = (MultiArmedBanditEnv, LinearContextualBanditEnv)
+
+
+@pytest.mark.parametrize(
+    ("name", "out_of_range", "env_classes"),
+    [
+        ("n_arms", st.integers(max_value=1), BOTH_BANDITS),  # a bandit needs two arms
+        ("horizon", st.integers(max_value=0), BOTH_BANDITS),
+        ("dim", st.integers(max_value=0), (LinearContextualBanditEnv,)),
+    ],
+)
 @FAST
-@given(n_arms=st.integers(max_value=1))
-def test_bandits_need_two_arms(n_arms):
-    for env_cls in (MultiArmedBanditEnv, LinearContextualBanditEnv):
-        with pytest.raises(ValueError, match="n_arms="):
-            env_cls(n_arms=n_arms)
-
-
-@FAST
-@given(horizon=st.integers(max_value=0))
-def test_horizon_must_be_positive(horizon):
-    with pytest.raises(ValueError, match="horizon="):
-        MultiArmedBanditEnv(horizon=horizon)
-    with pytest.raises(ValueError, match="horizon="):
-        LinearContextualBanditEnv(horizon=horizon)
-
-
-@FAST
-@given(dim=st.integers(max_value=0))
-def test_linear_dim_must_be_positive(dim):
-    with pytest.raises(ValueError, match="dim="):
-        LinearContextualBanditEnv(dim=dim)
+@given(data=st.data())
+def test_bandit_sizes_out_of_range_raise_naming_the_parameter(
+    name, out_of_range, env_classes, data
+):
+    value = data.draw(out_of_range, label=name)
+    for env_cls in env_classes:
+        with pytest.raises(ValueError, match=f"{name}="):
+            env_cls(**{name: value})
 
 
 @FAST

@@ -182,3 +182,40 @@ def test_cross_entropy_is_minimised_by_the_true_transitions() -> None:
     smoothed = bigram_cross_entropy(fit_bigram_model(np.zeros((40, 40)), 0.1), weights)
     assert np.all(others > entropy_rate)
     np.testing.assert_allclose(smoothed, np.log(40))
+
+
+def _offset_searchsorted_counts(env, mixture):
+    """The corpus sampler the env had before CategoricalTable (row-offset flat CDFs)."""
+
+    def offset_cdfs(probabilities):
+        cdfs = np.cumsum(probabilities, axis=-1)
+        cdfs /= cdfs[:, -1:]
+        return (cdfs + np.arange(cdfs.shape[0])[:, None]).ravel()
+
+    v = env.vocab_size
+
+    def sample_rows(flat, rows):
+        position = np.searchsorted(flat, rows + env.np_random.random(rows.shape[0]), side="left")
+        return np.minimum(position - rows * v, v - 1)
+
+    start, table = offset_cdfs(env.stationary), offset_cdfs(env.transitions.reshape(-1, v))
+    domains = env.np_random.choice(env.n_domains, size=env.n_sequences, p=mixture)
+    tokens = sample_rows(start, domains)
+    pairs = []
+    for _ in range(env.sequence_length - 1):
+        following = sample_rows(table, domains * v + tokens)
+        pairs.append(tokens * v + following)
+        tokens = following
+    return np.bincount(np.ravel(pairs), minlength=v * v).reshape(v, v)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_corpus_sampler_keeps_the_stream_of_the_searchsorted_sampler_it_replaced(seed):
+    from rlsuite.envs.data_mixture import FactoredDataMixtureEnv
+
+    for env in (DataMixtureEnv(problem_seed=seed), FactoredDataMixtureEnv(problem_seed=seed)):
+        mixture = np.random.default_rng(seed).dirichlet(np.ones(env.n_domains))
+        env.reset(seed=seed)
+        counts, _ = env.sample_bigram_counts(mixture)
+        env.reset(seed=seed)
+        np.testing.assert_array_equal(counts, _offset_searchsorted_counts(env, mixture))

@@ -112,12 +112,7 @@ def test_sigkill_mid_sweep_resumes_with_one_row_per_key(study):
     out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err
     assert f"{killed_at} already in" in out
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-        keys = conn.execute(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT experiment, setting, agent, seed FROM runs)"
-        ).fetchone()[0]
-        curves = conn.execute("SELECT COUNT(*) FROM curves").fetchone()[0]
+    rows, keys, curves = tiny.run_counts(db, "curves")
     assert rows == keys == curves == TOTAL
 
     again = _bench(root, name, db)

@@ -84,28 +84,29 @@ def test_summary_ranks_agents_with_iqm_intervals(report):
     assert "![summary](summary.png)" in markdown
 
 
-def test_fewer_than_three_seeds_give_points_and_the_words_1_seed(tmp_path, monkeypatch):
+def _report_tiny_study(tmp_path, monkeypatch, sweeps=("main",), **study):
+    """Write a tiny study, run ``sweeps`` into one database, report it: ``(name, summary)``."""
     monkeypatch.syspath_prepend(str(tmp_path))
     name = f"tiny_{uuid.uuid4().hex[:8]}"
-    tiny.write_tiny_study(tmp_path, name, settings=1, seeds=1, n=50)
-    db = tmp_path / "one.sqlite"
-    run_sweep(name, db, workers=1, progress=False)
+    tiny.write_tiny_study(tmp_path, name, **study)
+    db = tmp_path / "results.sqlite"
+    for sweep in sweeps:
+        run_sweep(name, db, sweep=sweep, workers=1, progress=False)
     write_report(db, tmp_path / "out")
-    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    return name, pd.read_csv(tmp_path / "out" / "summary.csv")
+
+
+def test_fewer_than_three_seeds_give_points_and_the_words_1_seed(tmp_path, monkeypatch):
+    _, summary = _report_tiny_study(tmp_path, monkeypatch, settings=1, seeds=1, n=50)
     assert (summary["n_seeds"] == 1).all()
     assert summary["ci_low"].isna().all() and summary["ci_high"].isna().all()
     assert "1 seed, no interval" in (tmp_path / "out" / "summary.md").read_text()
 
 
 def test_two_sweeps_in_one_database_are_reported_apart(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(tmp_path))
-    name = f"tiny_{uuid.uuid4().hex[:8]}"
-    tiny.write_tiny_study(tmp_path, name, settings=2, seeds=3, n=40)
-    db = tmp_path / "two.sqlite"
-    run_sweep(name, db, workers=1, progress=False)
-    run_sweep(name, db, sweep="quick", workers=1, progress=False)
-    write_report(db, tmp_path / "out")
-    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    name, summary = _report_tiny_study(
+        tmp_path, monkeypatch, ("main", "quick"), settings=2, seeds=3, n=40
+    )
     scores = summary[summary.metric == "score"]
     assert sorted(set(scores["sweep"])) == ["main", "quick"]
     assert set(scores.loc[scores.sweep == "main", "n_seeds"]) == {3}

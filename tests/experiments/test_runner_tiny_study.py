@@ -7,6 +7,7 @@ files load :func:`write_tiny_study` from here by path (tests have no package).
 from __future__ import annotations
 
 import importlib.util
+import sqlite3
 from pathlib import Path
 from types import ModuleType
 
@@ -68,6 +69,17 @@ def plot(df, curves, out_dir):
     plt.close(fig)
     return [path]
 """
+
+
+def run_counts(db: Path, table: str) -> tuple[int, int, int]:
+    """``(rows of runs, distinct run keys, rows of table)`` in the SQLite store ``db``."""
+    with sqlite3.connect(db) as conn:
+        runs = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        keys = conn.execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT experiment, setting, agent, seed FROM runs)"
+        ).fetchone()[0]
+        rows = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    return runs, keys, rows
 
 
 def write_tiny_study(

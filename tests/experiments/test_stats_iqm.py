@@ -61,3 +61,14 @@ def test_stratified_resampling_keeps_tasks_apart():
 def test_bad_input_raises(scores, kwargs, match):
     with pytest.raises(ValueError, match=match):
         bootstrap_iqm(scores, **kwargs)
+
+
+def test_paired_claim_judges_every_setting_and_skips_a_claim_without_data():
+    from rlsuite.experiments.stats import paired_claim
+
+    above, around = np.array([1.0, 1.1, 0.9, np.nan]), np.array([-1.0, 1.0, 0.1])
+    row = paired_claim("c", [("a", above), ("b", around)], show_count=True)
+    assert row is not None and row["claim"] == "c" and row["reproduced"] == "partly"
+    assert row["evidence"].startswith("a: +1.000 [") and "(n=3)" in row["evidence"]
+    assert (paired_claim("c", [("a", above)]) or {}).get("reproduced") == "yes"
+    assert paired_claim("c", [("a", above), ("b", np.array([np.nan]))]) is None

@@ -168,12 +168,7 @@ def test_two_concurrent_benches_on_one_database_both_finish(tmp_path):
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()
-    with sqlite3.connect(db) as conn:
-        runs = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-        keys = conn.execute(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT experiment, setting, agent, seed FROM runs)"
-        ).fetchone()[0]
-        metrics = conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0]
+    runs, keys, metrics = tiny.run_counts(db, "metrics")
     assert runs == keys == 20 * 2 * 10
     # regret and draw for every run, greedy_only for the greedy half: one row each.
     assert metrics == runs * 2 + runs // 2

@@ -19,21 +19,7 @@ def datasets_path(tmp_path, monkeypatch):
     monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "datasets"))
 
 
-def softmax_logging(obs: np.ndarray) -> np.ndarray:
-    """Prefers arms with large feature sums; every arm keeps probability > 0."""
-    scores = 3.0 * obs.sum(axis=-1)
-    p = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return p / p.sum(axis=1, keepdims=True)
-
-
-def near_greedy_target(obs: np.ndarray) -> np.ndarray:
-    """Greedy on the first feature with 10% uniform exploration (differs from the logger)."""
-    p = np.full((len(obs), obs.shape[1]), 0.1 / obs.shape[1])
-    p[np.arange(len(obs)), obs[:, :, 0].argmax(axis=1)] += 0.9
-    return p
-
-
-def test_log_round_trip_and_schema():
+def test_log_round_trip_and_schema(softmax_logging):
     fb = log_bandit(
         LCB,
         softmax_logging,
@@ -66,7 +52,7 @@ def test_single_env_and_bandit_agent_logging_policy():
     assert np.all(fb.expected_reward == fb.expected_reward[0])  # fixed means across rounds
 
 
-def test_invalid_logging_policies_raise():
+def test_invalid_logging_policies_raise(softmax_logging):
     with pytest.raises(ValueError, match="sum to 1"):
         log_bandit(LCB, lambda obs: np.full((len(obs), 20), 0.5), 10)
     with pytest.raises(ValueError, match="logging_policy"):
@@ -75,7 +61,7 @@ def test_invalid_logging_policies_raise():
         log_bandit(LCB, softmax_logging, 0)
 
 
-def test_ips_and_dr_are_unbiased_over_repeated_logs():
+def test_ips_and_dr_are_unbiased_over_repeated_logs(softmax_logging, near_greedy_target):
     n_logs, n_rounds = 150, 200
     errors = {"IPS": [], "DR": [], "SNIPS": []}
     covered = {"IPS": 0, "DR": 0}
@@ -106,7 +92,7 @@ def test_ips_and_dr_are_unbiased_over_repeated_logs():
     assert abs(np.mean(errors["SNIPS"])) < 0.05
 
 
-def test_ope_on_wrong_policy_is_detected_and_bad_shapes_raise():
+def test_ope_on_wrong_policy_is_detected_and_bad_shapes_raise(softmax_logging):
     fb = log_bandit(LCB, softmax_logging, 5000, seed=7, env_kwargs={"n_arms": N_ARMS, "dim": DIM})
 
     def worst_arm(obs: np.ndarray) -> np.ndarray:  # the logger's least favourite arm

@@ -190,3 +190,15 @@ def test_make_experts_rejects_unknown_kinds_and_stray_options():
         make_experts("CartPole-v1", 3, n_base=2)
     with pytest.raises(ValueError, match="len\\(experts\\)"):
         generate_expert_episodes("CartPole-v1", 4, 1, experts=make_experts("CartPole-v1", 3))
+
+
+def test_expert_action_draws_keep_the_stream_of_the_cumsum_sampler_they_replaced():
+    # policy(obs, rng) now draws with envs.validation.sample_categorical; the recorded
+    # expert_dp datasets were collected with the hand-written searchsorted sampler.
+    expert = make_experts("Acrobot-v1", 1, seed=2)[0]
+    obs = np.random.default_rng(1).normal(size=(500, 6))
+    new_rng, old_rng = np.random.default_rng(9), np.random.default_rng(9)
+    for row in obs:
+        probs = expert.action_probs(row)
+        old = min(int(np.searchsorted(np.cumsum(probs), old_rng.random())), len(probs) - 1)
+        assert expert(row, new_rng) == old

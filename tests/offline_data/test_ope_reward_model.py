@@ -57,11 +57,11 @@ def test_sufficient_statistics_match_the_dense_design(shape, n_folds):
     np.testing.assert_allclose(single, dense_cross_fit(context, action, reward, N_ARMS, 1, 0.5))
 
 
-def test_estimate_all_matches_the_separate_estimators():
+def test_estimate_all_matches_the_separate_estimators(softmax_logging, near_greedy_target):
     fb = log_bandit(
-        LCB, _softmax_logging, 400, seed=3, num_envs=400, env_kwargs={"n_arms": N_ARMS, "dim": DIM}
+        LCB, softmax_logging, 400, seed=3, num_envs=400, env_kwargs={"n_arms": N_ARMS, "dim": DIM}
     )
-    target = policy_action_dist(_near_greedy_target, fb.context)
+    target = policy_action_dist(near_greedy_target, fb.context)
     together = ope.estimate_all(fb, target)
     for name, fn in ope.ESTIMATORS.items():
         assert fn(fb, target) == together[name], name
@@ -70,32 +70,20 @@ def test_estimate_all_matches_the_separate_estimators():
         ope.direct_method(fb, target, n_folds=0)
 
 
-def _softmax_logging(obs: np.ndarray) -> np.ndarray:
-    scores = 3.0 * obs.sum(axis=-1)
-    p = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return p / p.sum(axis=1, keepdims=True)
-
-
-def _near_greedy_target(obs: np.ndarray) -> np.ndarray:
-    p = np.full((len(obs), obs.shape[1]), 0.1 / obs.shape[1])
-    p[np.arange(len(obs)), obs[:, :, 0].argmax(axis=1)] += 0.9
-    return p
-
-
-def test_every_interval_covers_the_truth_at_its_nominal_rate():
+def test_every_interval_covers_the_truth_at_its_nominal_rate(softmax_logging, near_greedy_target):
     # 40 logs; a 95% interval covers >= 34 of them with probability 0.994 (binomial),
     # while the former DM interval (per-round spread only) covered 0 of 20.
     n_logs, covered = 40, dict.fromkeys(ope.ESTIMATORS, 0)
     for seed in range(n_logs):
         fb = log_bandit(
             LCB,
-            _softmax_logging,
+            softmax_logging,
             300,
             seed=100 + seed,
             num_envs=300,
             env_kwargs={"n_arms": N_ARMS, "dim": DIM},
         )
-        target = policy_action_dist(_near_greedy_target, fb.context)
+        target = policy_action_dist(near_greedy_target, fb.context)
         truth = fb.policy_value(target)
         for name, result in ope.estimate_all(fb, target).items():
             covered[name] += result.lower <= truth <= result.upper
