@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 
 # Reinstall only when the dependency declarations change.
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml constraints.txt
+$(STAMP): $(BIN)/python setup.cfg setup.py pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -e ".[all]" -c constraints.txt
 	touch $(STAMP)
 

@@ -109,6 +109,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{summary.failed} failed) in {wall:.1f} s wall with {args.workers} worker(s); "
         f"{len(paths)} report files in {out}"
     )
-    for key, error in summary.errors[:3]:
-        print(f"failed {key}: {error.strip().splitlines()[-1]}", file=sys.stderr)
+    for key, message in summary.errors[:3]:
+        print(f"failed {key}: {message.strip().splitlines()[-1]}", file=sys.stderr)
     return EXIT_FAILED_RUNS if summary.failed else 0

@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -277,7 +277,9 @@ def _worker_ready() -> bool:
     return True
 
 
-def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> Iterator[Outcome]:
+def _iter_local(
+    specs: list[RunSpec], workers: int, state: dict[str, Any]
+) -> Generator[Outcome, None, None]:
     """Run ``specs`` in ``workers`` pool processes, the parent helping until they start.
 
     The first runs execute in this process and time the sweep: if the
@@ -293,7 +295,7 @@ def _iter_local(specs: list[RunSpec], workers: int, state: dict[str, Any]) -> It
         for spec in specs:
             yield _execute(spec)
         return
-    start, walls = time.perf_counter(), []
+    start, walls = time.perf_counter(), list[float]()
     while len(walls) < min(len(specs), _PROBE_RUNS):
         outcome = _execute(specs[len(walls)])
         walls.append(outcome[2])
@@ -402,7 +404,7 @@ def _connect_ray(workers: int, address: str | None) -> bool:
 
 def _iter_ray(
     specs: list[RunSpec], workers: int, address: str | None, state: dict[str, Any]
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     ray = _import_ray()
     started_here = _connect_ray(workers, address)
     try:
@@ -560,7 +562,7 @@ def _run_specs(
 
 
 def _consume(
-    outcomes: Iterator[Outcome],
+    outcomes: Generator[Outcome, None, None],
     params: dict[RunKey, dict[str, Any]],
     store: ResultsStore,
     summary: SweepSummary,
