@@ -8,7 +8,9 @@ pool, sequential, ...) so machine load hits both alike:
 * ``slow``: ``--slow-runs`` runs of ``--slow-ms`` (60 ms) of CPU work each.
 
 The sequential loop is ``workers=1`` (in-process), the pool ``--workers``
-spawned processes; the pool's time includes starting its workers.
+processes forked from the runner's fork server; the pool's time includes
+starting its workers (and, in the first repeat, the fork server).
+``--compare-spawn`` also times a ``spawn`` pool in each repeat.
 
 Then the quick suite's start-up share (skip with ``--no-quick``): the
 suite's wall is one ``rlsuite bench --suite quick`` in a subprocess (into a
@@ -26,6 +28,7 @@ The last line is JSON: per workload the speed-up (sequential wall / pool
 wall) as min/median/max over the repeats and the walls, and ``quick``.
 
     python benchmarks/sweep_scale.py [--runs 10000] [--workers 2] [--repeats 3] [--no-quick]
+        [--compare-spawn]
 """
 
 from __future__ import annotations
@@ -176,6 +179,11 @@ def main() -> None:
         "--quick-suite", default="quick", help="suite timed for the start-up share (smoke checks)"
     )
     parser.add_argument("--quick-sweep", default=None, help="its sweep (None: the suite's own)")
+    parser.add_argument(
+        "--compare-spawn",
+        action="store_true",
+        help="also time a spawn pool in each repeat (the start method before the fork server)",
+    )
     args = parser.parse_args()
     workloads = {
         "tiny": experiment("tiny", args.runs, gap=0.5, rounds=200),
@@ -184,25 +192,24 @@ def main() -> None:
     result: dict = {"workers": args.workers, "cpu_count": os.cpu_count(), "repeats": args.repeats}
     with tempfile.TemporaryDirectory() as tmp:
         for kind, exp in workloads.items():
-            seq, pool = [], []
+            seq, pool, spawn = [], [], []
             for _ in range(args.repeats):
                 seq.append(timed_sweep(exp, Path(tmp) / "seq.sqlite", workers=1))
                 pool.append(timed_sweep(exp, Path(tmp) / "pool.sqlite", workers=args.workers))
-            ratios = sorted(s / p for s, p in zip(seq, pool))
+                if args.compare_spawn:
+                    runner.POOL_START_METHOD = "spawn"
+                    spawn.append(timed_sweep(exp, Path(tmp) / "sp.sqlite", workers=args.workers))
+                    runner.POOL_START_METHOD = None
             n = len(exp.sweep.SWEEPS["main"]["settings"]) * 10
             print(
                 f"{kind}: {n} runs, sequential {statistics.median(seq):.2f} s, "
-                f"pool({args.workers}) {statistics.median(pool):.2f} s (medians)",
+                f"pool({args.workers}) {statistics.median(pool):.2f} s (medians)"
+                + (f", spawn pool {statistics.median(spawn):.2f} s" if spawn else ""),
                 file=sys.stderr,
             )
-            result[kind] = {
-                "runs": n,
-                "speedup_min": round(ratios[0], 3),
-                "speedup_median": round(statistics.median(ratios), 3),
-                "speedup_max": round(ratios[-1], 3),
-                "sequential_wall_s": [round(s, 2) for s in seq],
-                "pool_wall_s": [round(p, 2) for p in pool],
-            }
+            result[kind] = {"runs": n, **_speedups(seq, pool)}
+            if spawn:
+                result[kind]["spawn"] = _speedups(seq, spawn)
         if not args.no_quick:
             result["quick"] = quick_startup(
                 args.workers, args.repeats, Path(tmp), args.quick_suite, args.quick_sweep
@@ -214,6 +221,18 @@ def main() -> None:
             )
     result["loadavg"] = _loadavg()
     print(json.dumps(result))
+
+
+def _speedups(seq: list[float], pool: list[float]) -> dict:
+    """Sequential wall / pool wall per repeat (same repeat): min/median/max, and the walls."""
+    ratios = sorted(s / p for s, p in zip(seq, pool))
+    return {
+        "speedup_min": round(ratios[0], 3),
+        "speedup_median": round(statistics.median(ratios), 3),
+        "speedup_max": round(ratios[-1], 3),
+        "sequential_wall_s": [round(s, 2) for s in seq],
+        "pool_wall_s": [round(p, 2) for p in pool],
+    }
 
 
 def _loadavg() -> list[float] | None:

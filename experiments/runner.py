@@ -67,6 +67,9 @@ BACKENDS = ("local", "ray")
 #: ~1 s of work two workers cannot win that back, so the sweep stays here. Set it to 0 to
 #: always use the pool.
 POOL_MIN_WORK_S = 2.0
+#: Start method of the local pool: None for ``forkserver`` where the platform
+#: has it, else ``spawn`` (see ``_pool_context``); ``"spawn"`` to opt out.
+POOL_START_METHOD: str | None = None
 #: The estimate comes from up to this many runs or this many seconds, in-process.
 _PROBE_RUNS = 32
 _PROBE_SECONDS = 0.05
@@ -237,15 +240,21 @@ def _init_worker(environ: dict[str, str] | None = None) -> None:
 
 
 def _pool_context() -> Any:
-    """The start method of the local pool: ``forkserver`` where available, else ``spawn``.
+    """The local pool's start method: :data:`POOL_START_METHOD`, or the default below.
 
+    By default ``forkserver`` where the platform has it, else ``spawn``.
     The fork server is one fresh interpreter per parent process, started on
     the first call and reused by every later pool; it imports this module
-    (numpy, the store's reader side) before it forks, so workers do not. The
-    call only launches it: the parent keeps running specs while it imports.
+    (numpy, the store's reader side) before it forks, so workers do not.
+    Called from the pool's starter thread: the first ``Pool`` waits for those
+    imports while the parent keeps running specs.
     """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
+    method = POOL_START_METHOD
+    if method is None:
+        available = multiprocessing.get_all_start_methods()
+        method = "forkserver" if "forkserver" in available else "spawn"
+    if method != "forkserver":
+        return multiprocessing.get_context(method)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
     from multiprocessing import forkserver

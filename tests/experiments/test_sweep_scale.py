@@ -13,7 +13,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "sweep_scale.py"
 
 def test_sweep_scale_prints_ratios_and_startup_share_as_json_last_line():
     command = [sys.executable, str(SCRIPT), "--runs", "20", "--slow-runs", "4"]
-    command += ["--slow-ms", "5", "--repeats", "2", "--workers", "2"]
+    command += ["--slow-ms", "5", "--repeats", "2", "--workers", "2", "--compare-spawn"]
     command += ["--quick-suite", "heavy_tail_mab", "--quick-sweep", "smoke"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=True)
@@ -23,6 +23,9 @@ def test_sweep_scale_prints_ratios_and_startup_share_as_json_last_line():
         assert part["runs"] == runs
         assert 0 < part["speedup_min"] <= part["speedup_median"] <= part["speedup_max"]
         assert len(part["sequential_wall_s"]) == len(part["pool_wall_s"]) == 2
+        spawn = part["spawn"]
+        assert 0 < spawn["speedup_min"] <= spawn["speedup_median"] <= spawn["speedup_max"]
+        assert spawn["sequential_wall_s"] == part["sequential_wall_s"]
     quick = result["quick"]
     assert quick["runs"] == 2 and quick["suite"] == "heavy_tail_mab [smoke]"
     for key in ("plan_s", "pool_start_s", "worker_imports_s"):
