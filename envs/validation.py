@@ -19,6 +19,7 @@ from gymnasium.error import ResetNeeded
 
 __all__ = [
     "MAX_SIZE",
+    "UNSIGNED_OF_WIDTH",
     "ParameterTypeError",
     "EpisodeNotRunning",
     "check_action",
@@ -236,7 +237,8 @@ def check_action(action: Any, n_actions: int) -> int:
 
 #: Unsigned dtype of each integer width: viewing actions through it turns a
 #: negative action into a huge one, so one ``< n_actions`` comparison checks both ends.
-_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+UNSIGNED_OF_WIDTH = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+_max = np.maximum.reduce
 
 
 def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
@@ -247,7 +249,7 @@ def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
         if num_envs == 1:
             if 0 <= int(actions[0]) < n_actions:
                 return actions
-        elif int(actions.view(_UNSIGNED[actions.itemsize]).max()) < n_actions:
+        elif int(_max(actions.view(UNSIGNED_OF_WIDTH[actions.itemsize]))) < n_actions:
             # One reduction, no temporary bool array: the largest unsigned value decides.
             return actions
     actions = np.asarray(actions)

