@@ -15,6 +15,7 @@ from rlsuite.envs.validation import (
     MAX_SIZE,
     check_action,
     check_actions,
+    check_entries,
     check_episode_running,
     check_int,
     check_optional_int,
@@ -217,7 +218,8 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
         single = self.single_env
         self.n_arms, self.noise = single.n_arms, single.noise
         self.problem_seed = single.problem_seed
-        self._check_size("n_arms", self.n_arms)
+        # A product cap, not ``MAX_SIZE``: a GPU round of 2^20 copies x 10 arms must fit.
+        check_entries("num_envs * n_arms", (self.num_envs, self.n_arms))
         self.means: np.ndarray | None = None
         if single.means is not None:
             self.means = np.broadcast_to(single.means, (self.num_envs, self.n_arms)).copy()

@@ -18,6 +18,7 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 
 __all__ = [
+    "MAX_ENTRIES",
     "MAX_SIZE",
     "UNSIGNED_OF_WIDTH",
     "ParameterTypeError",
@@ -25,6 +26,7 @@ __all__ = [
     "check_action",
     "check_actions",
     "check_bool",
+    "check_entries",
     "check_episode_running",
     "check_int",
     "check_optional_int",
@@ -40,6 +42,14 @@ __all__ = [
 #: far above anything a study uses, and low enough that a typo such as ``10**12``
 #: is refused before numpy tries to allocate it.
 MAX_SIZE = 10**7
+
+#: Upper limit of the entries of one array sized by a *product* of parameters (a
+#: vector env's ``num_envs * n_arms`` means): 2^27, e.g. 2^20 copies x 128 arms, one
+#: GiB of float64 per array. Each factor is a size parameter (at most ``MAX_SIZE``);
+#: the product may exceed ``MAX_SIZE`` so that a GPU-sized round (2^20 copies x 10
+#: arms = 1.05e7 entries) fits, while ``num_envs=10**6, n_arms=10**6`` is refused
+#: before numpy or torch tries to allocate it.
+MAX_ENTRIES = 2**27
 
 #: Largest ``problem_seed`` and agent ``seed``: numpy's ``SeedSequence`` takes any
 #: non-negative integer; the limit keeps seeds storable as 64-bit integers and is
@@ -63,6 +73,22 @@ def check_int(name: str, value: Any, low: int = 1, high: int | None = None) -> i
     if as_int < low or (high is not None and as_int > high):
         raise ValueError(f"{name}={value!r} is out of range: must be in {_range(low, high)}")
     return as_int
+
+
+def check_entries(name: str, factors: tuple[int, ...]) -> int:
+    """Return the product of ``factors`` if an array of that many entries is allowed.
+
+    ``name`` spells the product (``"num_envs * n_arms"``); beyond
+    :data:`MAX_ENTRIES` a ``ValueError`` names it, the factors and the limit.
+    """
+    entries = math.prod(factors)
+    if entries > MAX_ENTRIES:
+        spelled = " * ".join(str(factor) for factor in factors)
+        raise ValueError(
+            f"{name} = {spelled} = {entries} is out of range: the vector env's arrays "
+            f"must have at most {MAX_ENTRIES} (2**27) entries"
+        )
+    return entries
 
 
 def check_optional_int(name: str, value: Any, low: int = 1) -> int | None:
