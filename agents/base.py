@@ -50,6 +50,7 @@ from rlsuite.envs.validation import UNSIGNED_OF_WIDTH, check_int, check_seed, se
 
 __all__ = [
     "Agent",
+    "ArmCounts",
     "BanditAgent",
     "OfflineLearner",
     "OnlineAgent",
@@ -402,7 +403,7 @@ class BanditAgent(OnlineAgent):
             return False
         if n_runs == 1:
             # Python scalar compares beat any NumPy reduction on one element.
-            return 0 <= int(actions[0]) < self.n_arms and math.isfinite(rewards[0])
+            return 0 <= actions.item(0) < self.n_arms and math.isfinite(rewards.item(0))
         # Viewed as unsigned, negative actions become huge, so one max checks both ends
         # (the ufunc's own reduce: ``ndarray.max`` adds a Python layer).
         unsigned = actions.view(UNSIGNED_OF_WIDTH[actions.itemsize])
@@ -610,3 +611,50 @@ def _round_info(info: dict[str, Any]) -> dict[str, Any]:
 def _next_round_info(step_info: dict[str, Any]) -> dict[str, Any]:
     """A step's ``next_round_*`` keys describe the next round: rename them ``round_*``."""
     return {k[len("next_") :]: v for k, v in step_info.items() if k.startswith("next_round_")}
+
+
+class ArmCounts:
+    """Pull counts and reward sums of every arm per run: the counting bandits' statistics.
+
+    A mixin of :class:`BanditAgent` subclasses (EpsilonGreedy, UCB1,
+    ThompsonSampling): ``counts`` and ``sums`` are ``(n_runs, n_arms)`` float64
+    arrays, or tensors of the agent's ``dtype`` on its ``device`` under
+    ``backend="torch"``.
+    """
+
+    counts: Any
+    sums: Any
+    n_runs: int
+    n_arms: int
+    t: int
+    #: set by :class:`rlsuite.envs.torch_backend.TorchBackendMixin`, listed before this one
+    backend: str
+    dtype: Any
+    device: Any
+
+    def _zero_counts(self) -> None:
+        """Fresh all-zero ``counts`` and ``sums`` (and the run indices of the numpy path)."""
+        shape = (self.n_runs, self.n_arms)
+        if self.backend == "torch":
+            from rlsuite.envs.torch_backend import torch_module
+
+            torch = torch_module()
+            self.counts = torch.zeros(shape, dtype=self.dtype, device=self.device)
+            self.sums = torch.zeros(shape, dtype=self.dtype, device=self.device)
+            return
+        self.counts, self.sums = np.zeros(shape), np.zeros(shape)
+        self._rows = np.arange(self.n_runs)
+
+    def _add_pulls(self, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """One round of every run (numpy): one pull and its reward on the pulled arm."""
+        self.counts[self._rows, actions] += 1.0
+        self.sums[self._rows, actions] += rewards
+
+    def _fold_counts(self, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """A ``(n, n_runs)`` log (numpy) in one ``bincount`` per statistic."""
+        from rlsuite.agents.log_input import scatter_counts
+
+        counts, sums = scatter_counts(actions, rewards, self.n_arms)
+        self.counts += counts
+        self.sums += sums
+        self.t += len(actions)

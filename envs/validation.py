@@ -273,7 +273,7 @@ def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
     # or a Python comparison for a single run, where numpy's per-call cost dominates.
     if type(actions) is np.ndarray and actions.shape == (num_envs,) and actions.dtype.kind in "iu":
         if num_envs == 1:
-            if 0 <= int(actions[0]) < n_actions:
+            if 0 <= actions.item(0) < n_actions:  # ``item``: a Python int, no numpy scalar
                 return actions
         elif int(_max(actions.view(UNSIGNED_OF_WIDTH[actions.itemsize]))) < n_actions:
             # One reduction, no temporary bool array: the largest unsigned value decides.
