@@ -283,11 +283,15 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
         if self.backend == "torch":
             return self._step_torch(actions)
         actions = check_actions(actions, self.num_envs, self.n_arms)
-        if actions.dtype.kind == "u":
+        if self.num_envs == 1:
+            # One copy: its row offset is 0, so the actions (signed or not) index the flat
+            # means directly.
+            flat = actions
+        elif actions.dtype.kind == "u":
             # uint64 + the int64 offsets would promote to float64, which cannot index.
-            actions = actions.astype(np.intp)
-        # One copy: its row offset is 0, so the actions index the flat means directly.
-        flat = actions if self.num_envs == 1 else self._row_offsets + actions
+            flat = self._row_offsets + actions.astype(np.intp)
+        else:
+            flat = self._row_offsets + actions
         expected = self._flat_means[flat]
         noise = self.noise
         if type(noise).sample_rewards is _ADDITIVE:
