@@ -187,7 +187,10 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
     instead draws its own means on the first reset and on every seeded reset.
     Episodes auto-reset in the same step (``AutoresetMode.SAME_STEP``).
     ``infos`` holds ``expected_reward``, ``regret``, ``optimal_action`` as
-    ``(R,)`` arrays and ``expected_rewards`` as ``(R, K)``.
+    ``(R,)`` arrays and ``expected_rewards`` as ``(R, K)``. ``num_envs`` and
+    ``n_arms`` are each at most ``10**7`` and ``num_envs * n_arms`` at most
+    :data:`~rlsuite.envs.validation.MAX_ENTRIES` (``2**27``; a GPU round of
+    ``2**20`` copies of 10 arms fits).
 
     ``backend="torch"`` (with ``device``, ``dtype`` and ``compile``; see
     :mod:`rlsuite.envs.torch_backend`) keeps the same problem (the means are
