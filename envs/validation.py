@@ -75,18 +75,25 @@ def check_int(name: str, value: Any, low: int = 1, high: int | None = None) -> i
     return as_int
 
 
-def check_entries(name: str, factors: tuple[int, ...]) -> int:
-    """Return the product of ``factors`` if an array of that many entries is allowed.
+def check_entries(
+    name: str,
+    factors: tuple[int, ...],
+    *,
+    limit: int = MAX_ENTRIES,
+    holder: str = "the vector env's arrays",
+) -> int:
+    """Return the product of ``factors`` if ``holder`` may have that many entries.
 
-    ``name`` spells the product (``"num_envs * n_arms"``); beyond
-    :data:`MAX_ENTRIES` a ``ValueError`` names it, the factors and the limit.
+    ``name`` spells the product (``"num_envs * n_arms"``); beyond ``limit``
+    (:data:`MAX_ENTRIES`, or ``MAX_SIZE`` for a single env's tables) a
+    ``ValueError`` names it, the factors, their product and the limit.
     """
     entries = math.prod(factors)
-    if entries > MAX_ENTRIES:
+    if entries > limit:
         spelled = " * ".join(str(factor) for factor in factors)
         raise ValueError(
-            f"{name} = {spelled} = {entries} is out of range: the vector env's arrays "
-            f"must have at most {MAX_ENTRIES} (2**27) entries"
+            f"{name} = {spelled} = {entries} is out of range: "
+            f"{holder} must have at most {limit} entries"
         )
     return entries
 
