@@ -46,10 +46,11 @@ from typing_extensions import Self
 
 from rlsuite.agents._lazy import load_entry_point
 from rlsuite.agents.callbacks import Callback, CallbackList
-from rlsuite.envs.validation import check_int, check_seed, seed_to_int
+from rlsuite.envs.validation import UNSIGNED_OF_WIDTH, check_int, check_seed, seed_to_int
 
 __all__ = [
     "Agent",
+    "ArmCounts",
     "BanditAgent",
     "OfflineLearner",
     "OnlineAgent",
@@ -64,6 +65,11 @@ _Step = tuple[Any, dict[str, Any], np.ndarray, Any]
 
 #: Marks a saved file as an rlsuite agent (and its layout version).
 _SAVE_FORMAT = ("rlsuite-agent", 1)
+
+#: The float64 dtype (native byte order, a singleton): an identity test is the cheapest check.
+_FLOAT64 = np.dtype(np.float64)
+_max = np.maximum.reduce
+_sum = np.add.reduce
 
 
 def batch_info(info: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -386,7 +392,7 @@ class BanditAgent(OnlineAgent):
             and type(actions) is np.ndarray
             and type(rewards) is np.ndarray
             and actions.dtype.kind in "iu"
-            and rewards.dtype == np.float64
+            and rewards.dtype is _FLOAT64
             and actions.shape == (n_runs,)
             and rewards.shape == (n_runs,)
             and obs.ndim > 0
@@ -398,12 +404,14 @@ class BanditAgent(OnlineAgent):
             return False
         if n_runs == 1:
             # Python scalar compares beat any NumPy reduction on one element.
-            return 0 <= int(actions[0]) < self.n_arms and math.isfinite(rewards[0])
-        # Viewed as unsigned, negative actions become huge, so one max checks both ends.
-        unsigned = actions.view(f"u{actions.dtype.itemsize}")
-        # A finite sum implies every term is finite (NaN and inf propagate); an
-        # overflowing sum of finite rewards merely falls back to the full check.
-        return int(unsigned.max()) < self.n_arms and math.isfinite(rewards.sum())
+            return 0 <= actions.item(0) < self.n_arms and math.isfinite(rewards.item(0))
+        # Viewed as unsigned, negative actions become huge, so one max checks both ends
+        # (the ufunc's own reduce: ``ndarray.max`` adds a Python layer).
+        unsigned = actions.view(UNSIGNED_OF_WIDTH[actions.itemsize])
+        # A finite sum implies every term is finite (NaN and inf propagate); a sum that
+        # overflows for huge finite rewards merely falls back to the full check. The ufunc's
+        # reduce: in the step loop it costs less than ``ndarray.sum`` and than a BLAS ``dot``.
+        return int(_max(unsigned)) < self.n_arms and math.isfinite(_sum(rewards))
 
     @abstractmethod
     def _update_batch(
@@ -604,3 +612,50 @@ def _round_info(info: dict[str, Any]) -> dict[str, Any]:
 def _next_round_info(step_info: dict[str, Any]) -> dict[str, Any]:
     """A step's ``next_round_*`` keys describe the next round: rename them ``round_*``."""
     return {k[len("next_") :]: v for k, v in step_info.items() if k.startswith("next_round_")}
+
+
+class ArmCounts:
+    """Pull counts and reward sums of every arm per run: the counting bandits' statistics.
+
+    A mixin of :class:`BanditAgent` subclasses (EpsilonGreedy, UCB1,
+    ThompsonSampling): ``counts`` and ``sums`` are ``(n_runs, n_arms)`` float64
+    arrays, or tensors of the agent's ``dtype`` on its ``device`` under
+    ``backend="torch"``.
+    """
+
+    counts: Any
+    sums: Any
+    n_runs: int
+    n_arms: int
+    t: int
+    #: set by :class:`rlsuite.envs.torch_backend.TorchBackendMixin`, listed before this one
+    backend: str
+    dtype: Any
+    device: Any
+
+    def _zero_counts(self) -> None:
+        """Fresh all-zero ``counts`` and ``sums`` (and the run indices of the numpy path)."""
+        shape = (self.n_runs, self.n_arms)
+        if self.backend == "torch":
+            from rlsuite.envs.torch_backend import torch_module
+
+            torch = torch_module()
+            self.counts = torch.zeros(shape, dtype=self.dtype, device=self.device)
+            self.sums = torch.zeros(shape, dtype=self.dtype, device=self.device)
+            return
+        self.counts, self.sums = np.zeros(shape), np.zeros(shape)
+        self._rows = np.arange(self.n_runs)
+
+    def _add_pulls(self, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """One round of every run (numpy): one pull and its reward on the pulled arm."""
+        self.counts[self._rows, actions] += 1.0
+        self.sums[self._rows, actions] += rewards
+
+    def _fold_counts(self, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """A ``(n, n_runs)`` log (numpy) in one ``bincount`` per statistic."""
+        from rlsuite.agents.log_input import scatter_counts
+
+        counts, sums = scatter_counts(actions, rewards, self.n_arms)
+        self.counts += counts
+        self.sums += sums
+        self.t += len(actions)

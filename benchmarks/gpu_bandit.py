@@ -16,9 +16,10 @@ update_batch, with the input checks):
 rounds) per second, each the fastest of the ~1 ms chunks in a window of
 ``--seconds`` (after a warm-up that compiles); ``--repeats`` windows in
 alternation, ratios over numpy min/median/max. ``--small`` uses R = 2^12 (a CPU
-smoke run). The default R = 10^6 is the largest round size under the envs'
-``MAX_SIZE`` of 10^7 entries at K = 10 (2^20 x 10 would be refused). The last
-line is JSON.
+smoke run). The default R = 2^20 is the issue's GPU goal size (2^20 x 10 =
+1.05e7 entries, within the vector envs' ``MAX_ENTRIES`` of 2^27). Without a CUDA
+device it runs on the CPU, says so on its first line and in the JSON
+(``"gpu": false``): those figures are no GPU result. The last line is JSON.
 
 Usage: ``python benchmarks/gpu_bandit.py [--runs 1000000] [--small] [--no-compile]``.
 """
@@ -75,7 +76,7 @@ def unchecked_step(runs: int, arms: int, device: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10**6)
+    parser.add_argument("--runs", type=int, default=2**20)
     parser.add_argument("--arms", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=3)
@@ -85,6 +86,12 @@ def main() -> None:
     runs = 1 << 12 if args.small else args.runs
     device = "cuda" if torch.cuda.is_available() else "cpu"
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    if device == "cpu":
+        print(
+            "no CUDA device found: running on the CPU (torch "
+            f"{torch.__version__}, {torch.get_num_threads()} threads); "
+            "these are not GPU figures"
+        )
 
     variants = {
         "numpy": api_step(runs, args.arms)[0],
@@ -108,6 +115,7 @@ def main() -> None:
             rates[name].append(rate(fn, runs, args.seconds, sync if name != "numpy" else bool))
     result = {
         "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+        "gpu": device == "cuda",
         "runs": runs,
         "arms": args.arms,
         "torch": torch.__version__,

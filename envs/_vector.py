@@ -8,18 +8,18 @@ __all__ = ["end_rounds", "one_hot_contexts"]
 
 
 def end_rounds(t: np.ndarray, horizon: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Count one more round in every copy; return ``(terminated, truncated)``.
+    """End one round in every copy; return ``(terminated, truncated)``.
 
-    ``horizon=None``: every round is one episode, so every copy terminates.
+    ``horizon=None``: every round is one episode, so every copy terminates and
+    the round counters ``t`` stay 0 (each new episode is at its first round).
     Otherwise a copy's episode is truncated after ``horizon`` rounds and its
     counter ``t`` (modified in place) restarts at 0 (same-step autoreset).
     """
     n = t.shape[0]
     if horizon is None:
         if n == 1:
-            t[0] += 1  # a scalar write beats an array pass on one copy
-        else:
-            t += 1
+            # The one-copy templates without the lookup: a visible share of a one-run step.
+            return _ONE_COPY_TERMINATED[0].copy(), _ONE_COPY_TERMINATED[1].copy()
         return _every_copy_terminated(n)
     if n == 1:
         # One copy: Python scalar work beats three tiny array passes.
@@ -38,6 +38,7 @@ def end_rounds(t: np.ndarray, horizon: int | None) -> tuple[np.ndarray, np.ndarr
 #: ``(terminated, truncated)`` templates of the one-round episodes, by number of copies:
 #: copying one is a single C call, building it with ``np.ones`` runs Python code.
 _ONE_ROUND: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_ONE_COPY_TERMINATED = (np.ones(1, dtype=bool), np.zeros(1, dtype=bool))
 
 
 def _every_copy_terminated(n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ from rlsuite.envs.validation import (
     MAX_SIZE,
     check_action,
     check_actions,
+    check_entries,
     check_episode_running,
     check_int,
     check_optional_int,
@@ -186,7 +187,10 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
     instead draws its own means on the first reset and on every seeded reset.
     Episodes auto-reset in the same step (``AutoresetMode.SAME_STEP``).
     ``infos`` holds ``expected_reward``, ``regret``, ``optimal_action`` as
-    ``(R,)`` arrays and ``expected_rewards`` as ``(R, K)``.
+    ``(R,)`` arrays and ``expected_rewards`` as ``(R, K)``. ``num_envs`` and
+    ``n_arms`` are each at most ``10**7`` and ``num_envs * n_arms`` at most
+    :data:`~rlsuite.envs.validation.MAX_ENTRIES` (``2**27``; a GPU round of
+    ``2**20`` copies of 10 arms fits).
 
     ``backend="torch"`` (with ``device``, ``dtype`` and ``compile``; see
     :mod:`rlsuite.envs.torch_backend`) keeps the same problem (the means are
@@ -217,7 +221,8 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
         single = self.single_env
         self.n_arms, self.noise = single.n_arms, single.noise
         self.problem_seed = single.problem_seed
-        self._check_size("n_arms", self.n_arms)
+        # A product cap, not ``MAX_SIZE``: a GPU round of 2^20 copies x 10 arms must fit.
+        check_entries("num_envs * n_arms", (self.num_envs, self.n_arms))
         self.means: np.ndarray | None = None
         if single.means is not None:
             self.means = np.broadcast_to(single.means, (self.num_envs, self.n_arms)).copy()
@@ -281,11 +286,15 @@ class MultiArmedBanditVectorEnv(SingleEnvBackedVectorEnv):
         if self.backend == "torch":
             return self._step_torch(actions)
         actions = check_actions(actions, self.num_envs, self.n_arms)
-        if actions.dtype.kind == "u":
+        if self.num_envs == 1:
+            # One copy: its row offset is 0, so the actions (signed or not) index the flat
+            # means directly.
+            flat = actions
+        elif actions.dtype.kind == "u":
             # uint64 + the int64 offsets would promote to float64, which cannot index.
-            actions = actions.astype(np.intp)
-        # One copy: its row offset is 0, so the actions index the flat means directly.
-        flat = actions if self.num_envs == 1 else self._row_offsets + actions
+            flat = self._row_offsets + actions.astype(np.intp)
+        else:
+            flat = self._row_offsets + actions
         expected = self._flat_means[flat]
         noise = self.noise
         if type(noise).sample_rewards is _ADDITIVE:

@@ -19,6 +19,7 @@ from rlsuite.envs.validation import (
     MAX_SIZE,
     check_action,
     check_actions,
+    check_entries,
     check_episode_running,
     check_int,
     check_optional_int,
@@ -199,11 +200,12 @@ class MultiObjectiveBanditEnv(gym.Env[np.ndarray, np.int64]):
         self.n_contexts = check_int("n_contexts", n_contexts, low=1, high=MAX_SIZE)
         self.n_actions = check_int("n_actions", n_actions, low=2, high=MAX_SIZE)
         self.n_objectives = check_int("n_objectives", n_objectives, low=2, high=MAX_SIZE)
-        if self.n_contexts * self.n_actions * self.n_objectives > MAX_SIZE:
-            raise ValueError(
-                f"n_contexts * n_actions * n_objectives = {self.n_contexts} * {self.n_actions}"
-                f" * {self.n_objectives} is out of range: must be at most {MAX_SIZE}"
-            )
+        check_entries(
+            "n_contexts * n_actions * n_objectives",
+            (self.n_contexts, self.n_actions, self.n_objectives),
+            limit=MAX_SIZE,
+            holder="the mean-reward table",
+        )
         # 1 / kl_coef scales the logits of optimal_policy: it must be finite.
         self.kl_coef = check_real("kl_coef", kl_coef, MIN_KL_COEF)
         # exp(w . mu / kl_coef) of optimal_policy is computed in log space, so

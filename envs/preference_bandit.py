@@ -19,6 +19,7 @@ from rlsuite.envs.validation import (
     MAX_SIZE,
     check_action,
     check_actions,
+    check_entries,
     check_episode_running,
     check_int,
     check_optional_int,
@@ -166,11 +167,12 @@ class PreferenceBanditEnv(gym.Env[np.ndarray, np.int64]):
     ) -> None:
         self.n_contexts = check_int("n_contexts", n_contexts, high=MAX_SIZE)
         self.n_responses = check_int("n_responses", n_responses, low=2, high=MAX_SIZE)
-        if self.n_contexts * self.n_responses > MAX_SIZE:
-            raise ValueError(
-                f"n_contexts * n_responses = {self.n_contexts} * {self.n_responses} is out of "
-                f"range: the reward table must have at most {MAX_SIZE} entries"
-            )
+        check_entries(
+            "n_contexts * n_responses",
+            (self.n_contexts, self.n_responses),
+            limit=MAX_SIZE,
+            holder="the reward table",
+        )
         self.reward_range = check_real("reward_range", reward_range, 0.0, 1e6, low_open=True)
         self.temperature = check_real("temperature", temperature, 0.0)
         self.horizon = check_optional_int("horizon", horizon)

@@ -49,6 +49,7 @@ __all__ = [
     "new_generator",
     "reward_transform",
     "sample_beta",
+    "scatter_add_pulls",
     "torch_actions",
     "torch_module",
     "torch_rewards",
@@ -252,6 +253,13 @@ def sample_beta(alpha: Any, beta: Any, generator: Any) -> Any:
     """``Beta(alpha, beta)`` draws (``alpha, beta >= 1``) as ``G_a / (G_a + G_b)``."""
     first, second = _gamma(alpha, generator), _gamma(beta, generator)
     return first / (first + second)
+
+
+def scatter_add_pulls(counts: Any, sums: Any, actions: Any, rewards: Any) -> None:
+    """Add one pull and its reward to each run's pulled arm, in place (``(R, K)`` tensors)."""
+    index = actions[:, None]
+    counts.scatter_add_(1, index, rewards.new_ones(rewards.shape)[:, None])
+    sums.scatter_add_(1, index, rewards[:, None])
 
 
 class TorchBackendMixin:

@@ -18,12 +18,15 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 
 __all__ = [
+    "MAX_ENTRIES",
     "MAX_SIZE",
+    "UNSIGNED_OF_WIDTH",
     "ParameterTypeError",
     "EpisodeNotRunning",
     "check_action",
     "check_actions",
     "check_bool",
+    "check_entries",
     "check_episode_running",
     "check_int",
     "check_optional_int",
@@ -39,6 +42,14 @@ __all__ = [
 #: far above anything a study uses, and low enough that a typo such as ``10**12``
 #: is refused before numpy tries to allocate it.
 MAX_SIZE = 10**7
+
+#: Upper limit of the entries of one array sized by a *product* of parameters (a
+#: vector env's ``num_envs * n_arms`` means): 2^27, e.g. 2^20 copies x 128 arms, one
+#: GiB of float64 per array. Each factor is a size parameter (at most ``MAX_SIZE``);
+#: the product may exceed ``MAX_SIZE`` so that a GPU-sized round (2^20 copies x 10
+#: arms = 1.05e7 entries) fits, while ``num_envs=10**6, n_arms=10**6`` is refused
+#: before numpy or torch tries to allocate it.
+MAX_ENTRIES = 2**27
 
 #: Largest ``problem_seed`` and agent ``seed``: numpy's ``SeedSequence`` takes any
 #: non-negative integer; the limit keeps seeds storable as 64-bit integers and is
@@ -62,6 +73,29 @@ def check_int(name: str, value: Any, low: int = 1, high: int | None = None) -> i
     if as_int < low or (high is not None and as_int > high):
         raise ValueError(f"{name}={value!r} is out of range: must be in {_range(low, high)}")
     return as_int
+
+
+def check_entries(
+    name: str,
+    factors: tuple[int, ...],
+    *,
+    limit: int = MAX_ENTRIES,
+    holder: str = "the vector env's arrays",
+) -> int:
+    """Return the product of ``factors`` if ``holder`` may have that many entries.
+
+    ``name`` spells the product (``"num_envs * n_arms"``); beyond ``limit``
+    (:data:`MAX_ENTRIES`, or ``MAX_SIZE`` for a single env's tables) a
+    ``ValueError`` names it, the factors, their product and the limit.
+    """
+    entries = math.prod(factors)
+    if entries > limit:
+        spelled = " * ".join(str(factor) for factor in factors)
+        raise ValueError(
+            f"{name} = {spelled} = {entries} is out of range: "
+            f"{holder} must have at most {limit} entries"
+        )
+    return entries
 
 
 def check_optional_int(name: str, value: Any, low: int = 1) -> int | None:
@@ -236,7 +270,8 @@ def check_action(action: Any, n_actions: int) -> int:
 
 #: Unsigned dtype of each integer width: viewing actions through it turns a
 #: negative action into a huge one, so one ``< n_actions`` comparison checks both ends.
-_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+UNSIGNED_OF_WIDTH = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+_max = np.maximum.reduce
 
 
 def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
@@ -245,9 +280,9 @@ def check_actions(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
     # or a Python comparison for a single run, where numpy's per-call cost dominates.
     if type(actions) is np.ndarray and actions.shape == (num_envs,) and actions.dtype.kind in "iu":
         if num_envs == 1:
-            if 0 <= int(actions[0]) < n_actions:
+            if 0 <= actions.item(0) < n_actions:  # ``item``: a Python int, no numpy scalar
                 return actions
-        elif int(actions.view(_UNSIGNED[actions.itemsize]).max()) < n_actions:
+        elif int(_max(actions.view(UNSIGNED_OF_WIDTH[actions.itemsize]))) < n_actions:
             # One reduction, no temporary bool array: the largest unsigned value decides.
             return actions
     actions = np.asarray(actions)

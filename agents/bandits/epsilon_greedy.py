@@ -6,15 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.base import BanditAgent
-from rlsuite.agents.log_input import scatter_counts
+from rlsuite.agents.base import ArmCounts, BanditAgent
 from rlsuite.envs.torch_backend import TorchBackendMixin, maybe_compile
 from rlsuite.envs.validation import check_real
 
 __all__ = ["EpsilonGreedy"]
 
 
-class EpsilonGreedy(TorchBackendMixin, BanditAgent):
+class EpsilonGreedy(TorchBackendMixin, ArmCounts, BanditAgent):
     """Explore uniformly with probability ``epsilon``, otherwise pull the best mean.
 
     Arms never pulled count as best, so every arm is tried once before the
@@ -55,11 +54,10 @@ class EpsilonGreedy(TorchBackendMixin, BanditAgent):
         super().__init__(n_arms, seed=seed, n_runs=n_runs)
 
     def _reset_state(self) -> None:
+        self._zero_counts()
         if self.backend == "torch":
             self._reset_torch()
             return
-        self.counts = np.zeros((self.n_runs, self.n_arms))
-        self.sums = np.zeros((self.n_runs, self.n_arms))
         # Sample means, +inf until pulled; kept incrementally so a step touches R entries.
         self.values = np.full((self.n_runs, self.n_arms), np.inf)
         # Offsets of each run's row in the flattened (R*K) arrays: 1-D indexing is
@@ -69,7 +67,6 @@ class EpsilonGreedy(TorchBackendMixin, BanditAgent):
     def _reset_torch(self) -> None:
         torch = self.torch
         shape, options = (self.n_runs, self.n_arms), {"dtype": self.dtype, "device": self.device}
-        self.counts, self.sums = torch.zeros(shape, **options), torch.zeros(shape, **options)
         self.values = torch.full(shape, torch.inf, **options)
         self._new_torch_generator()
 
@@ -112,7 +109,10 @@ class EpsilonGreedy(TorchBackendMixin, BanditAgent):
             return actions
         explore = self.rng.random(self.n_runs) < self.epsilon
         # Draw random arms only for the exploring runs: a tenth of the draws at epsilon=0.1.
-        actions[explore] = self.rng.integers(self.n_arms, size=np.count_nonzero(explore))
+        # ``size`` as a Python int (a numpy integer costs ``integers`` a microsecond more, for
+        # the same draws) and ``np.place`` (half the cost of a boolean-mask assignment).
+        arms = self.rng.integers(self.n_arms, size=int(np.count_nonzero(explore)))
+        np.place(actions, explore, arms)
         return actions
 
     def _update_batch(
@@ -151,9 +151,6 @@ class EpsilonGreedy(TorchBackendMixin, BanditAgent):
 
     def _fold_log(self, obs, actions, rewards, infos) -> None:
         """A whole log in one ``bincount`` per statistic."""
-        counts, sums = scatter_counts(actions, rewards, self.n_arms)
-        self.counts += counts
-        self.sums += sums
+        self._fold_counts(actions, rewards)
         pulled = self.counts > 0
         self.values = np.where(pulled, self.sums / np.where(pulled, self.counts, 1.0), np.inf)
-        self.t += len(actions)

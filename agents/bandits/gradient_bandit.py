@@ -114,6 +114,8 @@ class GradientBandit(TorchBackendMixin, BanditAgent):
         self._new_torch_generator()
 
         def choose(logits: Any, uniforms: Any) -> Any:
+            # The numpy path's inverse CDF: elementwise, so torch.compile fuses it, and
+            # 5.6x faster than torch.multinomial on the CPU at R = 1024 (GPU not measured).
             cdf = torch.cumsum(torch.exp(logits - logits.max(dim=1, keepdim=True).values), dim=1)
             targets = uniforms[:, None] * cdf[:, -1:]
             return ((targets >= cdf).sum(dim=1)).clamp(max=n_arms - 1)
@@ -179,6 +181,9 @@ class GradientBandit(TorchBackendMixin, BanditAgent):
                 self.n_runs, generator=self.generator, device=self.device, dtype=self.dtype
             )
             return self._choose(self.logits, uniforms)
+        # Inverse CDF of the unnormalised weights, one uniform per run: exact (an arm whose
+        # weight underflows to 0 is never drawn) and the fastest batched sampler measured
+        # (rng.multinomial 3x and CategoricalTable 1.7x slower at R = 1024, K = 10).
         cdf = np.cumsum(self._unnormalised(), axis=1)
         targets = self.rng.random((self.n_runs, 1)) * cdf[:, -1:]
         # min() guards the one-ulp case where u * total rounds up to total.

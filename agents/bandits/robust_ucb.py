@@ -9,7 +9,7 @@ import numpy as np
 
 from rlsuite.agents.bandits.catoni import catoni_alpha, catoni_deviation, catoni_mean
 from rlsuite.agents.base import BanditAgent
-from rlsuite.envs.validation import check_real
+from rlsuite.envs.validation import check_choice, check_real
 
 __all__ = ["RobustUCB"]
 
@@ -89,9 +89,7 @@ class RobustUCB(BanditAgent):
         seed: int | None = None,
         n_runs: int = 1,
     ) -> None:
-        if estimator not in ESTIMATORS:
-            raise ValueError(f"estimator={estimator!r} must be one of {ESTIMATORS}")
-        self.estimator = estimator
+        self.estimator = check_choice("estimator", estimator, ESTIMATORS)
         self.epsilon = check_real("epsilon", epsilon, 0.0, 1.0, low_open=True)
         if estimator == "catoni" and self.epsilon != 1.0:
             raise ValueError(

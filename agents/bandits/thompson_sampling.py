@@ -6,17 +6,16 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.base import BanditAgent
-from rlsuite.agents.log_input import scatter_counts
-from rlsuite.envs.torch_backend import TorchBackendMixin, sample_beta
-from rlsuite.envs.validation import check_real
+from rlsuite.agents.base import ArmCounts, BanditAgent
+from rlsuite.envs.torch_backend import TorchBackendMixin, sample_beta, scatter_add_pulls
+from rlsuite.envs.validation import check_choice, check_real
 
 __all__ = ["ThompsonSampling"]
 
 POSTERIORS = ("gaussian", "bernoulli")
 
 
-class ThompsonSampling(TorchBackendMixin, BanditAgent):
+class ThompsonSampling(TorchBackendMixin, ArmCounts, BanditAgent):
     """Pull the arm whose posterior sample of the mean is largest.
 
     ``posterior="gaussian"``: prior ``N(prior_mean, prior_std^2)`` per arm and
@@ -71,24 +70,16 @@ class ThompsonSampling(TorchBackendMixin, BanditAgent):
         compile: bool = False,
     ) -> None:
         self._init_backend(backend, device, dtype, compile)
-        if posterior not in POSTERIORS:
-            raise ValueError(f"posterior={posterior!r} must be one of {POSTERIORS}")
-        self.posterior = posterior
+        self.posterior = check_choice("posterior", posterior, POSTERIORS)
         self.noise_std = check_real("noise_std", noise_std, 0.0, low_open=True)
         self.prior_mean = check_real("prior_mean", prior_mean)
         self.prior_std = check_real("prior_std", prior_std, 0.0, low_open=True)
         super().__init__(n_arms, seed=seed, n_runs=n_runs)
 
     def _reset_state(self) -> None:
+        self._zero_counts()
         if self.backend == "torch":
-            torch, shape = self.torch, (self.n_runs, self.n_arms)
-            self.counts = torch.zeros(shape, dtype=self.dtype, device=self.device)
-            self.sums = torch.zeros(shape, dtype=self.dtype, device=self.device)
             self._new_torch_generator()
-            return
-        self.counts = np.zeros((self.n_runs, self.n_arms))
-        self.sums = np.zeros((self.n_runs, self.n_arms))
-        self._rows = np.arange(self.n_runs)
 
     def posterior_params(self) -> tuple[np.ndarray, np.ndarray]:
         """Posterior ``(mean, std)`` (Gaussian) or ``(alpha, beta)`` (Beta), each ``(R, K)``."""
@@ -137,9 +128,7 @@ class ThompsonSampling(TorchBackendMixin, BanditAgent):
                     self.n_runs, generator=self.generator, device=self.device, dtype=self.dtype
                 )
                 rewards = torch.where(binary, rewards, (draws < rewards).to(self.dtype))
-        index = actions[:, None]
-        self.counts.scatter_add_(1, index, torch.ones_like(rewards)[:, None])
-        self.sums.scatter_add_(1, index, rewards[:, None])
+        scatter_add_pulls(self.counts, self.sums, actions, rewards)
 
     def _update_batch(
         self,
@@ -156,12 +145,8 @@ class ThompsonSampling(TorchBackendMixin, BanditAgent):
                     f"rewards={rewards.tolist()!r} out of range: posterior='bernoulli' "
                     "needs rewards in [0, 1]"
                 )
-            binary = np.isin(rewards, (0.0, 1.0))
-            if not binary.all():
-                draws = self.rng.random(self.n_runs)
-                rewards = np.where(binary, rewards, (draws < rewards).astype(np.float64))
-        self.counts[self._rows, actions] += 1.0
-        self.sums[self._rows, actions] += rewards
+            rewards = self._binarised(rewards)
+        self._add_pulls(actions, rewards)
         self.t += 1
 
     def _fold_log(self, obs, actions, rewards, infos) -> None:
@@ -177,11 +162,16 @@ class ThompsonSampling(TorchBackendMixin, BanditAgent):
                     "rewards out of range: posterior='bernoulli' needs rewards in [0, 1], "
                     f"got values in [{rewards.min()}, {rewards.max()}]"
                 )
-            binary = np.isin(rewards, (0.0, 1.0))
-            if not binary.all():
-                draws = self.rng.random(rewards.shape)
-                rewards = np.where(binary, rewards, (draws < rewards).astype(np.float64))
-        counts, sums = scatter_counts(actions, rewards, self.n_arms)
-        self.counts += counts
-        self.sums += sums
-        self.t += len(actions)
+            rewards = self._binarised(rewards)
+        self._fold_counts(actions, rewards)
+
+    def _binarised(self, rewards: np.ndarray) -> np.ndarray:
+        """Rewards in ``[0, 1]`` as Bernoulli outcomes: a non-binary ``r`` is 1 w.p. ``r``.
+
+        One uniform per reward of the batch (or log), drawn only when one is not binary.
+        """
+        binary = np.isin(rewards, (0.0, 1.0))
+        if binary.all():
+            return rewards
+        draws = self.rng.random(rewards.shape)
+        return np.where(binary, rewards, (draws < rewards).astype(np.float64))

@@ -6,15 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.base import BanditAgent
-from rlsuite.agents.log_input import scatter_counts
-from rlsuite.envs.torch_backend import TorchBackendMixin, maybe_compile
+from rlsuite.agents.base import ArmCounts, BanditAgent
+from rlsuite.envs.torch_backend import TorchBackendMixin, maybe_compile, scatter_add_pulls
 from rlsuite.envs.validation import check_real
 
 __all__ = ["UCB1"]
 
 
-class UCB1(TorchBackendMixin, BanditAgent):
+class UCB1(TorchBackendMixin, ArmCounts, BanditAgent):
     """Pull the arm maximising ``mean + c * sqrt(log t / n)``.
 
     Every arm is pulled once first. The bound assumes rewards in a range of
@@ -55,8 +54,6 @@ class UCB1(TorchBackendMixin, BanditAgent):
 
     def _reset_torch(self) -> None:
         torch = self.torch
-        shape, options = (self.n_runs, self.n_arms), {"dtype": self.dtype, "device": self.device}
-        self.counts, self.sums = torch.zeros(shape, **options), torch.zeros(shape, **options)
         self._new_torch_generator()  # unused by UCB1 itself: kept for the common protocol
 
         def choose(counts: Any, sums: Any, c: float) -> Any:
@@ -66,24 +63,16 @@ class UCB1(TorchBackendMixin, BanditAgent):
             index = sums / safe + c * torch.sqrt(torch.log(total) / safe)
             return torch.where(pulled, index, torch.inf).argmax(dim=1)
 
-        def learn(counts: Any, sums: Any, actions: Any, rewards: Any) -> None:
-            index = actions[:, None]
-            counts.scatter_add_(1, index, torch.ones_like(rewards)[:, None])
-            sums.scatter_add_(1, index, rewards[:, None])
-
         self._choose = maybe_compile(choose, self.compile)
-        self._learn = maybe_compile(learn, self.compile)
+        self._learn = maybe_compile(scatter_add_pulls, self.compile)
 
     def _update_torch(self, actions: Any, rewards: Any) -> None:
         self._learn(self.counts, self.sums, actions, rewards)
 
     def _reset_state(self) -> None:
+        self._zero_counts()
         if self.backend == "torch":
             self._reset_torch()
-            return
-        self.counts = np.zeros((self.n_runs, self.n_arms))
-        self.sums = np.zeros((self.n_runs, self.n_arms))
-        self._rows = np.arange(self.n_runs)
 
     def upper_confidence_bounds(self) -> np.ndarray:
         """UCB index of every arm, ``inf`` for arms never pulled; shape ``(R, K)``."""
@@ -112,13 +101,9 @@ class UCB1(TorchBackendMixin, BanditAgent):
         infos: dict[str, Any] | None = None,
     ) -> None:
         """Add each run's reward to the pulled arm's statistics."""
-        self.counts[self._rows, actions] += 1.0
-        self.sums[self._rows, actions] += rewards
+        self._add_pulls(actions, rewards)
         self.t += 1
 
     def _fold_log(self, obs, actions, rewards, infos) -> None:
         """A whole log in one ``bincount`` per statistic."""
-        counts, sums = scatter_counts(actions, rewards, self.n_arms)
-        self.counts += counts
-        self.sums += sums
-        self.t += len(actions)
+        self._fold_counts(actions, rewards)

@@ -42,7 +42,8 @@ def test_end_rounds_truncates_at_the_horizon_only():
     assert not terminated.any() and truncated.tolist() == [False, False, True]
     assert t.tolist() == [1, 2, 0]
     terminated, truncated = end_rounds(t, None)
-    assert terminated.all() and not truncated.any() and t.tolist() == [2, 3, 1]
+    # One-round episodes: every copy terminates and no counter moves.
+    assert terminated.all() and not truncated.any() and t.tolist() == [1, 2, 0]
 
 
 def test_end_rounds_single_copy_matches_the_array_path():

@@ -240,3 +240,11 @@ def test_reset_can_pin_the_context_without_advancing_the_stream():
         env.reset(options={"context": 8})
     with pytest.raises(ValueError, match="unknown keys"):
         env.reset(options={"prompt": 1})
+
+
+def test_a_mean_table_beyond_max_size_entries_is_refused_naming_the_product():
+    with pytest.raises(
+        ValueError,
+        match=r"n_contexts \* n_actions \* n_objectives = 1000 \* 5000 \* 3 = 15000000 is out",
+    ):
+        MultiObjectiveBanditEnv(n_contexts=1000, n_actions=5000, n_objectives=3)

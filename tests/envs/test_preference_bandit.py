@@ -119,3 +119,8 @@ def test_dataset_needs_a_drawn_problem_and_valid_arguments():
         make_preference_dataset(env, "greedy", 10, seed=0)
     with pytest.raises(ValueError, match="n_pairs"):
         make_preference_dataset(env, "uniform", 0, seed=0)
+
+
+def test_a_reward_table_beyond_max_size_entries_is_refused_naming_the_product():
+    with pytest.raises(ValueError, match=r"n_contexts \* n_responses = 4000 \* 4000 = 16000000"):
+        PreferenceBanditEnv(n_contexts=4000, n_responses=4000)

@@ -17,6 +17,7 @@ from rlsuite.envs.multi_objective_bandit import (
 )
 from rlsuite.envs.noise import StudentT
 from rlsuite.envs.preference_bandit import PreferenceBanditEnv, PreferenceBanditVectorEnv
+from rlsuite.envs.validation import MAX_ENTRIES, MAX_SIZE
 
 # KS tests at level 1e-3: with fixed seeds they are deterministic, and a correct
 # implementation fails with probability 0.1% over the choice of seed.
@@ -227,3 +228,29 @@ def test_preference_vector_env_fixed_rewards_horizon_and_bad_actions():
         vector.step(np.array([4, 0]))
     with pytest.raises(ValueError, match="reward_range"):
         PreferenceBanditVectorEnv(num_envs=2, reward_range=0.0)
+
+
+def test_mab_vector_env_takes_the_gpu_round_of_two_to_the_twenty_copies_of_ten_arms():
+    # 2^20 x 10 = 1.05e7 entries: above MAX_SIZE (a cap on one size parameter), within
+    # MAX_ENTRIES (the cap on a product of them).
+    runs = 2**20
+    assert runs * 10 > MAX_SIZE
+    env = MultiArmedBanditVectorEnv(num_envs=runs, n_arms=10)
+    env.reset(seed=0)
+    actions = np.arange(runs) % 10
+    _, rewards, _, _, infos = env.step(actions)
+    assert rewards.shape == (runs,) and infos["expected_rewards"].shape == (runs, 10)
+    np.testing.assert_array_equal(infos["expected_reward"], env.means[0][actions])
+
+
+@pytest.mark.parametrize(("num_envs", "n_arms"), [(2**20, 2**8), (2**17, 2**11)])
+def test_mab_vector_env_refuses_more_than_max_entries_naming_the_product(num_envs, n_arms):
+    assert num_envs * n_arms > MAX_ENTRIES and max(num_envs, n_arms) <= MAX_SIZE
+    product = rf"num_envs \* n_arms = {num_envs} \* {n_arms} = {num_envs * n_arms} is out of range"
+    with pytest.raises(ValueError, match=product):
+        MultiArmedBanditVectorEnv(num_envs=num_envs, n_arms=n_arms)
+
+
+def test_mab_n_arms_is_still_capped_at_max_size():
+    with pytest.raises(ValueError, match=r"n_arms=10000001 is out of range"):
+        MultiArmedBanditVectorEnv(num_envs=1, n_arms=MAX_SIZE + 1)

@@ -70,3 +70,33 @@ def test_the_single_run_update_matches_the_batched_one():
     np.testing.assert_array_equal(single.sums[0], batch.sums[0])
     np.testing.assert_array_equal(single.values[0], batch.values[0])
     assert single.t == batch.t == 50
+
+
+def test_huge_finite_rewards_of_both_signs_are_accepted():
+    agent = _agent(2)
+    agent.update_batch(np.zeros((2, 1)), np.array([0, 1]), np.array([1e200, -1e200]))
+    assert agent.sums[:, :2].tolist() == [[1e200, 0.0], [0.0, -1e200]]
+
+
+def test_byte_swapped_rewards_take_the_checked_path():
+    agent = _agent(2)
+    rewards = np.array([1.5, np.nan], dtype=">f8")
+    with pytest.raises(ValueError, match="must be finite"):
+        agent.update_batch(np.zeros((2, 1)), np.array([0, 1]), rewards)
+    agent.update_batch(np.zeros((2, 1)), np.array([0, 1]), np.array([1.5, 2.5], dtype=">f8"))
+    assert agent.sums[:, :2].tolist() == [[1.5, 0.0], [0.0, 2.5]]
+
+
+def test_batched_exploration_draws_one_uniform_per_run_then_one_arm_per_explorer():
+    # The stream the studies' seeds were recorded with: R uniforms, then the exploring
+    # runs' arms in one ``integers`` call, written in run order.
+    n_runs = 257
+    agent = EpsilonGreedy(N_ARMS, epsilon=0.3, seed=7, n_runs=n_runs)
+    rng, reward_rng = np.random.default_rng(7), np.random.default_rng(8)
+    for _ in range(20):
+        expected = agent.values.argmax(axis=1)
+        explore = rng.random(n_runs) < 0.3
+        expected[explore] = rng.integers(N_ARMS, size=np.count_nonzero(explore))
+        actions = agent.select_actions(np.zeros((n_runs, 1)))
+        np.testing.assert_array_equal(actions, expected)
+        agent.update_batch(np.zeros((n_runs, 1)), actions, reward_rng.normal(size=n_runs))
