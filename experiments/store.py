@@ -86,6 +86,24 @@ _SCHEMA = (
 )
 
 
+def _params_frame(records: list[dict[str, Any]], index: pd.Index) -> pd.DataFrame:
+    """One column per params key, each of the type the sweep stored.
+
+    An integer parameter that some settings lack (or set to ``null``) would
+    become a float column (``1000.0``) in a plain frame; it is a nullable
+    integer column (``Int64``) instead. Floats stay floats, and the stored
+    JSON is untouched.
+    """
+    params = pd.DataFrame(records, index=index)
+    for column in params.columns:
+        if params[column].dtype.kind != "f" or not params[column].isna().any():
+            continue
+        present = [r[column] for r in records if r.get(column) is not None]
+        if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+            params[column] = pd.array([r.get(column) for r in records], dtype="Int64")
+    return params
+
+
 class ResultsStore:
     """Read and write a results database.
 
@@ -407,7 +425,7 @@ class ResultsStore:
             wide = long.pivot(index=keys, columns="metric", values="value").reset_index()
             wide.columns.name = None
             frame = frame.merge(wide, on=keys, how="left")
-        params = pd.DataFrame([json.loads(p) for p in frame["params"]], index=frame.index)
+        params = _params_frame([json.loads(p) for p in frame["params"]], frame.index)
         taken = set(frame.columns)
         extra = params[[c for c in params.columns if c not in taken]]
         return pd.concat([frame, extra], axis=1)
