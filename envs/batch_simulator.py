@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rlsuite.envs.validation import sample_categorical
+
 __all__ = ["ENV_IDS", "BatchSimulator", "check_env_id", "sample_actions"]
 
 ENV_IDS = ("CartPole-v1", "Acrobot-v1")
@@ -122,6 +124,12 @@ def _acrobot_step(state: np.ndarray, actions: np.ndarray):
 
 
 def sample_actions(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One categorical draw per row of ``probs`` ``(n, n_actions)``."""
-    draws = (np.cumsum(probs, axis=1) < rng.random((len(probs), 1))).sum(axis=1)
-    return np.minimum(draws, probs.shape[1] - 1)
+    """One categorical draw per row of ``probs`` ``(n, n_actions)``.
+
+    The project's :func:`~rlsuite.envs.validation.sample_categorical`: one
+    ``rng.random((n, 1))`` call and the inverse CDF, so the same uniforms and
+    the same draws as the ``(cumsum < u).sum()`` sampler it replaces, except
+    that an action of probability 0 is never drawn (that sampler gave one for
+    ``u = 0`` or a ``u`` above a row's rounded-down last cumulative sum).
+    """
+    return sample_categorical(probs, rng)

@@ -83,6 +83,21 @@ def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
     return path
 
 
+def _concat_runs(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The runs of several sweeps in one frame, without all-empty columns.
+
+    A column that is integer in every sweep holding it stays integer
+    (nullable ``Int64`` where other sweeps lack it) rather than becoming float.
+    """
+    runs = pd.concat(frames, ignore_index=True).dropna(axis=1, how="all")
+    for column in runs.columns:
+        parts = [f[column] for f in frames if column in f and f[column].notna().any()]
+        whole = parts and all(pd.api.types.is_integer_dtype(p.dtype) for p in parts)
+        if whole and not pd.api.types.is_integer_dtype(runs[column].dtype):
+            runs[column] = runs[column].astype("Int64")
+    return runs
+
+
 def _export(frame: pd.DataFrame, out: Path, stem: str) -> list[Path]:
     return [
         _atomic(out / f"{stem}.csv", lambda p: frame.to_csv(p, index=False)),
@@ -220,6 +235,29 @@ def summarise(scores: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
 
 
+def _number_text(value: object, digits: int = 4) -> str:
+    """A table cell or label: whole numbers as integers (``1000``, not ``1000.0`` or ``1e+03``).
+
+    Other floats get ``digits`` significant digits; missing values are empty.
+    Parameters that are whole numbers print as the sweep wrote them, whatever
+    dtype a pivot or a missing value gave their column.
+    """
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return ""
+        if float(value).is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _label_text(label: object) -> object:
+    """A column label with whole-number floats as integers; other labels unchanged."""
+    return _number_text(label) if isinstance(label, (float, np.floating)) else label
+
+
 def _labelled(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with a meaningful index (a pivot's agents, settings) moved into columns.
 
@@ -229,7 +267,11 @@ def _labelled(table: pd.DataFrame) -> pd.DataFrame:
     """
     out = table.copy()
     if isinstance(out.columns, pd.MultiIndex):
-        out.columns = [" ".join(str(part) for part in col if str(part)) for col in out.columns]
+        out.columns = [
+            " ".join(str(_label_text(part)) for part in col if str(part)) for col in out.columns
+        ]
+    else:
+        out.columns = [_label_text(column) for column in out.columns]
     if all(name is None for name in out.index.names):
         return out.reset_index(drop=True)
     return out.reset_index()
@@ -238,8 +280,8 @@ def _labelled(table: pd.DataFrame) -> pd.DataFrame:
 def _markdown_table(frame: pd.DataFrame) -> str:
     def cell(value: object) -> str:
         if isinstance(value, (float, np.floating)):
-            return "" if math.isnan(value) else f"{value:.3g}"
-        return str(value).replace("|", "\\|")
+            return _number_text(value, 3)
+        return _number_text(value).replace("|", "\\|")
 
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |"]
     lines.append("|" + "---|" * len(frame.columns))
@@ -259,7 +301,7 @@ def _metric_means(runs: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     metrics = [m for m in metrics if m in runs and runs[m].notna().any()]
     keys = ["setting", *[p for p in _varying_params(runs) if p not in metrics], "agent"]
     frame = runs.assign(setting=runs["setting"].str.rsplit("/", n=1).str[-1])
-    frame = frame.astype({k: str for k in keys})
+    frame = frame.assign(**{k: frame[k].map(_number_text) for k in keys})
     table = frame.groupby(keys, sort=True)[metrics].mean().reset_index()
     counts = frame.groupby(keys, sort=True)["seed"].nunique().rename("n_seeds").reset_index()
     return counts.merge(table, on=keys)
@@ -373,8 +415,7 @@ def write_report(
     analyses = {e: _analysis(e) for e in dict.fromkeys(e for e, _ in pairs)}
     all_scores = []
     for name in analyses:
-        runs = pd.concat([sections[p][0] for p in pairs if p[0] == name], ignore_index=True)
-        runs = runs.dropna(axis=1, how="all")
+        runs = _concat_runs([sections[p][0] for p in pairs if p[0] == name])
         paths += _export(runs, out, f"runs_{name.replace('/', '_').replace('.', '_')}")
     frames = [c for _, c in sections.values() if not c.empty]
     curves = (
@@ -451,4 +492,4 @@ def print_study(db: str | Path, name: str, sweep: str) -> None:
         if analysis is not None and hasattr(analysis, "tables"):
             for title, table in analysis.tables(runs).items():
                 print(f"-- {title}")
-                print(_labelled(table).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+                print(_labelled(table).to_string(index=False, float_format=_number_text))

@@ -16,7 +16,8 @@ Layout (schema version :data:`SCHEMA_VERSION`):
     the last error of a run that raised; cleared when the run later succeeds.
 
 The database runs in WAL mode so ``rlsuite report`` can read while a sweep
-writes; writers take ``BEGIN IMMEDIATE`` with a 60 s busy timeout, so two
+writes (a read-only store leaves the folder as it found it: see
+:meth:`ResultsStore.close`); writers take ``BEGIN IMMEDIATE`` with a 60 s busy timeout, so two
 sweeps on one file both finish. A run, its metrics and curves are written in
 one transaction. Files that are not this layout (damaged, zero-length,
 foreign, older, a directory, read-only for writing) raise :class:`StoreError`
@@ -85,6 +86,24 @@ _SCHEMA = (
 )
 
 
+def _params_frame(records: list[dict[str, Any]], index: pd.Index) -> pd.DataFrame:
+    """One column per params key, each of the type the sweep stored.
+
+    An integer parameter that some settings lack (or set to ``null``) would
+    become a float column (``1000.0``) in a plain frame; it is a nullable
+    integer column (``Int64``) instead. Floats stay floats, and the stored
+    JSON is untouched.
+    """
+    params = pd.DataFrame(records, index=index)
+    for column in params.columns:
+        if params[column].dtype.kind != "f" or not params[column].isna().any():
+            continue
+        present = [r[column] for r in records if r.get(column) is not None]
+        if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+            params[column] = pd.array([r.get(column) for r in records], dtype="Int64")
+    return params
+
+
 class ResultsStore:
     """Read and write a results database.
 
@@ -108,11 +127,12 @@ class ResultsStore:
     def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self._sidecars_before: set[Path] = set()
         self._conn = self._open()
         try:
             self._check_layout()
         except BaseException:
-            self._conn.close()
+            self.close()
             raise
 
     # ------------------------------------------------------------------ open
@@ -181,17 +201,64 @@ class ResultsStore:
         finally:
             Path(tmp).unlink(missing_ok=True)
 
+    def _sidecar_paths(self) -> tuple[Path, Path]:
+        """The WAL (``-wal``) and wal-index (``-shm``) files SQLite keeps beside the database."""
+        name = self.path.name
+        return self.path.with_name(f"{name}-wal"), self.path.with_name(f"{name}-shm")
+
     def _connect_read_only(self) -> sqlite3.Connection:
+        """Open for reading: a WAL reader that sees what writers commit, creating nothing it keeps.
+
+        A ``mode=ro`` connection to a WAL database creates the ``-wal`` and
+        ``-shm`` files when they are missing and, unable to take the exclusive
+        lock a closing connection needs, never deletes them (SQLite's WAL
+        documentation: "Read-Only Databases"); :meth:`close` removes them.
+        ``immutable=1`` (no locks, no side files) is used only where no writer
+        can exist: the folder cannot hold a ``-wal`` file (every WAL writer
+        needs one), or no WAL connection has the file open (no side files) and
+        this account cannot write it (rlsuite writers refuse such a file).
+        """
         uri = self.path.resolve().as_uri()
+        self._sidecars_before = {p for p in self._sidecar_paths() if p.exists()}
+        if not self._sidecars_before and not os.access(self.path, os.W_OK):
+            return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
         conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=60.0)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return conn
         except sqlite3.OperationalError:
             # A WAL database in a read-only folder cannot create its -shm file:
-            # read it as immutable (no other process may be writing it then).
+            # read it as immutable (no WAL writer can work in that folder either).
             conn.close()
-            return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+            return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
+    def _remove_new_sidecars(self) -> None:
+        """Delete the ``-wal`` / ``-shm`` files this read-only store made, if no one else uses them.
+
+        SQLite's documented way to remove a WAL is to open the database and
+        close it: the closing connection checkpoints and deletes both files
+        only if it takes the exclusive lock, that is, only if it is the last
+        connection. A writer that began during the report keeps its files
+        (and, having closed meanwhile, has its committed frames checkpointed
+        here, as its own close would have done). The connection is
+        ``query_only`` and never creates the database (``mode=rw``). Nothing
+        is done if either file existed before the store opened (a live writer,
+        or a crashed one whose WAL must not be checkpointed by a report).
+        """
+        if self._sidecars_before or not any(p.exists() for p in self._sidecar_paths()):
+            return
+        uri = self.path.resolve().as_uri()
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=rw", uri=True, isolation_level=None, timeout=0.0)
+        except sqlite3.Error:
+            return
+        try:
+            conn.execute("PRAGMA query_only=ON")
+            conn.execute("PRAGMA schema_version").fetchone()  # opens the WAL
+        except sqlite3.Error:
+            pass
+        finally:
+            conn.close()
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
@@ -358,7 +425,7 @@ class ResultsStore:
             wide = long.pivot(index=keys, columns="metric", values="value").reset_index()
             wide.columns.name = None
             frame = frame.merge(wide, on=keys, how="left")
-        params = pd.DataFrame([json.loads(p) for p in frame["params"]], index=frame.index)
+        params = _params_frame([json.loads(p) for p in frame["params"]], frame.index)
         taken = set(frame.columns)
         extra = params[[c for c in params.columns if c not in taken]]
         return pd.concat([frame, extra], axis=1)
@@ -406,8 +473,14 @@ class ResultsStore:
             return pd.read_sql_query("SELECT * FROM failures", self._conn)
 
     def close(self) -> None:
-        """Close the connection (the WAL is checkpointed by SQLite)."""
+        """Close the connection (the WAL is checkpointed by SQLite).
+
+        A read-only store then removes the ``-wal`` / ``-shm`` files it
+        created, unless another connection still uses them.
+        """
         self._conn.close()
+        if self.read_only:
+            self._remove_new_sidecars()
 
     def __enter__(self) -> ResultsStore:
         return self

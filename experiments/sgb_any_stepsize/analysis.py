@@ -16,6 +16,14 @@ That is a float64 floor, not the algorithm's rate: once ``pi(a*)`` rounds to
 sit on a suboptimal arm with ``log pi(a*)`` drifting down (the
 ``stuck_log_pi_opt`` curves): the lock-in that the 2024 paper's almost-sure
 result allows but does not bound in time.
+
+The suboptimality bands (``sgb_log_subopt_bands.png``) draw log values below
+:data:`LOG_SUBOPT_FLOOR` (``ln`` of float64's machine epsilon, -36.0) at it,
+marked with a dotted line and a count in the y label
+(:func:`rlsuite.experiments.plotting.mark_floor`): below it the dynamics are
+frozen by rounding, and the -112 to -321 (or the -745 ``exp`` underflow stand-
+in for an exact 0) the quantiles reach at ``eta = 1000`` would otherwise
+stretch the axis over a region that says nothing about the algorithm.
 """
 
 from __future__ import annotations
@@ -27,9 +35,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rlsuite.experiments import plotting
 from rlsuite.experiments.sgb_any_stepsize.sweep import CHECKPOINTS
 
-__all__ = ["SCORE", "plot", "score", "table", "wilson"]
+__all__ = ["LOG_SUBOPT_FLOOR", "SCORE", "plot", "score", "table", "wilson"]
+
+#: ``ln(2.2e-16)``: a suboptimality below float64's machine epsilon means
+#: ``pi(a*)`` is 1 up to rounding, where the updates stop (module docstring).
+LOG_SUBOPT_FLOOR = float(np.log(np.finfo(np.float64).eps))
 
 #: What :func:`score` measures (printed by the report and the front end).
 SCORE = (
@@ -126,29 +139,7 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     ylabel = "fraction converged (subopt < 1e-2, log)"
     paths.append(_save_against_log_t(fig, ax, ylabel, out_dir / "sgb_fraction_converged.png"))
 
-    fig, axes = plt.subplots(1, len(etas), figsize=(4 * len(etas), 3.4), squeeze=False)
-    for ax, eta in zip(axes[0], etas):
-        c = by_eta[eta].pivot_table(index="step", columns="name", values="value")
-        logt = np.log(c.index.to_numpy(dtype=float))
-        for low, high, alpha, label in (
-            ("0.05", "0.95", 0.2, "5-95%"),
-            ("0.25", "0.75", 0.4, "25-75%"),
-        ):
-            ax.fill_between(
-                logt,
-                c[f"log_subopt_q{low}"],
-                c[f"log_subopt_q{high}"],
-                alpha=alpha,
-                color=colors[eta],
-                label=label,
-            )
-        ax.plot(logt, c["log_subopt_q0.5"], color="k", lw=1, label="median")
-        ax.set_title(f"eta = {eta:g}")
-        ax.set_xlabel("log t")
-        ax.set_ylabel("log(r(a*) - pi_t^T r)")
-        ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
+    fig = _bands_figure(by_eta, etas, colors)
     paths.append(_save(fig, out_dir / "sgb_log_subopt_bands.png"))
 
     fig, ax = plt.subplots(figsize=(5.5, 4))
@@ -167,6 +158,53 @@ def plot(df: pd.DataFrame, curves: pd.DataFrame, out_dir: str | Path) -> list[Pa
     ylabel = "log pi_t(a*) of copies not converged at T"
     paths.append(_save_against_log_t(fig, ax, ylabel, out_dir / "sgb_stuck_log_pi_opt.png"))
     return paths
+
+
+def _bands_figure(by_eta: dict[float, pd.DataFrame], etas: list[float], colors: dict) -> Any:
+    """Per ``eta``: quantile bands of the log suboptimality, the float64 floor marked.
+
+    Values below :data:`LOG_SUBOPT_FLOOR` are drawn at it
+    (:func:`plotting.clip_log_floor`); a panel that has any gets the dotted
+    floor line, its count in the y label (:func:`plotting.mark_floor`) and a
+    note on the line.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(etas), figsize=(4 * len(etas), 3.6), squeeze=False)
+    floor = LOG_SUBOPT_FLOOR
+    for ax, eta in zip(axes[0], etas):
+        c = by_eta[eta].pivot_table(index="step", columns="name", values="value")
+        logt = np.log(c.index.to_numpy(dtype=float))
+        n_clipped = 0
+        for low, high, alpha, label in (
+            ("0.05", "0.95", 0.2, "5-95%"),
+            ("0.25", "0.75", 0.4, "25-75%"),
+        ):
+            lower, n_lower = plotting.clip_log_floor(c[f"log_subopt_q{low}"], floor)
+            upper, n_upper = plotting.clip_log_floor(c[f"log_subopt_q{high}"], floor)
+            n_clipped += n_lower + n_upper
+            ax.fill_between(logt, lower, upper, alpha=alpha, color=colors[eta], label=label)
+        median, n_median = plotting.clip_log_floor(c["log_subopt_q0.5"], floor)
+        n_clipped += n_median
+        ax.plot(logt, median, color="k", lw=1, label="median")
+        ax.set_title(f"eta = {eta:g}")
+        ax.set_xlabel("log t")
+        ax.set_ylabel("log(r(a*) - pi_t^T r)")
+        ax.grid(alpha=0.3)
+        plotting.mark_floor(ax, floor, n_clipped, log=False)
+        if n_clipped:
+            ax.annotate(
+                "float64 floor: pi(a*) rounds to 1",
+                (0.02, floor),
+                xycoords=("axes fraction", "data"),
+                xytext=(0, 3),
+                textcoords="offset points",
+                fontsize=7,
+                color="0.35",
+            )
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
 
 
 def _save_against_log_t(fig: Any, ax: Any, ylabel: str, path: Path) -> Path:

@@ -59,3 +59,39 @@ def test_analysis_table_score_and_plots(tmp_path) -> None:
     assert analysis.score(df)["score"].between(0, 1).all()
     paths = analysis.plot(df, curves, tmp_path)
     assert len(paths) == 3 and all(path.stat().st_size > 0 for path in paths)
+
+
+def test_subopt_bands_mark_the_float64_floor_where_the_recorded_run_reaches_it(
+    tmp_path, monkeypatch
+) -> None:
+    """The T = 10^6 record: eta >= 100 reach log values of -41 to -321, below the floor."""
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    results = Path(__file__).parents[2] / "docs" / "results"
+    runs = pd.read_csv(results / "sgb_any_stepsize_T1e6_runs.csv")
+    curves = pd.read_csv(results / "sgb_any_stepsize_T1e6_curves.csv")
+    figures = {}
+    monkeypatch.setattr(analysis, "_save", lambda fig, path: figures.setdefault(path.name, fig))
+    analysis.plot(runs, curves, tmp_path)
+    fig = figures["sgb_log_subopt_bands.png"]
+    try:
+        by_eta = analysis._curves_by_eta(curves)
+        etas = sorted(by_eta)
+        assert etas == [1.0, 10.0, 100.0, 1000.0]
+        floor = np.log(np.finfo(np.float64).eps)
+        for ax, eta in zip(fig.axes, etas):
+            lowest = by_eta[eta].loc[by_eta[eta]["name"].str.startswith("log_subopt"), "value"]
+            reaches = bool((lowest < floor).any())
+            assert reaches == (eta >= 100)
+            label = ax.get_ylabel()
+            assert ("drawn at it" in label) == reaches, (eta, label)
+            dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+            assert bool(dotted) == reaches
+            # Nothing is drawn below the floor: the axis no longer spans -321.
+            assert ax.get_ylim()[0] >= floor - 5
+    finally:
+        for figure in figures.values():
+            plt.close(figure)
