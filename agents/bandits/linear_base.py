@@ -198,13 +198,17 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self.theta = np.zeros((self.n_runs, self.dim))
         self._fit_logdet = self.logdet.copy()
         self._rows = np.arange(self.n_runs)
-        self.n_obs = np.zeros(self.n_runs, dtype=np.int64)
         self._count = 0
         self._x = np.zeros((self.n_runs, 64, self.dim))
         self._y = np.zeros((self.n_runs, 64))
         self._sigma_bar = np.ones((self.n_runs, 64))
         self._aux = np.ones((self.n_runs, 64))
         self.stated_range = np.ones(self.n_runs)
+
+    @property
+    def n_obs(self) -> np.ndarray:
+        """Samples stored per run (every run stores one per round)."""
+        return np.full(self.n_runs, self._count, dtype=np.int64)
 
     def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(sigma_bar, aux)`` per run for the new samples (``aux``: per-sample extra).
@@ -220,8 +224,8 @@ class WeightedRobustOFUL(LinearBanditAgent):
         scaled by ``1 / sigma_bar``, the Sherman-Morrison update of
         ``V + x x^T / sigma_bar^2`` (the same update as :func:`sherman_morrison`).
         """
-        vx = (self.v_inv @ x[..., None])[..., 0]
-        quad = np.maximum((x * vx).sum(axis=-1), 0.0)
+        vx = np.einsum("rij,rj->ri", self.v_inv, x)
+        quad = np.maximum(np.einsum("ri,ri->r", x, vx), 0.0)
         sigma_bar, aux = self._levels(np.sqrt(quad), sigma)
         # Every run stores one sample per round, so all runs share one slot
         # (basic slicing instead of a fancy-indexed store per array).
@@ -233,11 +237,10 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self._sigma_bar[:, slot] = sigma_bar
         self._aux[:, slot] = aux
         self._count = slot + 1
-        self.n_obs = np.full(self.n_runs, self._count, dtype=np.int64)
-        inv_level = 1.0 / sigma_bar
-        vz = vx * inv_level[:, None]
-        quad_z = quad * inv_level * inv_level
-        self.v_inv = self.v_inv - vz[:, :, None] * (vz / (1.0 + quad_z)[:, None])[:, None, :]
+        # V + z z^T, z = x / sigma_bar: V^-1 z = vx / sigma_bar, z^T V^-1 z = quad / sigma_bar^2.
+        quad_z = quad / (sigma_bar * sigma_bar)
+        coefficient = 1.0 / (sigma_bar * sigma_bar * (1.0 + quad_z))
+        self.v_inv -= np.einsum("ri,rj->rij", vx * coefficient[:, None], vx)
         self.logdet = self.logdet + np.log1p(quad_z)
         self.t += 1
 
