@@ -16,6 +16,9 @@ __all__ = ["agent_spec", "make_noise_model", "run"]
 
 KNOWN_AGENTS = ("OFUL-trueR", "OFUL-sigma", "CatoniOFUL", "VACatoni", "HeavyOFUL")
 CURVE_POINTS = 100
+#: Rounds at which each copy's cumulative regret is also kept (those before the
+#: horizon), so that a long run reports its ratios at shorter horizons too.
+CHECKPOINTS: tuple[int, ...] = (1_000, 3_000, 10_000, 20_000, 30_000, 50_000, 100_000)
 
 
 def make_noise_model(params: dict[str, Any]) -> NoiseModel:
@@ -73,7 +76,9 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     (final regret of each copy, indexed by copy), the mean
     ``cumulative_regret``, and ``copy:regret``, ``copy:random_regret`` and
     ``copy:normalized_regret`` (each copy's own value, so the report scores
-    every copy as a replicate).
+    every copy as a replicate). At each of :data:`CHECKPOINTS` before the
+    horizon, the mean regret is also a metric (``regret_t{t}``) and each
+    copy's a curve (``copy_regret_t{t}``): the same runs at shorter horizons.
     """
     noise = make_noise_model(params)
     name, kwargs = agent_spec(agent, params, noise)
@@ -107,6 +112,8 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         f"{COPY_PREFIX}random_regret": random_regret,
         f"{COPY_PREFIX}normalized_regret": final / random_regret,
     }
+    checkpoints = [t for t in CHECKPOINTS if t < horizon]
+    at_checkpoint = {f"copy_regret_t{t}": cumulative[t - 1] for t in checkpoints}
     se = float(final.std(ddof=1) / np.sqrt(copies)) if copies > 1 else float("nan")
     return RunResult(
         metrics={
@@ -115,14 +122,16 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
             "random_regret": float(random_regret.mean()),
             "normalized_regret": float(final.mean() / random_regret.mean()),
             N_COPIES: float(copies),
+            **{f"regret_t{t}": float(cumulative[t - 1].mean()) for t in checkpoints},
         },
         curves={
             "cumulative_regret": cumulative[steps - 1].mean(axis=1),
             "copy_regret": final,
+            **at_checkpoint,
             **per_copy,
         },
         curve_steps={
             "cumulative_regret": steps,
-            **{name: np.arange(copies) for name in ("copy_regret", *per_copy)},
+            **{name: np.arange(copies) for name in ("copy_regret", *at_checkpoint, *per_copy)},
         },
     )
