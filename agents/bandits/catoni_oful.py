@@ -95,20 +95,18 @@ class CatoniOFUL(WeightedRobustOFUL):
             if reward_range is None
             else check_real("reward_range", reward_range, 0.0, low_open=True)
         )
-        self.gamma = None if gamma is None else check_real("gamma", gamma, 0.0)
         self.alpha_scale = check_real("alpha_scale", alpha_scale, 0.0, low_open=True)
         super().__init__(
             n_arms,
             dim,
             sigma_min=sigma_min,
             refit_ratio=refit_ratio,
+            gamma=gamma,
             **kwargs,
         )
 
     def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        gamma = self.dim**-0.25 if self.gamma is None else self.gamma
-        sigma_bar = np.maximum(np.maximum(sigma, self.sigma_min), gamma * np.sqrt(uncertainty))
-        return sigma_bar, np.ones_like(sigma)
+        return self._whitening_level(uncertainty, sigma), np.ones_like(sigma)
 
     def radius(self) -> np.ndarray:
         """Whitened OFUL radius plus the covering term ``d log(1 + 2 S R t)``."""
