@@ -250,7 +250,7 @@ def irls_linear_batched(
     get weight 0, so each row solves its own problem; rows that have converged are
     frozen while the rest iterate.
     """
-    x = np.asarray(features, dtype=np.float64)
+    x = np.ascontiguousarray(features, dtype=np.float64)
     y = np.asarray(targets, dtype=np.float64)
     n_problems, _, d = x.shape
     inv_sigma = np.where(mask, 1.0 / np.asarray(sigmas, dtype=np.float64), 0.0)
@@ -262,22 +262,24 @@ def irls_linear_batched(
     # matrix and the right-hand side of the normal equations together.
     xy = np.concatenate([x, y[..., None]], axis=2)
 
-    def solve(xy: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        moments = np.swapaxes(xy[..., :d] * weights[..., None], 1, 2) @ xy
+    def solve(x: np.ndarray, xy: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        moments = np.swapaxes(x * weights[..., None], 1, 2) @ xy
         return np.linalg.solve(moments[..., :d] + ridge, moments[..., d:])[..., 0]
 
     if theta0 is None:
-        theta = solve(xy, base)
+        theta = solve(x, xy, base)
     else:
         theta = np.array(theta0, dtype=np.float64)
     # Rows still iterating; the arrays are cut down to them as rows converge,
     # so a converged row costs nothing more (its estimate is kept as it is).
     rows = np.arange(n_problems)
-    xys, ys, inv_s, bs, alphas = xy, y, inv_sigma, base, alpha
+    # x is kept beside [x, y]: its slice of [x, y] is not contiguous, and
+    # products with it would copy it every iteration.
+    xs, xys, ys, inv_s, bs, alphas = x, xy, y, inv_sigma, base, alpha
     current = theta.copy()
     for _ in range(max_iter):
-        residuals = (ys - (xys[..., :d] @ current[..., None])[..., 0]) * inv_s
-        new_theta = solve(xys, bs * irls_weights(alphas * residuals))
+        residuals = (ys - (xs @ current[..., None])[..., 0]) * inv_s
+        new_theta = solve(xs, xys, bs * irls_weights(alphas * residuals))
         theta[rows] = new_theta
         change = new_theta - current
         step = np.sqrt(np.einsum("ij,ij->i", change, change))
@@ -288,6 +290,6 @@ def irls_linear_batched(
         if not still.all():
             rows = rows[still]
             current = current[still]
-            xys, ys, inv_s, bs = xys[still], ys[still], inv_s[still], bs[still]
-            alphas = alphas[still]
+            xs, xys, ys, inv_s = xs[still], xys[still], ys[still], inv_s[still]
+            bs, alphas = bs[still], alphas[still]
     return theta

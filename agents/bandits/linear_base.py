@@ -90,8 +90,7 @@ def running_range(current: np.ndarray, infos: dict[str, Any] | None) -> np.ndarr
     """
     if infos is None or "reward_range" not in infos:
         return current
-    stated = np.broadcast_to(np.asarray(infos["reward_range"], dtype=np.float64), current.shape)
-    return np.fmax(current, stated)
+    return np.fmax(current, infos["reward_range"])
 
 
 class LinearBanditAgent(BanditAgent):

@@ -151,3 +151,18 @@ def test_long_run_checkpoints_are_the_shorter_runs_and_give_ratios_against_t() -
     (title,) = [t for t in table if "after t rounds" in t]
     assert list(table[title].columns) == ["t=1,000", "t=1,200"]
     assert table[title].iloc[0, 0] == pytest.approx(against_t["ratio"].iloc[0], abs=1e-4)
+
+
+def test_radius_diagnostic_switches_off_only_the_covering_term() -> None:
+    from rlsuite.experiments.heavy_tail_catoni import radius_diagnostic
+
+    params = {**sweep.SMOKE_SETTINGS[0], "copies": 3}
+    for kwargs, with_cover in (({}, True), ({"reward_range": 1e-12}, False)):
+        agent, regret = radius_diagnostic.play(params, "CatoniOFUL", kwargs, 50)
+        assert regret.shape == (3,)
+        stated = agent.stated_range if agent.reward_range is None else agent.reward_range
+        cover = agent.dim * np.log1p(2.0 * agent.theta_norm * stated * agent.t)
+        under_root = np.square(agent.radius() - np.sqrt(agent.lam) * agent.theta_norm)
+        # beta^2 = self-normalised part + covering part; the diagnostic removes the latter.
+        np.testing.assert_allclose(under_root, radius_diagnostic._self_normalised(agent) + cover)
+        assert np.all(cover > 10.0) if with_cover else np.all(cover < 1e-6)
