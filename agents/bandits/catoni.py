@@ -49,9 +49,10 @@ def psi(x: np.ndarray) -> np.ndarray:
 
 def catoni_irls_weights(z: np.ndarray) -> np.ndarray:
     """IRLS weights ``psi(z) / z`` (1 at ``z = 0``), in ``(0, 1]``."""
-    a = np.abs(np.asarray(z, dtype=np.float64))
-    # psi(a) / a where a > 1e-8, else the limit 1.
-    return np.divide(np.log1p(a + 0.5 * a * a), a, out=np.ones_like(a), where=a > 1e-8)
+    z = np.asarray(z, dtype=np.float64)
+    a = np.abs(z)
+    safe = np.where(a > 1e-8, a, 1.0)
+    return np.where(a > 1e-8, np.log1p(a + 0.5 * a * a) / safe, 1.0)
 
 
 def huber_irls_weights(z: np.ndarray) -> np.ndarray:
@@ -250,7 +251,7 @@ def irls_linear_batched(
     get weight 0, so each row solves its own problem; rows that have converged are
     frozen while the rest iterate.
     """
-    x = np.ascontiguousarray(features, dtype=np.float64)
+    x = np.asarray(features, dtype=np.float64)
     y = np.asarray(targets, dtype=np.float64)
     n_problems, _, d = x.shape
     inv_sigma = np.where(mask, 1.0 / np.asarray(sigmas, dtype=np.float64), 0.0)
@@ -258,38 +259,30 @@ def irls_linear_batched(
     alpha = np.asarray(alpha, dtype=np.float64)
     alpha = np.broadcast_to(alpha[:, None] if alpha.ndim == 1 else alpha, y.shape)
     ridge = lam * np.eye(d)
-    # [x, y] side by side: one product (x w)^T [x, y] gives the weighted Gram
-    # matrix and the right-hand side of the normal equations together.
-    xy = np.concatenate([x, y[..., None]], axis=2)
 
-    def solve(x: np.ndarray, xy: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        moments = np.swapaxes(x * weights[..., None], 1, 2) @ xy
-        return np.linalg.solve(moments[..., :d] + ridge, moments[..., d:])[..., 0]
+    def solve(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        weighted = x * weights[..., None]
+        gram = np.swapaxes(x, 1, 2) @ weighted + ridge
+        return np.linalg.solve(gram, (np.swapaxes(weighted, 1, 2) @ y[..., None]))[..., 0]
 
     if theta0 is None:
-        theta = solve(x, xy, base)
+        theta = solve(x, y, base)
     else:
         theta = np.array(theta0, dtype=np.float64)
     # Rows still iterating; the arrays are cut down to them as rows converge,
     # so a converged row costs nothing more (its estimate is kept as it is).
     rows = np.arange(n_problems)
-    # x is kept beside [x, y]: its slice of [x, y] is not contiguous, and
-    # products with it would copy it every iteration.
-    xs, xys, ys, inv_s, bs, alphas = x, xy, y, inv_sigma, base, alpha
-    current = theta.copy()
+    xs, ys, inv_s, bs, alphas = x, y, inv_sigma, base, alpha
     for _ in range(max_iter):
+        current = theta[rows]
         residuals = (ys - (xs @ current[..., None])[..., 0]) * inv_s
-        new_theta = solve(xs, xys, bs * irls_weights(alphas * residuals))
+        new_theta = solve(xs, ys, bs * irls_weights(alphas * residuals))
         theta[rows] = new_theta
-        change = new_theta - current
-        step = np.sqrt(np.einsum("ij,ij->i", change, change))
-        still = step > tol * (1.0 + np.sqrt(np.einsum("ij,ij->i", new_theta, new_theta)))
+        step = np.sqrt(((new_theta - current) ** 2).sum(axis=1))
+        still = step > tol * (1.0 + np.sqrt((new_theta**2).sum(axis=1)))
         if not still.any():
             break
-        current = new_theta
         if not still.all():
             rows = rows[still]
-            current = current[still]
-            xs, xys, ys, inv_s = xs[still], xys[still], ys[still], inv_s[still]
-            bs, alphas = bs[still], alphas[still]
+            xs, ys, inv_s, bs, alphas = xs[still], ys[still], inv_s[still], bs[still], alphas[still]
     return theta

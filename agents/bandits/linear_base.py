@@ -248,8 +248,8 @@ class WeightedRobustOFUL(LinearBanditAgent):
         scaled by ``1 / sigma_bar``, the Sherman-Morrison update of
         ``V + x x^T / sigma_bar^2`` (the same update as :func:`sherman_morrison`).
         """
-        vx = np.einsum("rij,rj->ri", self.v_inv, x)
-        quad = np.maximum(np.einsum("ri,ri->r", x, vx), 0.0)
+        vx = (self.v_inv @ x[..., None])[..., 0]
+        quad = np.maximum((x * vx).sum(axis=-1), 0.0)
         sigma_bar, aux = self._levels(np.sqrt(quad), sigma)
         # Every run stores one sample per round, so all runs share one slot
         # (basic slicing instead of a fancy-indexed store per array).
@@ -261,10 +261,10 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self._sigma_bar[:, slot] = sigma_bar
         self._aux[:, slot] = aux
         self._count = slot + 1
-        # V + z z^T, z = x / sigma_bar: V^-1 z = vx / sigma_bar, z^T V^-1 z = quad / sigma_bar^2.
-        quad_z = quad / (sigma_bar * sigma_bar)
-        coefficient = 1.0 / (sigma_bar * sigma_bar * (1.0 + quad_z))
-        self.v_inv -= np.einsum("ri,rj->rij", vx * coefficient[:, None], vx)
+        inv_level = 1.0 / sigma_bar
+        vz = vx * inv_level[:, None]
+        quad_z = quad * inv_level * inv_level
+        self.v_inv = self.v_inv - vz[:, :, None] * (vz / (1.0 + quad_z)[:, None])[:, None, :]
         self.logdet = self.logdet + np.log1p(quad_z)
         self.t += 1
 

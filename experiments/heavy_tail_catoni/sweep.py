@@ -26,8 +26,9 @@ two-sided truncated Pareto, ``alpha = 1.5``), ``sigma1`` (homoscedastic with
 sweep, labelled *outside the assumptions*: ``t`` noise is unbounded and at
 ``df = 1.02`` has no variance), ``small_r`` (``R in {2, 4, 10}``, below
 OFUL-trueR's saturation), ``r1000`` (100 more copies of homoscedastic
-``R = 1000``, the boundary case of the 1/5 claim) and ``long`` (the main
-grid at ``T = 3 x 10^4``).
+``R = 1000``, the boundary case of the 1/5 claim), ``long`` (the main
+grid at ``T = 3 x 10^4``) and ``pareto_long`` (the ``pareto`` grid at
+``T = 3 x 10^4``).
 
 Why ``long``: from ``R = 100`` on, OFUL told the true range is at (or above)
 uniform play by ``T = 10^4`` (2982-2990 against 2850), so at that horizon
@@ -150,6 +151,7 @@ ABLATION_AGENTS: dict[str, tuple[str, dict]] = {
 #: ``--sweep long``: the main grid at three times the horizon (see the module docstring).
 LONG_HORIZON = 30_000
 LONG_SETTINGS: tuple[dict, ...] = _grid("spike", horizon=LONG_HORIZON)
+PARETO_LONG_SETTINGS: tuple[dict, ...] = _grid("truncated_pareto", horizon=LONG_HORIZON, alpha=1.5)
 
 SWEEPS: dict = {
     "main": {"settings": SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
@@ -160,6 +162,7 @@ SWEEPS: dict = {
     "small_r": {"settings": SMALL_R_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
     "r1000": {"settings": R1000_SETTINGS, "agents": R1000_AGENTS, "seeds": NUM_SEEDS},
     "long": {"settings": LONG_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
+    "pareto_long": {"settings": PARETO_LONG_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
     "outside": {"settings": OUTSIDE_SETTINGS, "agents": AGENTS, "seeds": NUM_SEEDS},
     "agent_ablation": {"settings": SETTINGS, "agents": tuple(ABLATION_AGENTS), "seeds": NUM_SEEDS},
 }
