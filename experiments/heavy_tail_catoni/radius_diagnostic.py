@@ -30,7 +30,6 @@ import numpy as np
 from scipy import stats
 
 from rlsuite.agents import make_agent
-from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
 from rlsuite.experiments.heavy_tail_catoni import run as study_run
 from rlsuite.experiments.heavy_tail_catoni import sweep
 
@@ -39,25 +38,12 @@ __all__ = ["main", "play"]
 
 def play(params: dict, name: str, kwargs: dict, horizon: int, seed: int = 0):
     """``(agent, per-copy regret)`` after ``horizon`` rounds of one setting."""
-    copies = int(params["copies"])
-    env = LinearContextualBanditVectorEnv(
-        num_envs=copies,
-        n_arms=int(params["n_arms"]),
-        dim=int(params["dim"]),
-        noise=study_run.make_noise_model(params),
-        heteroscedastic=bool(params["heteroscedastic"]),
-        gap=float(params["gap"]),
+    env = study_run.make_env(params, study_run.make_noise_model(params))
+    agent = make_agent(
+        name, n_arms=env.n_arms, dim=env.dim, seed=seed, n_runs=env.num_envs, **kwargs
     )
-    agent = make_agent(name, n_arms=env.n_arms, dim=env.dim, seed=seed, n_runs=copies, **kwargs)
-    obs, _ = env.reset(seed=seed)
-    regret = np.zeros(copies)
-    for _ in range(horizon):
-        actions = agent.select_actions(obs)
-        next_obs, rewards, _, _, info = env.step(actions)
-        agent.update_batch(obs, actions, rewards, info)
-        regret += info["regret"]
-        obs = next_obs
-    return agent, regret
+    regret, _ = study_run.play(agent, env, horizon, seed)
+    return agent, regret.sum(axis=0)
 
 
 def _self_normalised(agent) -> np.ndarray:
