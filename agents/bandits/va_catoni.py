@@ -241,19 +241,19 @@ class VACatoni(LinearBanditAgent):
         layers = layer[runs]
         weight = self._levels[layers] / width[runs]
         x = obs[runs, arm[runs]]
-        if self.n_obs[runs, layers].max() >= self._y.shape[2]:
-            self._grow()
         slot = self.n_obs[runs, layers]
+        if slot.max() >= self._y.shape[2]:
+            self._grow()
         self._x[runs, layers, slot] = x
         self._y[runs, layers, slot] = np.asarray(rewards, dtype=np.float64)[runs]
         self._w[runs, layers, slot] = weight
-        self.n_obs[runs, layers] += 1
+        self.n_obs[runs, layers] = slot + 1
         v_inv, logdet = sherman_morrison(
-            self.v_inv[runs, layers], self.logdet[runs, layers], weight[:, None] * x
+            self._v_inv_side[runs, :, layers], self.logdet[runs, layers], weight[:, None] * x
         )
         self._v_inv_side[runs, :, layers], self.logdet[runs, layers] = v_inv, logdet
         grew = logdet - self._fit_logdet[runs, layers]
-        due = (grew >= math.log(self.refit_ratio)) | (self.n_obs[runs, layers] <= 2 * self.dim)
+        due = (grew >= math.log(self.refit_ratio)) | (slot + 1 <= 2 * self.dim)
         if due.any():
             self._fit(runs[due], layers[due])
 
