@@ -70,12 +70,12 @@ class HeavyOFUL(WeightedRobustOFUL):
     ) -> None:
         self.epsilon = check_real("epsilon", epsilon, 0.0, 1.0, low_open=True)
         self.tau0 = check_real("tau0", tau0, 0.0, low_open=True)
-        self.gamma = None if gamma is None else check_real("gamma", gamma, 0.0)
         super().__init__(
             n_arms,
             dim,
             sigma_min=sigma_min,
             refit_ratio=refit_ratio,
+            gamma=gamma,
             **kwargs,
         )
 
@@ -85,8 +85,7 @@ class HeavyOFUL(WeightedRobustOFUL):
         )
 
     def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        gamma = self.dim**-0.25 if self.gamma is None else self.gamma
-        sigma_bar = np.maximum(np.maximum(sigma, self.sigma_min), gamma * np.sqrt(uncertainty))
+        sigma_bar = self._whitening_level(uncertainty, sigma)
         w = np.maximum(uncertainty / sigma_bar, 1e-12)
         tau = self.tau0 * np.sqrt(1.0 + w**2) / w * self._growth(self.t + 1)
         return sigma_bar, 1.0 / tau

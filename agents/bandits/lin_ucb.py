@@ -6,7 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.bandits.linear_base import LinearBanditAgent, ofu_radius, sherman_morrison
+from rlsuite.agents.bandits.linear_base import (
+    LinearBanditAgent,
+    ofu_radius,
+    running_range,
+    sherman_morrison,
+)
 from rlsuite.envs.validation import check_real
 
 __all__ = ["LinUCB"]
@@ -69,13 +74,13 @@ class LinUCB(LinearBanditAgent):
         self.b = np.zeros((self.n_runs, self.dim))
         self.theta = np.zeros((self.n_runs, self.dim))
         self._rows = np.arange(self.n_runs)
-        self._stated_scale = np.full(self.n_runs, np.nan)
+        self._stated_range = np.full(self.n_runs, np.nan)
 
     def sub_gaussian_scale(self) -> np.ndarray:
         """``R`` per run: the declared ``noise_scale``, else half the stated range, else 1."""
         if self.noise_scale is not None:
             return np.full(self.n_runs, self.noise_scale)
-        return np.where(np.isnan(self._stated_scale), 1.0, self._stated_scale)
+        return np.where(np.isnan(self._stated_range), 1.0, 0.5 * self._stated_range)
 
     def radius(self) -> np.ndarray:
         """``beta_t`` per run."""
@@ -105,11 +110,8 @@ class LinUCB(LinearBanditAgent):
     ) -> None:
         """Rank-one update of ``V^-1`` and the ridge estimate."""
         x = self._check_obs(obs)[self._rows, actions]
-        if self.noise_scale is None and infos is not None and "reward_range" in infos:
-            stated = np.broadcast_to(
-                np.asarray(infos["reward_range"], dtype=np.float64), (self.n_runs,)
-            )
-            self._stated_scale = np.fmax(self._stated_scale, 0.5 * stated)
+        if self.noise_scale is None:
+            self._stated_range = running_range(self._stated_range, infos)
         self.v_inv, self.logdet = sherman_morrison(self.v_inv, self.logdet, x)
         self.b += x * np.asarray(rewards, dtype=np.float64)[:, None]
         self.theta = np.einsum("rij,rj->ri", self.v_inv, self.b)

@@ -18,7 +18,13 @@ import numpy as np
 from rlsuite.agents.base import BanditAgent
 from rlsuite.envs.validation import check_int, check_real
 
-__all__ = ["LinearBanditAgent", "noise_levels", "ofu_radius", "sherman_morrison"]
+__all__ = [
+    "LinearBanditAgent",
+    "noise_levels",
+    "ofu_radius",
+    "running_range",
+    "sherman_morrison",
+]
 
 
 class _History(TypedDict):
@@ -74,6 +80,17 @@ def noise_levels(infos: dict[str, Any] | None, n_runs: int, agent: str) -> np.nd
         f"{agent} needs the known noise level: pass infos with 'noise_std' or "
         "'noise_scale' (rlsuite/LinearContextualBandit-v0 provides both)"
     )
+
+
+def running_range(current: np.ndarray, infos: dict[str, Any] | None) -> np.ndarray:
+    """Per-run running maximum of the env's stated ``info["reward_range"]``.
+
+    ``current`` (``(n_runs,)``) comes back unchanged where the round states no
+    range; ``nan`` entries (nothing stated yet) take the stated value.
+    """
+    if infos is None or "reward_range" not in infos:
+        return current
+    return np.fmax(current, infos["reward_range"])
 
 
 class LinearBanditAgent(BanditAgent):
@@ -187,8 +204,10 @@ class WeightedRobustOFUL(LinearBanditAgent):
         *,
         sigma_min: float,
         refit_ratio: float,
+        gamma: float | None = None,
         **kwargs: Any,
     ) -> None:
+        self.gamma = None if gamma is None else check_real("gamma", gamma, 0.0)
         self.sigma_min = check_real("sigma_min", sigma_min, 0.0, low_open=True)
         self.refit_ratio = check_real("refit_ratio", refit_ratio, 1.0)
         super().__init__(n_arms, dim, **kwargs)
@@ -198,13 +217,22 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self.theta = np.zeros((self.n_runs, self.dim))
         self._fit_logdet = self.logdet.copy()
         self._rows = np.arange(self.n_runs)
-        self.n_obs = np.zeros(self.n_runs, dtype=np.int64)
         self._count = 0
         self._x = np.zeros((self.n_runs, 64, self.dim))
         self._y = np.zeros((self.n_runs, 64))
         self._sigma_bar = np.ones((self.n_runs, 64))
         self._aux = np.ones((self.n_runs, 64))
         self.stated_range = np.ones(self.n_runs)
+
+    @property
+    def n_obs(self) -> np.ndarray:
+        """Samples stored per run (every run stores one per round)."""
+        return np.full(self.n_runs, self._count, dtype=np.int64)
+
+    def _whitening_level(self, uncertainty: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+        """``sigma_bar = max(sigma, sigma_min, gamma ||x||_{V^-1}^{1/2})`` (``gamma = d^-1/4``)."""
+        gamma = self.dim**-0.25 if self.gamma is None else self.gamma
+        return np.maximum(np.maximum(sigma, self.sigma_min), gamma * np.sqrt(uncertainty))
 
     def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(sigma_bar, aux)`` per run for the new samples (``aux``: per-sample extra).
@@ -233,7 +261,6 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self._sigma_bar[:, slot] = sigma_bar
         self._aux[:, slot] = aux
         self._count = slot + 1
-        self.n_obs = np.full(self.n_runs, self._count, dtype=np.int64)
         inv_level = 1.0 / sigma_bar
         vz = vx * inv_level[:, None]
         quad_z = quad * inv_level * inv_level
@@ -286,8 +313,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
         """Store the whitened sample, update ``V``, refit the runs that are due."""
         x = self._check_obs(obs)[self._rows, actions]
         sigma = noise_levels(infos, self.n_runs, type(self).__name__)
-        if infos is not None and "reward_range" in infos:
-            self.stated_range = np.fmax(self.stated_range, infos["reward_range"])
+        self.stated_range = running_range(self.stated_range, infos)
         self._add_samples(x, rewards, sigma)
         if self._count <= 2 * self.dim:
             runs = self._rows
@@ -311,8 +337,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
             x = x_all[:, i]
             round_info = None if infos is None else {k: v[i] for k, v in infos.items()}
             sigma = noise_levels(round_info, self.n_runs, type(self).__name__)
-            if round_info is not None and "reward_range" in round_info:
-                self.stated_range = np.fmax(self.stated_range, round_info["reward_range"])
+            self.stated_range = running_range(self.stated_range, round_info)
             self._add_samples(x, rewards[i], sigma)
         self.refit_all()
 

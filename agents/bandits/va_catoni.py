@@ -73,10 +73,14 @@ class VACatoni(LinearBanditAgent):
     * In step 1 the paper may pull any uncertain arm; we pull the optimistic
       one among them, which keeps the layer invariant and wastes less regret.
     * Layers are refit when ``det V_l`` doubles (rarely-switching schedule).
+      Every sample of layer ``l`` has weighted uncertainty ``2^-l``, so
+      ``det V_l`` grows by the factor ``1 + 4^-l`` per sample and doubles
+      every ``~0.69 * 4^l`` samples (178 at ``l = 4``): a layer's refits grow
+      linearly with its sample count, not as ``d log T`` as in OFUL.
 
-    All runs are peeled at once (a loop over the ``L`` layers, vectorised
-    over runs), and the (run, layer) pairs due for a refit are refit as one
-    padded batch.
+    All runs and layers are peeled at once (arrays with a layer axis; the
+    elimination chain is the one loop, over layers), and the (run, layer)
+    pairs due for a refit are refit as one padded batch.
 
     Parameters
     ----------
@@ -120,7 +124,11 @@ class VACatoni(LinearBanditAgent):
 
     def _reset_state(self) -> None:
         shape = (self.n_runs, self.n_layers)
-        self.v_inv, self.logdet = self._fresh_gram(*shape)
+        v_inv, self.logdet = self._fresh_gram(*shape)
+        # Every layer's V_l^-1 side by side, (n_runs, d, n_layers, d): one
+        # (n_arms, d) @ (d, n_layers d) product per run gives V_l^-1 x_a for all
+        # layers at once, without rearranging the matrices every round.
+        self._v_inv_side = np.ascontiguousarray(v_inv.transpose(0, 2, 1, 3))
         self.theta = np.zeros(shape + (self.dim,))
         prior = self.scale_prior if self.fourth_moment is None else self.fourth_moment**0.25
         self.scale = np.full(shape, prior)
@@ -132,7 +140,11 @@ class VACatoni(LinearBanditAgent):
         self._y = np.zeros(shape + (16,))
         self._w = np.ones(shape + (16,))
         self._levels = 2.0 ** -np.arange(1, self.n_layers + 1)
-        self._ones = np.ones(self.dim)
+
+    @property
+    def v_inv(self) -> np.ndarray:
+        """``V_l^-1`` of every run and layer, ``(n_runs, n_layers, d, d)`` (a view)."""
+        return self._v_inv_side.transpose(0, 2, 1, 3)
 
     def radius(self) -> np.ndarray:
         """``beta_l`` of every run and layer, ``(n_runs, n_layers)``."""
@@ -144,44 +156,50 @@ class VACatoni(LinearBanditAgent):
     def _peel(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(arm, layer, width)`` per run; ``layer = -1`` where the round is not recorded.
 
-        The only sequential part is the elimination: layer ``l``'s active set
-        is the previous one filtered by layer ``l - 1``'s bounds. That chain is
-        a loop of four ``(n_runs, n_arms)`` operations per layer; everything
-        else (widths, bounds, which layer pulls and which arm) is computed for
-        all runs and layers at once. A run's active sets below the layer where
-        it pulls are computed but not used, so the result is that of the
-        walk described in the class docstring.
+        Widths, bounds and which arms are uncertain are computed for all runs
+        and layers at once (arrays with a layer axis). The only sequential
+        part is the elimination: layer ``l``'s active set is the previous one
+        filtered by layer ``l - 1``'s bounds, three ``(n_runs, n_arms)``
+        operations per layer. The chain stops at the deepest layer it can
+        matter for: a run all of whose arms are uncertain at layer ``m`` pulls
+        at ``m`` or above, because an active set is never empty (the arm with
+        the best lower bound keeps its upper bound above it). A run's active
+        sets below the layer where it pulls are not used, so the result is
+        that of the walk described in the class docstring.
         """
-        # ||x_a||_{V_l^-1} and <theta_l, x_a> for every layer and arm: one
-        # (n_arms, d) @ (d, n_layers d) product per run (all layers' V_l^-1 side
-        # by side) and a matrix-vector product for the sum over d, which cost
-        # far less than a batched product per (run, layer) and a sum over a short axis.
         runs, layers, dim = self.n_runs, self.n_layers, self.dim
-        side_by_side = self.v_inv.transpose(0, 2, 1, 3).reshape(runs, dim, layers * dim)
-        projected = (obs @ side_by_side).reshape(runs, self.n_arms, layers, dim)
-        quad = ((projected * obs[:, :, None]).reshape(-1, dim) @ self._ones).reshape(
-            runs, self.n_arms, layers
+        projected = (obs @ self._v_inv_side.reshape(runs, dim, layers * dim)).reshape(
+            runs, self.n_arms, layers, dim
         )
-        widths = np.sqrt(np.maximum(quad, 0.0)).transpose(0, 2, 1)
+        quad = np.einsum("rkld,rkd->rlk", projected, obs)
+        widths = np.sqrt(np.maximum(quad, 0.0))  # (n_runs, n_layers, n_arms)
         means = (obs @ self.theta.transpose(0, 2, 1)).transpose(0, 2, 1)
         spread = self.radius()[..., None] * widths
-        ucb, lcb = means + spread, means - spread  # (n_runs, n_layers, n_arms)
-        active = np.empty(ucb.shape, dtype=bool)
-        current = np.ones((self.n_runs, self.n_arms), dtype=bool)
-        for level_index in range(self.n_layers):
+        ucb, lcb = means + spread, means - spread
+        above_level = widths > self._levels[:, None]
+        every_arm = above_level.all(axis=2)
+        depth = layers
+        if every_arm.any(axis=1).all():
+            depth = int(every_arm.argmax(axis=1).max()) + 1
+        active = np.zeros(ucb.shape, dtype=bool)
+        current = np.ones((runs, self.n_arms), dtype=bool)
+        for level_index in range(depth):
             active[:, level_index] = current
-            best_lower = np.max(lcb[:, level_index], axis=1, where=current, initial=-np.inf)
+            best_lower = np.where(current, lcb[:, level_index], -np.inf).max(axis=1)
             current = current & (ucb[:, level_index] >= best_lower[:, None])
         # Step 1 at every layer at once; the first layer with an uncertain arm pulls.
-        uncertain = active & (widths > self._levels[:, None])
+        uncertain = active & above_level
         pulls = uncertain.any(axis=2)
         done = pulls.any(axis=1)
-        rows = np.arange(self.n_runs)
+        rows = np.arange(runs)
         first = np.where(done, pulls.argmax(axis=1), -1)
         layer_of = np.maximum(first, 0)
         choice = np.where(uncertain[rows, layer_of], ucb[rows, layer_of], -np.inf).argmax(axis=1)
-        last = np.where(current, ucb[:, -1], -np.inf).argmax(axis=1)
-        arm = np.where(done, choice, last)
+        if depth == layers:
+            last = np.where(current, ucb[:, -1], -np.inf).argmax(axis=1)
+            arm = np.where(done, choice, last)
+        else:
+            arm = choice  # every run pulled above the depth the chain went to
         width = np.where(done, widths[rows, layer_of, arm], 0.0)
         return arm, first, width
 
@@ -223,19 +241,19 @@ class VACatoni(LinearBanditAgent):
         layers = layer[runs]
         weight = self._levels[layers] / width[runs]
         x = obs[runs, arm[runs]]
-        if self.n_obs[runs, layers].max() >= self._y.shape[2]:
-            self._grow()
         slot = self.n_obs[runs, layers]
+        if slot.max() >= self._y.shape[2]:
+            self._grow()
         self._x[runs, layers, slot] = x
         self._y[runs, layers, slot] = np.asarray(rewards, dtype=np.float64)[runs]
         self._w[runs, layers, slot] = weight
-        self.n_obs[runs, layers] += 1
+        self.n_obs[runs, layers] = slot + 1
         v_inv, logdet = sherman_morrison(
-            self.v_inv[runs, layers], self.logdet[runs, layers], weight[:, None] * x
+            self._v_inv_side[runs, :, layers], self.logdet[runs, layers], weight[:, None] * x
         )
-        self.v_inv[runs, layers], self.logdet[runs, layers] = v_inv, logdet
+        self._v_inv_side[runs, :, layers], self.logdet[runs, layers] = v_inv, logdet
         grew = logdet - self._fit_logdet[runs, layers]
-        due = (grew >= math.log(self.refit_ratio)) | (self.n_obs[runs, layers] <= 2 * self.dim)
+        due = (grew >= math.log(self.refit_ratio)) | (slot + 1 <= 2 * self.dim)
         if due.any():
             self._fit(runs[due], layers[due])
 
@@ -264,9 +282,10 @@ class VACatoni(LinearBanditAgent):
         alpha = catoni_alpha(counts, 1.0, self.delta / self.n_layers)
         theta, scale = self.theta[runs, layers], self.scale[runs, layers].copy()
         robust = (counts >= 2 * self.dim) & (self.fourth_moment is None)
-        rows = np.arange(len(runs))
-        for _ in range(2):
-            sub = rows[robust[rows]]
+        sub = np.flatnonzero(robust)
+        for first_pass in (True, False):
+            # First pass: every pair (whole arrays, no gather); second: the MAD pairs.
+            rows: slice | np.ndarray = slice(None) if first_pass else sub
             if sub.size:
                 weighted = np.where(
                     mask[sub],
@@ -278,7 +297,6 @@ class VACatoni(LinearBanditAgent):
                 scale[sub] = np.maximum(mad / _MAD_TO_STD, 1e-3 * self.scale_prior)
             # sigmas = 1 / w keeps IRLS's normal equations on V_l's weighting;
             # the scale enters through Catoni's alpha instead.
-            theta = theta.copy()
             theta[rows] = irls_linear_batched(
                 x[rows],
                 y[rows],
@@ -289,8 +307,7 @@ class VACatoni(LinearBanditAgent):
                 irls_weights=catoni_irls_weights,
                 theta0=theta[rows],
             )
-            rows = rows[robust[rows]]
-            if rows.size == 0:
+            if sub.size == 0:
                 break
         self.theta[runs, layers], self.scale[runs, layers] = theta, scale
         self._fit_logdet[runs, layers] = self.logdet[runs, layers]

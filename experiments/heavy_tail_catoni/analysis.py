@@ -24,7 +24,9 @@ __all__ = [
     "copy_regrets",
     "plot",
     "print_report",
+    "ratio_against_t",
     "ratio_intervals",
+    "ratio_table_against_t",
     "ratios",
     "score",
     "slopes",
@@ -45,9 +47,9 @@ def score(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(score=perf).groupby("agent")["score"].mean().reset_index()
 
 
-def copy_regrets(curves: pd.DataFrame) -> pd.DataFrame:
-    """One row per (setting, agent, copy) with its final regret."""
-    rows = curves[curves["curve"] == "copy_regret"]
+def copy_regrets(curves: pd.DataFrame, curve: str = "copy_regret") -> pd.DataFrame:
+    """One row per (setting, agent, copy) with its final regret (or that of ``curve``)."""
+    rows = curves[curves["curve"] == curve]
     return rows.rename(columns={"value": "regret", "step": "copy"})[
         ["setting", "agent", "copy", "regret"]
     ]
@@ -152,6 +154,7 @@ def ratio_intervals(
     reference: str = "OFUL-trueR",
     n_boot: int = 10_000,
     seed: int = 0,
+    curve: str = "copy_regret",
 ) -> pd.DataFrame:
     """``mean regret(agent) / mean regret(reference)`` per setting, with a 95% interval.
 
@@ -159,8 +162,9 @@ def ratio_intervals(
     draws do not depend on the actions), so the interval is a paired
     percentile bootstrap over copies: resample copy indices, recompute the
     ratio of the two means. ``copies`` is the number of paired copies.
+    ``curve`` names the per-copy regret used (default: at the horizon).
     """
-    per_copy = copy_regrets(curves)
+    per_copy = copy_regrets(curves, curve)
     params = df.drop_duplicates("setting").set_index("setting")
     keys = _range_key(params)
     rng = np.random.default_rng(seed)
@@ -188,6 +192,38 @@ def ratio_intervals(
     if not rows:
         return pd.DataFrame(rows)
     return pd.DataFrame(rows).sort_values(["rounds", "R"], ascending=[False, True])
+
+
+def ratio_against_t(
+    df: pd.DataFrame,
+    curves: pd.DataFrame,
+    agent: str = "CatoniOFUL",
+    reference: str = "OFUL-trueR",
+) -> pd.DataFrame:
+    """:func:`ratio_intervals` at every checkpoint ``t`` the runs kept and at the horizon.
+
+    The checkpoints are the ``copy_regret_t{t}`` curves of
+    :func:`~rlsuite.experiments.heavy_tail_catoni.run.run`: the same copies'
+    regret after ``t`` rounds, so the rows of one setting follow one set of runs.
+    """
+    horizon = int(df["horizon"].max())
+    names = sorted(
+        {c for c in curves["curve"].unique() if c.startswith("copy_regret_t")},
+        key=lambda c: int(c.removeprefix("copy_regret_t")),
+    )
+    parts = []
+    for name, t in [
+        *((c, int(c.removeprefix("copy_regret_t"))) for c in names),
+        ("copy_regret", horizon),
+    ]:
+        part = ratio_intervals(df, curves, agent, reference, curve=name)
+        if len(part):
+            parts.append(part.assign(t=t))
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    columns = ["rounds", "R", "t", "copies", "ratio", "ci95_low", "ci95_high"]
+    return out[columns].sort_values(["rounds", "R", "t"], ascending=[False, True, True])
 
 
 def plot(
@@ -252,7 +288,7 @@ def print_report(runs_csv: str, curves_csv: str, plot_to: str | None = None) -> 
             print("-- slopes of mean regret against R and against log R")
             print(slope.to_string(index=False))
         for reference in ("OFUL-trueR", "OFUL-sigma"):
-            ratio = ratio_intervals(df, curves, reference=reference)
+            ratio = ratio_against_t(df, curves, reference=reference)
             if len(ratio):
                 print(f"-- CatoniOFUL / {reference}: ratio of mean regrets, paired bootstrap 95%")
                 print(ratio.round(4).to_string(index=False))
@@ -263,5 +299,40 @@ def print_report(runs_csv: str, curves_csv: str, plot_to: str | None = None) -> 
 
 
 def tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The study's titled tables (the front end prints them, the report writes tables.md)."""
-    return {"regret at T per agent and setting": table(df)}
+    """The study's titled tables (the front end prints them, the report writes tables.md).
+
+    Runs that kept checkpoint regrets (``regret_t{t}`` metrics, a horizon
+    past the first checkpoint) add the CatoniOFUL / OFUL-trueR ratio of mean
+    regrets at every checkpoint and at ``T``.
+    """
+    out = {"regret at T per agent and setting": table(df)}
+    at_t = ratio_table_against_t(df)
+    if len(at_t):
+        out["CatoniOFUL / OFUL-trueR, ratio of mean regrets after t rounds (same runs)"] = at_t
+    return out
+
+
+def ratio_table_against_t(
+    df: pd.DataFrame, agent: str = "CatoniOFUL", reference: str = "OFUL-trueR"
+) -> pd.DataFrame:
+    """``regret(agent) / regret(reference)`` after ``t`` rounds, a column per ``t`` (metrics)."""
+    if not {agent, reference} <= set(df["agent"]):
+        return pd.DataFrame()
+    columns = [c for c in df.columns if c.startswith("regret_t") and df[c].notna().any()]
+    if not columns:
+        return pd.DataFrame()
+    horizon = int(df["horizon"].max())
+    frame = df.assign(**{f"regret_t{horizon}": df["regret"]})
+    columns = sorted(
+        {*columns, f"regret_t{horizon}"}, key=lambda c: int(c.removeprefix("regret_t"))
+    )
+    keys = _range_key(df.drop_duplicates("setting").set_index("setting"))
+    means = frame.groupby(["setting", "agent"])[columns].mean()
+    ratio = means.xs(agent, level="agent") / means.xs(reference, level="agent")
+    ratio.columns = [f"t={int(c.removeprefix('regret_t')):,}" for c in columns]
+    params = df.drop_duplicates("setting").set_index("setting")
+    kind = params["heteroscedastic"].astype(bool).map({True: "hetero", False: "homo"})
+    ratio.index = pd.MultiIndex.from_arrays(
+        [kind.loc[ratio.index], keys.loc[ratio.index]], names=["rounds", "R"]
+    )
+    return ratio.sort_index(ascending=[False, True]).round(4)

@@ -12,10 +12,13 @@ from rlsuite.envs.noise import Gaussian, NoiseModel, Spike, StudentT, TruncatedP
 from rlsuite.experiments.base import COPY_PREFIX, N_COPIES, RunResult
 from rlsuite.experiments.heavy_tail_catoni.sweep import ABLATION_AGENTS
 
-__all__ = ["agent_spec", "make_noise_model", "run"]
+__all__ = ["agent_spec", "make_env", "make_noise_model", "play", "run"]
 
 KNOWN_AGENTS = ("OFUL-trueR", "OFUL-sigma", "CatoniOFUL", "VACatoni", "HeavyOFUL")
 CURVE_POINTS = 100
+#: Rounds at which each copy's cumulative regret is also kept (those before the
+#: horizon), so that a long run reports its ratios at shorter horizons too.
+CHECKPOINTS: tuple[int, ...] = (1_000, 3_000, 10_000, 20_000, 30_000, 50_000, 100_000)
 
 
 def make_noise_model(params: dict[str, Any]) -> NoiseModel:
@@ -62,6 +65,40 @@ def agent_spec(agent: str, params: dict[str, Any], noise: NoiseModel) -> tuple[s
     raise ValueError(f"agent={agent!r} is not part of heavy_tail_catoni: {known}")
 
 
+def make_env(params: dict[str, Any], noise: NoiseModel) -> LinearContextualBanditVectorEnv:
+    """``params["copies"]`` copies of the setting's env with ``noise``."""
+    return LinearContextualBanditVectorEnv(
+        num_envs=int(params["copies"]),
+        n_arms=int(params["n_arms"]),
+        dim=int(params["dim"]),
+        noise=noise,
+        heteroscedastic=bool(params["heteroscedastic"]),
+        gap=float(params["gap"]),
+    )
+
+
+def play(
+    learner: Any, env: LinearContextualBanditVectorEnv, horizon: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``learner`` on ``env`` (reset with ``seed``) for ``horizon`` rounds.
+
+    Returns the per-round pseudo-regret ``(horizon, copies)`` and uniform
+    play's expected regret per copy on the same contexts.
+    """
+    obs, _ = env.reset(seed=seed)
+    regret = np.empty((horizon, env.num_envs))
+    random_regret = np.zeros(env.num_envs)
+    for t in range(horizon):
+        actions = learner.select_actions(obs)
+        next_obs, rewards, _, _, info = env.step(actions)
+        learner.update_batch(obs, actions, rewards, info)
+        means = info["expected_rewards"]
+        random_regret += means.max(axis=1) - means.mean(axis=1)
+        regret[t] = info["regret"]
+        obs = next_obs
+    return regret, random_regret
+
+
 def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     """Play ``agent`` on ``copies`` independent copies for ``horizon`` rounds.
 
@@ -73,32 +110,16 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
     (final regret of each copy, indexed by copy), the mean
     ``cumulative_regret``, and ``copy:regret``, ``copy:random_regret`` and
     ``copy:normalized_regret`` (each copy's own value, so the report scores
-    every copy as a replicate).
+    every copy as a replicate). At each of :data:`CHECKPOINTS` before the
+    horizon, the mean regret is also a metric (``regret_t{t}``) and each
+    copy's a curve (``copy_regret_t{t}``): the same runs at shorter horizons.
     """
     noise = make_noise_model(params)
     name, kwargs = agent_spec(agent, params, noise)
     horizon, copies = int(params["horizon"]), int(params["copies"])
-    n_arms, dim = int(params["n_arms"]), int(params["dim"])
-    env = LinearContextualBanditVectorEnv(
-        num_envs=copies,
-        n_arms=n_arms,
-        dim=dim,
-        noise=noise,
-        heteroscedastic=bool(params["heteroscedastic"]),
-        gap=float(params["gap"]),
-    )
-    learner = make_agent(name, n_arms=n_arms, dim=dim, seed=seed, n_runs=copies, **kwargs)
-    obs, _ = env.reset(seed=seed)
-    regret = np.empty((horizon, copies))
-    random_regret = np.zeros(copies)
-    for t in range(horizon):
-        actions = learner.select_actions(obs)
-        next_obs, rewards, _, _, info = env.step(actions)
-        learner.update_batch(obs, actions, rewards, info)
-        means = info["expected_rewards"]
-        random_regret += means.max(axis=1) - means.mean(axis=1)
-        regret[t] = info["regret"]
-        obs = next_obs
+    env = make_env(params, noise)
+    learner = make_agent(name, n_arms=env.n_arms, dim=env.dim, seed=seed, n_runs=copies, **kwargs)
+    regret, random_regret = play(learner, env, horizon, seed)
     cumulative = np.cumsum(regret, axis=0)
     final = cumulative[-1]
     steps = np.unique(np.linspace(1, horizon, CURVE_POINTS).round().astype(np.int64))
@@ -107,6 +128,8 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
         f"{COPY_PREFIX}random_regret": random_regret,
         f"{COPY_PREFIX}normalized_regret": final / random_regret,
     }
+    checkpoints = [t for t in CHECKPOINTS if t < horizon]
+    at_checkpoint = {f"copy_regret_t{t}": cumulative[t - 1] for t in checkpoints}
     se = float(final.std(ddof=1) / np.sqrt(copies)) if copies > 1 else float("nan")
     return RunResult(
         metrics={
@@ -115,14 +138,16 @@ def run(params: dict[str, Any], agent: str, seed: int) -> RunResult:
             "random_regret": float(random_regret.mean()),
             "normalized_regret": float(final.mean() / random_regret.mean()),
             N_COPIES: float(copies),
+            **{f"regret_t{t}": float(cumulative[t - 1].mean()) for t in checkpoints},
         },
         curves={
             "cumulative_regret": cumulative[steps - 1].mean(axis=1),
             "copy_regret": final,
+            **at_checkpoint,
             **per_copy,
         },
         curve_steps={
             "cumulative_regret": steps,
-            **{name: np.arange(copies) for name in ("copy_regret", *per_copy)},
+            **{name: np.arange(copies) for name in ("copy_regret", *at_checkpoint, *per_copy)},
         },
     )

@@ -120,3 +120,49 @@ def test_table_labels_noises_without_a_stated_range() -> None:
     assert ("homo", "student_t df=3") in formatted.columns
     assert analysis.slopes(df).empty
     assert analysis.ratio_intervals(df, curves)["R"].iloc[0] == "student_t df=3"
+
+
+def test_long_run_checkpoints_are_the_shorter_runs_and_give_ratios_against_t() -> None:
+    experiment = load_experiment("heavy_tail_catoni")
+    short = {**sweep.SMOKE_SETTINGS[1], "horizon": 1_000}
+    long = {**short, "horizon": 1_200}
+    rows, curve_rows = [], []
+    for agent in ("CatoniOFUL", "OFUL-trueR"):
+        first = experiment.run(short, agent, 0)
+        longer = experiment.run(long, agent, 0)
+        # The env's draws do not depend on the horizon: the first 1000 rounds are the short run.
+        np.testing.assert_allclose(longer.curves["copy_regret_t1000"], first.curves["copy_regret"])
+        assert longer.metrics["regret_t1000"] == pytest.approx(first.metrics["regret"])
+        assert "regret_t1000" not in first.metrics  # only checkpoints before the horizon
+        rows.append({"setting": "s", "agent": agent, **long, **longer.metrics})
+        for name in ("copy_regret", "copy_regret_t1000"):
+            for copy, value in enumerate(longer.curves[name]):
+                curve_rows.append(
+                    {"setting": "s", "agent": agent, "curve": name, "step": copy, "value": value}
+                )
+    df, curves = pd.DataFrame(rows), pd.DataFrame(curve_rows)
+    against_t = analysis.ratio_against_t(df, curves)
+    assert list(against_t["t"]) == [1_000, 1_200]
+    regret = df.set_index("agent")
+    assert against_t["ratio"].iloc[0] == pytest.approx(
+        regret.loc["CatoniOFUL", "regret_t1000"] / regret.loc["OFUL-trueR", "regret_t1000"]
+    )
+    table = analysis.tables(df)
+    (title,) = [t for t in table if "after t rounds" in t]
+    assert list(table[title].columns) == ["t=1,000", "t=1,200"]
+    assert table[title].iloc[0, 0] == pytest.approx(against_t["ratio"].iloc[0], abs=1e-4)
+
+
+def test_radius_diagnostic_switches_off_only_the_covering_term() -> None:
+    from rlsuite.experiments.heavy_tail_catoni import radius_diagnostic
+
+    params = {**sweep.SMOKE_SETTINGS[0], "copies": 3}
+    for kwargs, with_cover in (({}, True), ({"reward_range": 1e-12}, False)):
+        agent, regret = radius_diagnostic.play(params, "CatoniOFUL", kwargs, 50)
+        assert regret.shape == (3,)
+        stated = agent.stated_range if agent.reward_range is None else agent.reward_range
+        cover = agent.dim * np.log1p(2.0 * agent.theta_norm * stated * agent.t)
+        under_root = np.square(agent.radius() - np.sqrt(agent.lam) * agent.theta_norm)
+        # beta^2 = self-normalised part + covering part; the diagnostic removes the latter.
+        np.testing.assert_allclose(under_root, radius_diagnostic._self_normalised(agent) + cover)
+        assert np.all(cover > 10.0) if with_cover else np.all(cover < 1e-6)

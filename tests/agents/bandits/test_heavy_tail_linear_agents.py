@@ -10,18 +10,12 @@ from rlsuite.agents.bandits.catoni import catoni_irls_weights, irls_linear, irls
 from rlsuite.agents.bandits.gradient_bandit import GradientBandit
 from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
 from rlsuite.envs.noise import Spike
+from rlsuite.experiments.heavy_tail_catoni.run import play
 
 
 def _play(agent, env, horizon: int, seed: int = 0) -> np.ndarray:
-    obs, _ = env.reset(seed=seed)
-    regret = np.zeros(env.num_envs)
-    for _ in range(horizon):
-        actions = agent.select_actions(obs)
-        next_obs, rewards, _, _, info = env.step(actions)
-        agent.update_batch(obs, actions, rewards, info)
-        regret += info["regret"]
-        obs = next_obs
-    return regret
+    """Per-copy regret after ``horizon`` rounds (the study's loop)."""
+    return play(agent, env, horizon, seed)[0].sum(axis=0)
 
 
 def test_oful_defaults_to_half_the_stated_range() -> None:
