@@ -31,9 +31,7 @@ lint: install
 # root package's __init__ and the top-level folders are linked under build/mypy/rlsuite/
 # and MYPYPATH points there.
 # Gate: every module of rlsuite.agents, rlsuite.offline_data, rlsuite.envs and
-# rlsuite.experiments, but the experiments modules mypy.ini lists as not yet
-# gated (ignore_errors, each with its reason). The protocol core is strict
-# (disallow_untyped_defs, see mypy.ini).
+# rlsuite.experiments. The protocol core is strict (disallow_untyped_defs, see mypy.ini).
 MYPY_ROOT := build/mypy
 MYPY_MODULES := rlsuite rlsuite.envs rlsuite.envs._single_backed rlsuite.envs._vector \
 	rlsuite.envs.batch_simulator rlsuite.envs.data_mixture rlsuite.envs.inlining \

@@ -35,12 +35,16 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from rlsuite.experiments.base import RunResult, canonical_params, curve_blobs, sweep_of
+
+# pandas only where frames are built: the runner's writer side (and every
+# pool worker importing a script that imports this module) does without it.
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KEY_COLUMNS", "SCHEMA_VERSION", "ResultsStore", "RunRecord", "StoreError"]
 
@@ -94,6 +98,8 @@ def _params_frame(records: list[dict[str, Any]], index: pd.Index) -> pd.DataFram
     integer column (``Int64``) instead. Floats stay floats, and the stored
     JSON is untouched.
     """
+    import pandas as pd
+
     params = pd.DataFrame(records, index=index)
     for column in params.columns:
         if params[column].dtype.kind != "f" or not params[column].isna().any():
@@ -407,6 +413,8 @@ class ResultsStore:
         that is also a metric name keeps the metric; the params JSON stays in
         ``params``.
         """
+        import pandas as pd
+
         where, args = self._where(experiment, sweep)
         with self._guard():
             frame = pd.read_sql_query(
@@ -437,6 +445,8 @@ class ResultsStore:
 
         ``prefix`` keeps only curves whose name starts with it (``"copy:"``).
         """
+        import pandas as pd
+
         where, args = self._where(experiment, sweep)
         where = where.replace("experiment", "c.experiment").replace("sweep", "r.sweep")
         if prefix is not None:
@@ -469,6 +479,8 @@ class ResultsStore:
 
     def failures(self) -> pd.DataFrame:
         """Runs whose last attempt raised, with the error text."""
+        import pandas as pd
+
         with self._guard():
             return pd.read_sql_query("SELECT * FROM failures", self._conn)
 

@@ -67,7 +67,7 @@ class GradientBandit(TorchBackendMixin, BanditAgent):
     def __init__(
         self,
         n_arms: int,
-        eta: float = 1.0,
+        eta: float | np.ndarray = 1.0,
         baseline: bool = False,
         *,
         seed: int | None = None,

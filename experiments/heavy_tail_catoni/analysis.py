@@ -14,6 +14,7 @@ of each run, read from the ``copy_regret`` curve.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,7 +123,7 @@ def slopes(df: pd.DataFrame) -> pd.DataFrame:
     sweep, separately for homoscedastic and heteroscedastic rounds; with
     three ranges the fit is descriptive, not a test.
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
     if "reward_range" not in df:
         return pd.DataFrame(rows)
     for (hetero, agent), group in df.groupby(["heteroscedastic", "agent"]):
@@ -168,7 +169,7 @@ def ratio_intervals(
     params = df.drop_duplicates("setting").set_index("setting")
     keys = _range_key(params)
     rng = np.random.default_rng(seed)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for setting, group in per_copy.groupby("setting"):
         wide = group.pivot_table(index="copy", columns="agent", values="regret")
         if agent not in wide or reference not in wide:

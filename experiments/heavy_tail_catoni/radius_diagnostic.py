@@ -55,7 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--horizon", type=int, default=sweep.HORIZON)
     horizon = parser.parse_args().horizon
-    agents = (
+    agents: tuple[tuple[str, str, dict[str, float] | None], ...] = (
         ("OFUL-sigma", "OFUL", None),
         ("CatoniOFUL", "CatoniOFUL", {}),
         ("CatoniOFUL, covering term off (diagnostic)", "CatoniOFUL", {"reward_range": 1e-12}),
