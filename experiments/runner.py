@@ -61,12 +61,13 @@ __all__ = [
 
 BACKENDS = ("local", "ray")
 #: A local pool is started only for sweeps whose work, estimated from the
-#: first runs, exceeds this many seconds run in-process. Starting a pool
-#: costs a few tenths of a CPU-second (the fork server's interpreter and
-#: imports, then the workers; benchmarks/sweep_scale.py on 2 cores); below
-#: ~1 s of work two workers cannot win that back, so the sweep stays here. Set it to 0 to
+#: first runs, exceeds this many seconds run in-process. The first pool of a
+#: process waits about 0.2 s for the fork server's imports (in a thread, while
+#: this process keeps running specs); later pools start in about 0.02 s
+#: (benchmarks/sweep_scale.py, 2 cores). Below a quarter second of work two
+#: workers cannot win that back, so the sweep stays here. Set it to 0 to
 #: always use the pool.
-POOL_MIN_WORK_S = 2.0
+POOL_MIN_WORK_S = 0.25
 #: Start method of the local pool: None for ``forkserver`` where the platform
 #: has it, else ``spawn`` (see ``_pool_context``); ``"spawn"`` to opt out.
 POOL_START_METHOD: str | None = None
