@@ -378,9 +378,15 @@ def _iter_local(
                     error_callback=finished.put,
                 )
                 in_flight += 1
+        # Every result is in: let the idle workers exit on their own (killed,
+        # a forkserver worker leaves its queue's semaphores to the resource
+        # tracker, which warns about them at exit).
+        starter.join()
+        for pool in pools:
+            pool.close()
+            pool.join()
     finally:
-        # Every result is in (or the sweep stopped): the workers only idle, so
-        # stop them at once instead of waiting for them to exit on their own.
+        # Stopped early (an error, Ctrl-C, the consumer closed us): kill them.
         starter.join()
         for pool in pools:
             pool.terminate()
