@@ -115,8 +115,8 @@ class CatoniOFUL(WeightedRobustOFUL):
             **kwargs,
         )
 
-    def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._whitening_level(uncertainty, sigma), np.ones_like(sigma)
+    def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, None]:
+        return self._whitening_level(uncertainty, sigma), None
 
     def radius(self) -> np.ndarray:
         """Whitened OFUL radius plus the covering term ``d log(1 + 2 S R t)``."""

@@ -99,7 +99,7 @@ class HeavyOFUL(WeightedRobustOFUL):
 
     def _fit_batch(self, runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return irls_linear_batched(
-            alpha=self._aux[runs, : mask.shape[1]],
+            alpha=self._aux[self._run_rows(runs), : mask.shape[1]],
             lam=self.lam,
             irls_weights=huber_irls_weights,
             **self._history(runs, mask),

@@ -72,8 +72,9 @@ def noise_levels(infos: dict[str, Any] | None, n_runs: int, agent: str) -> np.nd
             sigma = np.asarray(infos[key], dtype=np.float64)
             if sigma.shape != (n_runs,):
                 sigma = np.broadcast_to(sigma, (n_runs,))
-            # min > 0 is False for nan; max finite rules out inf.
-            if not (sigma.min() > 0 and np.isfinite(sigma.max())):
+            # min > 0 is False for nan; max finite rules out inf. (The ufunc
+            # reductions skip ndarray.min's Python wrapper: this runs every round.)
+            if not (np.minimum.reduce(sigma) > 0 and math.isfinite(np.maximum.reduce(sigma))):
                 raise ValueError(f"info[{key!r}]={sigma.tolist()!r} must be finite and > 0")
             return sigma.copy()
     raise ValueError(
@@ -234,10 +235,14 @@ class WeightedRobustOFUL(LinearBanditAgent):
         gamma = self.dim**-0.25 if self.gamma is None else self.gamma
         return np.maximum(np.maximum(sigma, self.sigma_min), gamma * np.sqrt(uncertainty))
 
-    def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _levels(
+        self, uncertainty: np.ndarray, sigma: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """``(sigma_bar, aux)`` per run for the new samples (``aux``: per-sample extra).
 
         ``uncertainty`` is ``||x_t||_{V_{t-1}^-1}`` of each run's new feature vector.
+        ``aux`` is ``None`` for a subclass that uses no per-sample extra (its
+        stored ``aux`` stays 1).
         """
         raise NotImplementedError
 
@@ -249,7 +254,8 @@ class WeightedRobustOFUL(LinearBanditAgent):
         ``V + x x^T / sigma_bar^2`` (the same update as :func:`sherman_morrison`).
         """
         vx = (self.v_inv @ x[..., None])[..., 0]
-        quad = np.maximum((x * vx).sum(axis=-1), 0.0)
+        # np.add.reduce is what ndarray.sum calls, without its Python wrapper.
+        quad = np.maximum(np.add.reduce(x * vx, axis=-1), 0.0)
         sigma_bar, aux = self._levels(np.sqrt(quad), sigma)
         # Every run stores one sample per round, so all runs share one slot
         # (basic slicing instead of a fancy-indexed store per array).
@@ -259,7 +265,8 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self._x[:, slot] = x
         self._y[:, slot] = rewards
         self._sigma_bar[:, slot] = sigma_bar
-        self._aux[:, slot] = aux
+        if aux is not None:
+            self._aux[:, slot] = aux
         self._count = slot + 1
         inv_level = 1.0 / sigma_bar
         vz = vx * inv_level[:, None]
@@ -278,13 +285,24 @@ class WeightedRobustOFUL(LinearBanditAgent):
     def _history(self, runs: np.ndarray, mask: np.ndarray) -> _History:
         """Padded history of ``runs`` up to ``mask``'s length, as IRLS keyword arguments."""
         n = mask.shape[1]
+        rows = self._run_rows(runs)
         return {
-            "features": self._x[runs, :n],
-            "targets": self._y[runs, :n],
-            "sigmas": self._sigma_bar[runs, :n],
+            "features": self._x[rows, :n],
+            "targets": self._y[rows, :n],
+            "sigmas": self._sigma_bar[rows, :n],
             "mask": mask,
             "theta0": self.theta[runs],
         }
+
+    @staticmethod
+    def _run_rows(runs: np.ndarray) -> np.ndarray | slice:
+        """Index of ``runs`` (sorted) into the history arrays.
+
+        A slice when the runs are consecutive (one run, or all of them): the
+        history is then read as a view instead of copied by fancy indexing.
+        """
+        first, last = int(runs[0]), int(runs[-1])
+        return slice(first, last + 1) if last - first + 1 == runs.size else runs
 
     def radius(self) -> np.ndarray:
         """Radius ``beta_t`` of the weighted ellipsoid per run."""
@@ -318,7 +336,8 @@ class WeightedRobustOFUL(LinearBanditAgent):
         if self._count <= 2 * self.dim:
             runs = self._rows
         else:
-            runs = np.flatnonzero(self.logdet - self._fit_logdet >= math.log(self.refit_ratio))
+            grown = self.logdet - self._fit_logdet >= math.log(self.refit_ratio)
+            runs = grown.nonzero()[0]
         if runs.size:
             mask = np.ones((runs.size, self._count), dtype=bool)
             self.theta[runs] = self._fit_batch(runs, mask)
@@ -349,9 +368,15 @@ class WeightedRobustOFUL(LinearBanditAgent):
         self._fit_logdet[runs] = self.logdet[runs]
 
     def _grow(self) -> None:
-        size = 2 * self._y.shape[1]
+        """Enlarge the history arrays 4-fold (padding 1).
+
+        Growth is a copy of the whole history, so 4-fold (instead of 2-fold)
+        copies a third as much in all, at the price of up to 4x unused slots.
+        """
+        filled = self._y.shape[1]
         for name in ("_x", "_y", "_sigma_bar", "_aux"):
             old = getattr(self, name)
-            new = np.ones((self.n_runs, size) + old.shape[2:])
-            new[:, : old.shape[1]] = old
+            new = np.empty((self.n_runs, 4 * filled) + old.shape[2:])
+            new[:, :filled] = old
+            new[:, filled:] = 1.0
             setattr(self, name, new)
