@@ -225,11 +225,9 @@ def main() -> None:
 
 def _speedups(seq: list[float], pool: list[float]) -> dict:
     """Sequential wall / pool wall per repeat (same repeat): min/median/max, and the walls."""
-    ratios = sorted(s / p for s, p in zip(seq, pool))
+    spread = _spread([s / p for s, p in zip(seq, pool)])
     return {
-        "speedup_min": round(ratios[0], 3),
-        "speedup_median": round(statistics.median(ratios), 3),
-        "speedup_max": round(ratios[-1], 3),
+        **{f"speedup_{stat}": value for stat, value in spread.items()},
         "sequential_wall_s": [round(s, 2) for s in seq],
         "pool_wall_s": [round(p, 2) for p in pool],
     }

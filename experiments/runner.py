@@ -246,7 +246,8 @@ def _pool_context() -> Any:
     By default ``forkserver`` where the platform has it, else ``spawn``.
     The fork server is one fresh interpreter per parent process, started on
     the first call and reused by every later pool; it imports this module
-    (numpy, the store's reader side) before it forks, so workers do not.
+    (with numpy and ``rlsuite.experiments.base``) before it forks, so
+    workers do not.
     Called from the pool's starter thread: the first ``Pool`` waits for those
     imports while the parent keeps running specs.
     """
@@ -296,10 +297,10 @@ def _iter_local(
     estimated rest is below :data:`POOL_MIN_WORK_S`, it finishes here (no
     pool). Otherwise a pool starts in a thread (:func:`_pool_context`: the
     first one in a process waits for the fork server's imports); until it
-    answers a no-op task the parent keeps running specs one at a time, then hands out chunks (two in
-    flight per worker) and goes back to collecting and writing. Where a run
-    executes does not change its result: runs are seeded by their key and
-    set their own thread counts.
+    answers a no-op task the parent keeps running specs one at a time, then
+    hands out chunks (two in flight per worker) and goes back to collecting
+    and writing. Where a run executes does not change its result: runs are
+    seeded by their key and set their own thread counts.
     """
     if workers == 1:
         for spec in specs:
