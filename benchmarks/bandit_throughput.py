@@ -12,6 +12,12 @@ Measured in one run on one machine, so only the ratios matter:
 (e) that floor plus the exploration draws (a uniform per run, an arm per
     exploring run): what is left above it is overhead (checks, infos, calls).
 
+The batched ``EpsilonGreedy`` in (b) takes its greedy arm and updates its
+statistics with compiled loops (``rlsuite.agents.bandits._compiled_mab``,
+numba; bit-identical to the numpy forms), while the floors (d) and (e) are
+written in numpy: numpy's ``argmax(axis=1)`` over ten arms costs about twice
+the compiled loop, so against (d) and (e) part of (b)'s margin is that.
+
 Each rate is the fastest chunk of calls (about 1 ms) within one short window
 (robust to preemption by other processes), taken ``--repeats`` times in
 alternation (b, c, d, e, b, c, d, e, ...), so that each ratio is formed from

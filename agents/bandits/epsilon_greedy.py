@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from rlsuite.agents.bandits._compiled_mab import add_pulled_rewards, row_argmax
 from rlsuite.agents.base import ArmCounts, BanditAgent
 from rlsuite.envs.torch_backend import TorchBackendMixin, maybe_compile
 from rlsuite.envs.validation import check_real
@@ -60,9 +61,6 @@ class EpsilonGreedy(TorchBackendMixin, ArmCounts, BanditAgent):
             return
         # Sample means, +inf until pulled; kept incrementally so a step touches R entries.
         self.values = np.full((self.n_runs, self.n_arms), np.inf)
-        # Offsets of each run's row in the flattened (R*K) arrays: 1-D indexing is
-        # several times faster than a (rows, actions) pair on the hot path.
-        self._row_offsets = np.arange(self.n_runs) * self.n_arms
 
     def _reset_torch(self) -> None:
         torch = self.torch
@@ -100,13 +98,15 @@ class EpsilonGreedy(TorchBackendMixin, ArmCounts, BanditAgent):
             uniforms = torch.rand(self.n_runs, generator=gen, device=self.device)
             arms = torch.randint(self.n_arms, (self.n_runs,), generator=gen, device=self.device)
             return self._choose(self.values, uniforms, arms, self.epsilon)
-        actions = self.values.argmax(axis=1)  # greedy_actions, without its backend test
         if self.n_runs == 1:
+            actions = self.values.argmax(axis=1)  # greedy_actions, without its backend test
             # Same draws as the batched form (one uniform, then one integer when exploring)
             # without its array bookkeeping, which dominates a single run's step.
             if self.rng.random() < self.epsilon:
                 actions[0] = self.rng.integers(self.n_arms)
             return actions
+        # values.argmax(axis=1), compiled: numpy's argmax over ten arms is mostly row bookkeeping.
+        actions = row_argmax(self.values)
         explore = self.rng.random(self.n_runs) < self.epsilon
         # Draw random arms only for the exploring runs: a tenth of the draws at epsilon=0.1.
         # ``size`` as a Python int (a numpy integer costs ``integers`` a microsecond more, for
@@ -134,16 +134,9 @@ class EpsilonGreedy(TorchBackendMixin, ArmCounts, BanditAgent):
             self.values[0, arm] = total / count
             self.t += 1
             return
-        # intp first: uint64 + int64 offsets would promote to float64.
-        flat = self._row_offsets + actions.astype(np.intp, copy=False)
-        counts, sums = self.counts.reshape(-1), self.sums.reshape(-1)
-        # Gather each statistic once and write it back: the same sums and quotients as
-        # ``counts[flat] += 1`` then ``sums[flat] / counts[flat]``, with two gathers fewer.
-        pulled_counts = counts[flat] + 1.0
-        pulled_sums = sums[flat] + rewards
-        counts[flat] = pulled_counts
-        sums[flat] = pulled_sums
-        self.values.reshape(-1)[flat] = pulled_sums / pulled_counts
+        # counts[rows, actions] += 1; sums[rows, actions] += rewards; values = sums / counts
+        # at the pulled arms, in one compiled pass (the same IEEE sums and quotients).
+        add_pulled_rewards(self.counts, self.sums, self.values, actions, rewards)
         self.t += 1
 
     def _update_torch(self, actions: Any, rewards: Any) -> None:
