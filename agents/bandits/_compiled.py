@@ -27,7 +27,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["irls_fit", "irls_fit_rows"]
+__all__ = ["irls_fit", "irls_fit_rows", "refit_histories", "whiten_and_store"]
 
 
 @numba.njit(cache=True)
@@ -142,3 +142,88 @@ def irls_fit_rows(x, y, inv_sigma, base, alpha, huber, lam, theta, warm, tol, ma
             x[b], y[b], inv_sigma[b], base[b], alpha[b], huber, lam, theta[b], warm, tol, max_iter
         )
     return steps
+
+
+@numba.njit(cache=True)
+def whiten_and_store(
+    x,
+    rewards,
+    sigma,
+    sigma_min,
+    gamma,
+    v_inv,
+    logdet,
+    x_hist,
+    y_hist,
+    level_hist,
+    slot,
+    uncertainty,
+):
+    """One round of the variance-weighted OFUL update, per run ``r``, in place.
+
+    With ``u = ||x_r||_{V^-1}``: the whitening level ``sigma_bar = max(sigma_r,
+    sigma_min, gamma sqrt(u))``; the sample ``(x_r, reward_r, sigma_bar)`` stored
+    at ``slot`` of run ``r``'s history; ``V^-1`` and ``log det V`` updated to
+    ``V + x x^T / sigma_bar^2`` by Sherman-Morrison (``V^-1 x`` formed once).
+    ``u`` is written to ``uncertainty[r]``.
+
+    This is ``WeightedRobustOFUL._add_samples``'s update; the method's
+    docstring states it.
+    """
+    n_runs, d = x.shape
+    vx = np.empty(d)
+    for r in range(n_runs):
+        quad = 0.0
+        for i in range(d):
+            acc = 0.0
+            for j in range(d):
+                acc += v_inv[r, i, j] * x[r, j]
+            vx[i] = acc
+            quad += x[r, i] * acc
+        quad = max(quad, 0.0)
+        u = math.sqrt(quad)
+        level = max(max(sigma[r], sigma_min), gamma * math.sqrt(u))
+        uncertainty[r] = u
+        for j in range(d):
+            x_hist[r, slot, j] = x[r, j]
+        y_hist[r, slot] = rewards[r]
+        level_hist[r, slot] = level
+        inv_level = 1.0 / level
+        quad_z = quad * inv_level * inv_level
+        shrink = 1.0 + quad_z
+        for i in range(d):
+            vx[i] *= inv_level
+        for i in range(d):
+            for j in range(d):
+                v_inv[r, i, j] -= vx[i] * (vx[j] / shrink)
+        logdet[r] += math.log1p(quad_z)
+
+
+@numba.njit(cache=True)
+def refit_histories(
+    x_hist, y_hist, level_hist, aux_hist, n, runs, scale, huber, lam, theta, tol, max_iter
+):
+    """Warm-started :func:`irls_fit` of each run in ``runs`` from its first ``n`` samples.
+
+    Run ``runs[i]`` has ``inv_sigma = 1 / level``, ``base = inv_sigma^2`` and
+    ``alpha = scale[i] * aux`` per sample; its row of ``theta`` is refit in
+    place. The histories are read where they are stored (no padded copy).
+    """
+    for i in range(runs.shape[0]):
+        r = runs[i]
+        inv_sigma = 1.0 / level_hist[r, :n]
+        base = inv_sigma * inv_sigma
+        alpha = scale[i] * aux_hist[r, :n]
+        irls_fit(
+            x_hist[r, :n],
+            y_hist[r, :n],
+            inv_sigma,
+            base,
+            alpha,
+            huber,
+            lam,
+            theta[r],
+            True,
+            tol,
+            max_iter,
+        )

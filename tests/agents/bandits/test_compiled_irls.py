@@ -1,11 +1,16 @@
-"""The compiled IRLS kernel reproduces the NumPy IRLS of rlsuite.agents.bandits.catoni."""
+"""The compiled kernels of rlsuite.agents.bandits._compiled reproduce their NumPy statements."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rlsuite.agents.bandits._compiled import irls_fit, irls_fit_rows
+from rlsuite.agents.bandits._compiled import (
+    irls_fit,
+    irls_fit_rows,
+    refit_histories,
+    whiten_and_store,
+)
 from rlsuite.agents.bandits.catoni import (
     catoni_irls_weights,
     huber_irls_weights,
@@ -82,3 +87,65 @@ def test_irls_fit_stops_at_the_iteration_cap_and_counts_steps() -> None:
         == 1
     )
     np.testing.assert_allclose(again, theta, rtol=0, atol=1e-10)
+
+
+def test_whiten_and_store_is_the_weighted_sherman_morrison_update() -> None:
+    rng = np.random.default_rng(4)
+    n_runs, d, capacity, slot = 3, 4, 8, 5
+    a = rng.normal(size=(n_runs, d, d))
+    gram = np.eye(d) + a @ np.swapaxes(a, 1, 2)
+    v_inv, logdet = np.linalg.inv(gram), np.linalg.slogdet(gram)[1]
+    x, rewards = rng.normal(size=(n_runs, d)), rng.normal(size=n_runs)
+    sigma = np.array([0.01, 0.5, 3.0])
+    sigma_min, gamma = 0.05, d**-0.25
+    hist_x, hist_y, hist_level = (
+        np.zeros((n_runs, capacity, d)),
+        np.zeros((n_runs, capacity)),
+        np.ones((n_runs, capacity)),
+    )
+    uncertainty = np.empty(n_runs)
+    new_v_inv, new_logdet = v_inv.copy(), logdet.copy()
+    whiten_and_store(
+        x,
+        rewards,
+        sigma,
+        sigma_min,
+        gamma,
+        new_v_inv,
+        new_logdet,
+        hist_x,
+        hist_y,
+        hist_level,
+        slot,
+        uncertainty,
+    )
+    u = np.sqrt(np.einsum("rd,rde,re->r", x, v_inv, x))
+    level = np.maximum(np.maximum(sigma, sigma_min), gamma * np.sqrt(u))
+    np.testing.assert_allclose(uncertainty, u, rtol=1e-12)
+    np.testing.assert_allclose(hist_level[:, slot], level, rtol=1e-12)
+    np.testing.assert_array_equal(hist_x[:, slot], x)
+    np.testing.assert_array_equal(hist_y[:, slot], rewards)
+    whitened = x / level[:, None]
+    updated = gram + whitened[:, :, None] * whitened[:, None, :]
+    np.testing.assert_allclose(new_v_inv, np.linalg.inv(updated), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(new_logdet, np.linalg.slogdet(updated)[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("huber", [False, True])
+def test_refit_histories_refits_the_given_runs_in_place(huber: bool) -> None:
+    x, y, sigmas, _, _, alpha, theta0 = _problems(5, n_problems=4, n=120, d=3)
+    n, runs, scale = 90, np.array([0, 2]), np.array([0.3, 1.7])
+    theta = theta0.copy()
+    refit_histories(x, y, sigmas, alpha, n, runs, scale, huber, 0.5, theta, 1e-8, 50)
+    expected = irls_linear_batched_numpy(
+        x[runs, :n],
+        y[runs, :n],
+        scale[:, None] * alpha[runs, :n],
+        sigmas=sigmas[runs, :n],
+        mask=np.ones((2, n), dtype=bool),
+        lam=0.5,
+        irls_weights=huber_irls_weights if huber else catoni_irls_weights,
+        theta0=theta0[runs],
+    )
+    np.testing.assert_allclose(theta[runs], expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(theta[[1, 3]], theta0[[1, 3]])
