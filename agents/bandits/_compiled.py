@@ -11,7 +11,8 @@ iteration in one compiled call per problem.
   :func:`~rlsuite.agents.bandits.catoni.irls_linear_batched`: the same
   start (the ridge solution, or a warm start), the same weights, the same
   stopping rule and the same products (BLAS ``X^T (W X)``, then an LU
-  solve), so it returns the same estimate to float tolerance.
+  solve; summed over blocks of 1024 samples beyond that length), so it
+  returns the same estimate to float tolerance.
   ``irls_linear_batched`` is the readable statement of the iteration;
   ``tests/agents/bandits/test_compiled_irls.py`` checks the two agree.
 * :func:`irls_fit_rows` runs :func:`irls_fit` over several problems stored
@@ -30,41 +31,45 @@ import numpy as np
 __all__ = ["irls_fit", "irls_fit_rows", "refit_histories", "whiten_and_store"]
 
 
-@numba.njit(cache=True)
-def _irls_weights(x, y, inv_sigma, base, alpha, huber, theta, out):
-    """``out = base * rho'(alpha z) / (alpha z)`` with ``z = (y - X theta) inv_sigma``.
-
-    0 where ``base`` is 0 (padding).
-    """
-    fitted = np.dot(x, theta)
-    for s in range(x.shape[0]):
-        b = base[s]
-        if b == 0.0:
-            out[s] = 0.0
-            continue
-        a = abs(alpha[s] * ((y[s] - fitted[s]) * inv_sigma[s]))
-        if huber:
-            out[s] = b / max(a, 1.0)
-        elif a > 1e-8:
-            out[s] = b * (math.log1p(a + 0.5 * a * a) / a)
-        else:
-            out[s] = b
+# Samples per block of the Gram accumulation: a block of X and of W X stays in
+# the cache while it is used, so the cost per sample does not rise with n.
+_BLOCK = 1024
 
 
 @numba.njit(cache=True)
-def _weighted_ridge(x, y, weights, lam, weighted):
-    """``(X^T W X + lam I)^-1 X^T W y``, the products in BLAS as NumPy forms them.
+def _weighted_ridge(x, y, inv_sigma, base, alpha, huber, lam, theta, reweight, weighted):
+    """``(X^T W X + lam I)^-1 X^T W y`` for the IRLS weights ``W`` at ``theta``.
 
-    ``weighted`` is ``(n, d)`` scratch space for ``W X``.
+    ``W = base * rho'(alpha z) / (alpha z)`` with ``z = (y - X theta)
+    inv_sigma`` when ``reweight``, else ``W = base`` (the ridge start); 0 where
+    ``base`` is 0 (padding). The products are BLAS ``X^T (W X)`` and
+    ``(W X)^T y`` as NumPy forms them, summed over blocks of ``_BLOCK``
+    samples; ``weighted`` is ``(min(n, _BLOCK), d)`` scratch space for ``W X``.
     """
     n, d = x.shape
-    for s in range(n):
-        for j in range(d):
-            weighted[s, j] = x[s, j] * weights[s]
-    gram = np.dot(x.T, weighted)
+    gram = np.zeros((d, d))
+    rhs = np.zeros(d)
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        block = x[start:stop]
+        fitted = np.dot(block, theta) if reweight else np.empty(0)
+        for i in range(stop - start):
+            s = start + i
+            w = base[s]
+            if reweight and w != 0.0:
+                a = abs(alpha[s] * ((y[s] - fitted[i]) * inv_sigma[s]))
+                if huber:
+                    w = w * (1.0 / max(a, 1.0))
+                elif a > 1e-8:
+                    w = w * (math.log1p(a + 0.5 * a * a) / a)
+            for j in range(d):
+                weighted[i, j] = block[i, j] * w
+        weighted_block = weighted[: stop - start]
+        gram += np.dot(block.T, weighted_block)
+        rhs += np.dot(weighted_block.T, y[start:stop])
     for j in range(d):
         gram[j, j] += lam
-    return np.linalg.solve(gram, np.dot(weighted.T, y))
+    return np.linalg.solve(gram, rhs)
 
 
 @numba.njit(cache=True)
@@ -110,14 +115,12 @@ def irls_fit(x, y, inv_sigma, base, alpha, huber, lam, theta, warm, tol, max_ite
         IRLS steps taken (not counting the ridge start).
     """
     n, d = x.shape
-    weighted = np.empty((n, d))
-    weights = np.empty(n)
+    weighted = np.empty((min(n, _BLOCK), d))
     if not warm:
-        theta[:] = _weighted_ridge(x, y, base, lam, weighted)
+        theta[:] = _weighted_ridge(x, y, inv_sigma, base, alpha, huber, lam, theta, False, weighted)
     steps = 0
     for _ in range(max_iter):
-        _irls_weights(x, y, inv_sigma, base, alpha, huber, theta, weights)
-        new = _weighted_ridge(x, y, weights, lam, weighted)
+        new = _weighted_ridge(x, y, inv_sigma, base, alpha, huber, lam, theta, True, weighted)
         steps += 1
         step = 0.0
         size = 0.0

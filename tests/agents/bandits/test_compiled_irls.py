@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rlsuite.agents import make_agent
 from rlsuite.agents.bandits._compiled import (
     irls_fit,
     irls_fit_rows,
@@ -12,10 +13,13 @@ from rlsuite.agents.bandits._compiled import (
     whiten_and_store,
 )
 from rlsuite.agents.bandits.catoni import (
+    catoni_alpha,
     catoni_irls_weights,
     huber_irls_weights,
+    irls_linear_batched,
     irls_linear_batched_numpy,
 )
+from rlsuite.agents.bandits.linear_base import sherman_morrison
 
 
 def _problems(seed: int, n_problems: int = 6, n: int = 200, d: int = 5):
@@ -149,3 +153,75 @@ def test_refit_histories_refits_the_given_runs_in_place(huber: bool) -> None:
     )
     np.testing.assert_allclose(theta[runs], expected, rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(theta[[1, 3]], theta0[[1, 3]])
+
+
+@pytest.mark.parametrize("name", ["CatoniOFUL", "HeavyOFUL"])
+def test_agent_state_is_the_numpy_statement_of_its_update(name: str) -> None:
+    """Whitening levels, ``V^-1``, ``log det V`` and a refit, recomputed in NumPy."""
+    n_runs, n_arms, dim, rounds = 3, 4, 3, 40
+    rng = np.random.default_rng(6)
+    agent = make_agent(name, n_arms=n_arms, dim=dim, n_runs=n_runs, seed=0)
+    v_inv, logdet = agent.v_inv.copy(), agent.logdet.copy()
+    gamma = dim**-0.25
+    for t in range(rounds):
+        obs = rng.normal(size=(n_runs, n_arms, dim))
+        actions = agent.select_actions(obs)
+        rewards = rng.standard_t(2.0, size=n_runs)
+        sigma = rng.uniform(0.01, 2.0, size=n_runs)
+        agent.update_batch(obs, actions, rewards, {"noise_std": sigma})
+        x = obs[np.arange(n_runs), actions]
+        u = np.sqrt(np.einsum("rd,rde,re->r", x, v_inv, x))
+        level = np.maximum(np.maximum(sigma, agent.sigma_min), gamma * np.sqrt(u))
+        np.testing.assert_allclose(agent._sigma_bar[:, t], level, rtol=1e-12)
+        v_inv, logdet = sherman_morrison(v_inv, logdet, x / level[:, None])
+        np.testing.assert_allclose(agent.v_inv, v_inv, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(agent.logdet, logdet, rtol=1e-12)
+    theta0 = agent.theta.copy()
+    agent.refit_all()
+    n = agent._count
+    if name == "CatoniOFUL":
+        alpha, weights = np.full(n_runs, catoni_alpha(n, 1.0, agent.delta)), catoni_irls_weights
+    else:
+        alpha, weights = agent._aux[:, :n], huber_irls_weights
+    expected = irls_linear_batched_numpy(
+        agent._x[:, :n],
+        agent._y[:, :n],
+        alpha,
+        sigmas=agent._sigma_bar[:, :n],
+        mask=np.ones((n_runs, n), dtype=bool),
+        lam=agent.lam,
+        irls_weights=weights,
+        theta0=theta0,
+    )
+    np.testing.assert_allclose(agent.theta, expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("huber", [False, True])
+def test_irls_fit_sums_long_histories_in_blocks_to_the_same_estimate(huber: bool) -> None:
+    x, y, sigmas, mask, weights, alpha, theta0 = _problems(7, n_problems=2, n=2500, d=4)
+    inv_sigma = np.where(mask, 1.0 / sigmas, 0.0)
+    theta = theta0.copy()
+    irls_fit_rows(
+        x, y, inv_sigma, inv_sigma**2 * weights, alpha, huber, 1.0, theta, False, 1e-8, 50
+    )
+    expected = irls_linear_batched_numpy(
+        x,
+        y,
+        alpha,
+        sigmas=sigmas,
+        mask=mask,
+        sample_weights=weights,
+        irls_weights=huber_irls_weights if huber else catoni_irls_weights,
+    )
+    np.testing.assert_allclose(theta, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_irls_without_samples_is_zero() -> None:
+    theta = irls_linear_batched(
+        np.zeros((2, 0, 3)),
+        np.zeros((2, 0)),
+        np.ones(2),
+        sigmas=np.ones((2, 0)),
+        mask=np.ones((2, 0), dtype=bool),
+    )
+    np.testing.assert_array_equal(theta, np.zeros((2, 3)))
