@@ -192,9 +192,10 @@ class WeightedRobustOFUL(LinearBanditAgent):
     refits (:func:`~rlsuite.agents.bandits._compiled.refit_histories`, which
     reads each run's history in place). In NumPy they are a dozen calls on
     ``(n_runs, d)`` arrays per round and several per IRLS step, mostly call
-    overhead; compiled, the robust agents cost about what OFUL costs per
-    round (``benchmarks/robust_linear_cost.py``). They compute the same
-    quantities as the NumPy statement in the docstrings, to float tolerance.
+    overhead; compiled, CatoniOFUL and HeavyOFUL cost 1.0-1.3x OFUL per
+    round (``benchmarks/robust_linear_cost.py``, record in
+    ``docs/results/robust_linear_cost.txt``). They compute the quantities
+    the docstrings state, as NumPy does, to float tolerance.
 
     The env's stated ``info["reward_range"]`` (running maximum per run) is
     kept in ``stated_range`` for radii that depend on the range; it stays 1
