@@ -6,7 +6,9 @@ noise of range 100, the heavy_tail_catoni regime) and times only the
 agent's ``select_actions`` + ``update_batch`` in process CPU time
 (``time.process_time``, about 1 us per call: on a shared machine CPU time
 depends far less on the other jobs than wall time); the env's own cost is
-left out.
+left out. Before the first repeat every agent plays a few untimed rounds:
+the compiled kernels of the robust agents (numba) are loaded from their
+cache, or compiled, on first use, a one-time cost that is not per-round.
 Reported per robust agent: ``time / time(OFUL)`` over the repeats (min,
 median, max), and the ratio of its second half's time to its first half's
 (about 1 for a cost linear in ``T``; above 1 when per-round cost grows with
@@ -70,6 +72,8 @@ def main() -> None:
     print(f"rlsuite.agents from {list(rlsuite.agents.__path__)[0]}")
     ratios: dict[str, list[float]] = {name: [] for name in AGENTS[1:]}
     growth: dict[str, list[float]] = {name: [] for name in AGENTS}
+    for name in AGENTS:
+        _time_agent(name, 20, args.copies, 0)  # warm-up: load or compile the kernels
     for repeat in range(args.repeats):
         times = {name: _time_agent(name, args.rounds, args.copies, repeat) for name in AGENTS}
         base = sum(times["OFUL"])

@@ -27,6 +27,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rlsuite.agents.bandits._compiled import irls_fit_rows
+
 __all__ = [
     "catoni_alpha",
     "catoni_deviation",
@@ -35,6 +37,7 @@ __all__ = [
     "huber_irls_weights",
     "irls_linear",
     "irls_linear_batched",
+    "irls_linear_batched_numpy",
     "psi",
 ]
 
@@ -248,16 +251,91 @@ def irls_linear_batched(
     ``features`` is ``(B, n, d)``, ``targets``, ``sigmas`` and ``mask`` (True
     where a sample exists) ``(B, n)``, ``alpha`` ``(B,)`` or ``(B, n)``,
     ``theta0`` ``(B, d)``, ``sample_weights`` (optional) ``(B, n)``. Padded samples
-    get weight 0, so each row solves its own problem; rows that have converged are
-    frozen while the rest iterate.
+    get weight 0, so each row solves its own problem.
+
+    The iteration is :func:`irls_linear_batched_numpy` (its readable
+    statement). For Catoni's and Huber's weights it runs compiled, one
+    problem per call of :func:`~rlsuite.agents.bandits._compiled.irls_fit`:
+    in NumPy each step of these small problems is mostly call overhead. Other
+    weight functions run the NumPy loop.
+    """
+    if irls_weights is catoni_irls_weights or irls_weights is huber_irls_weights:
+        inv_sigma, base, alpha = _irls_inputs(targets, alpha, sigmas, mask, sample_weights)
+        d = np.shape(features)[-1]
+        warm = theta0 is not None
+        theta = np.array(theta0, dtype=np.float64) if warm else np.zeros((inv_sigma.shape[0], d))
+        irls_fit_rows(
+            np.ascontiguousarray(features, dtype=np.float64),
+            np.ascontiguousarray(targets, dtype=np.float64),
+            inv_sigma,
+            np.ascontiguousarray(base, dtype=np.float64),
+            np.ascontiguousarray(alpha),
+            irls_weights is huber_irls_weights,
+            float(lam),
+            theta,
+            warm,
+            float(tol),
+            int(max_iter),
+        )
+        return theta
+    return irls_linear_batched_numpy(
+        features,
+        targets,
+        alpha,
+        sigmas=sigmas,
+        mask=mask,
+        sample_weights=sample_weights,
+        lam=lam,
+        irls_weights=irls_weights,
+        theta0=theta0,
+        tol=tol,
+        max_iter=max_iter,
+    )
+
+
+def _irls_inputs(
+    targets: np.ndarray,
+    alpha: np.ndarray,
+    sigmas: np.ndarray,
+    mask: np.ndarray,
+    sample_weights: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(1 / sigma, base weight, alpha)`` per sample, ``(B, n)``; 0 for padding."""
+    shape = np.shape(targets)
+    inv_sigma = np.where(mask, 1.0 / np.asarray(sigmas, dtype=np.float64), 0.0)
+    base = inv_sigma**2 if sample_weights is None else inv_sigma**2 * sample_weights
+    alpha = np.asarray(alpha, dtype=np.float64)
+    alpha = np.broadcast_to(alpha[:, None] if alpha.ndim == 1 else alpha, shape)
+    return inv_sigma, base, alpha
+
+
+def irls_linear_batched_numpy(
+    features: np.ndarray,
+    targets: np.ndarray,
+    alpha: np.ndarray,
+    *,
+    sigmas: np.ndarray,
+    mask: np.ndarray,
+    sample_weights: np.ndarray | None = None,
+    lam: float = 1.0,
+    irls_weights: Callable[[np.ndarray], np.ndarray] = catoni_irls_weights,
+    theta0: np.ndarray | None = None,
+    tol: float = 1e-8,
+    max_iter: int = 50,
+) -> np.ndarray:
+    """:func:`irls_linear_batched` in NumPy, for any weight function ``irls_weights``.
+
+    The readable statement of the IRLS iteration (and the reference the
+    compiled kernel is tested against): start from the ridge solution with
+    weights ``1 / sigma^2`` (times ``sample_weights``) or from ``theta0``;
+    each step solves the weighted ridge problem with weights
+    ``irls_weights(alpha z)`` at the current estimate; a row stops once its
+    step is at most ``tol (1 + ||theta||)``, and is frozen while the rest iterate.
     """
     x = np.asarray(features, dtype=np.float64)
     y = np.asarray(targets, dtype=np.float64)
     n_problems, _, d = x.shape
-    inv_sigma = np.where(mask, 1.0 / np.asarray(sigmas, dtype=np.float64), 0.0)
-    base = inv_sigma**2 if sample_weights is None else inv_sigma**2 * sample_weights
-    alpha = np.asarray(alpha, dtype=np.float64)
-    alpha = np.broadcast_to(alpha[:, None] if alpha.ndim == 1 else alpha, y.shape)
+    inv_sigma, base, alpha = _irls_inputs(y, alpha, sigmas, mask, sample_weights)
     ridge = lam * np.eye(d)
 
     def solve(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.bandits.catoni import catoni_alpha, catoni_irls_weights, irls_linear_batched
+from rlsuite.agents.bandits.catoni import catoni_alpha
 from rlsuite.agents.bandits.linear_base import WeightedRobustOFUL
 from rlsuite.envs.validation import check_real
 
@@ -89,6 +89,8 @@ class CatoniOFUL(WeightedRobustOFUL):
         see :class:`~rlsuite.agents.bandits.linear_base.LinearBanditAgent`.
     """
 
+    _loss = "catoni"
+
     def __init__(
         self,
         n_arms: int,
@@ -115,9 +117,6 @@ class CatoniOFUL(WeightedRobustOFUL):
             **kwargs,
         )
 
-    def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, None]:
-        return self._whitening_level(uncertainty, sigma), None
-
     def radius(self) -> np.ndarray:
         """Whitened OFUL radius plus the covering term ``d log(1 + 2 S R t)``."""
         reward_range = self.stated_range if self.reward_range is None else self.reward_range
@@ -129,11 +128,6 @@ class CatoniOFUL(WeightedRobustOFUL):
         prior_term = math.sqrt(self.lam) * self.theta_norm
         return self.beta_scale * (np.sqrt(inner + cover) + prior_term)
 
-    def _fit_batch(self, runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        alpha = self.alpha_scale * catoni_alpha(self.n_obs[runs], 1.0, self.delta)
-        return irls_linear_batched(
-            alpha=alpha,
-            lam=self.lam,
-            irls_weights=catoni_irls_weights,
-            **self._history(runs, mask),
-        )
+    def _irls_scale(self, runs: np.ndarray) -> np.ndarray:
+        """Catoni's scale ``alpha_scale * catoni_alpha(t, 1, delta)`` (the stored ``aux`` is 1)."""
+        return self.alpha_scale * catoni_alpha(self.n_obs[runs], 1.0, self.delta)

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.bandits.catoni import huber_irls_weights, irls_linear_batched
 from rlsuite.agents.bandits.linear_base import WeightedRobustOFUL, ofu_radius
 from rlsuite.envs.validation import check_real
 
@@ -57,6 +56,8 @@ class HeavyOFUL(WeightedRobustOFUL):
         see :class:`~rlsuite.agents.bandits.linear_base.LinearBanditAgent`.
     """
 
+    _loss = "huber"
+
     def __init__(
         self,
         n_arms: int,
@@ -84,11 +85,11 @@ class HeavyOFUL(WeightedRobustOFUL):
             (1.0 - self.epsilon) / (2.0 * (1.0 + self.epsilon))
         )
 
-    def _levels(self, uncertainty: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        sigma_bar = self._whitening_level(uncertainty, sigma)
+    def _new_aux(self, uncertainty: np.ndarray, sigma_bar: np.ndarray) -> np.ndarray:
+        """``1 / tau_t``: the IRLS scale of round ``t``'s sample under Huber's loss."""
         w = np.maximum(uncertainty / sigma_bar, 1e-12)
         tau = self.tau0 * np.sqrt(1.0 + w**2) / w * self._growth(self.t + 1)
-        return sigma_bar, 1.0 / tau
+        return 1.0 / tau
 
     def radius(self) -> np.ndarray:
         """Radius grown by ``t^{(1-eps)/(2(1+eps))}`` for infinite-variance noise."""
@@ -97,10 +98,6 @@ class HeavyOFUL(WeightedRobustOFUL):
         )
         return self.beta_scale * (self._growth(max(self.t, 1)) * noise_term + prior_term)
 
-    def _fit_batch(self, runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return irls_linear_batched(
-            alpha=self._aux[self._run_rows(runs), : mask.shape[1]],
-            lam=self.lam,
-            irls_weights=huber_irls_weights,
-            **self._history(runs, mask),
-        )
+    def _irls_scale(self, runs: np.ndarray) -> np.ndarray:
+        """1: each sample's scale is its stored ``1 / tau_s``."""
+        return np.ones(runs.size)

@@ -11,10 +11,11 @@ is the self-normalised confidence radius of Abbasi-Yadkori, Pal & Szepesvari
 from __future__ import annotations
 
 import math
-from typing import Any, TypedDict
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from rlsuite.agents.bandits._compiled import refit_histories, whiten_and_store
 from rlsuite.agents.base import BanditAgent
 from rlsuite.envs.validation import check_int, check_real
 
@@ -25,16 +26,6 @@ __all__ = [
     "running_range",
     "sherman_morrison",
 ]
-
-
-class _History(TypedDict):
-    """Keyword arguments of ``irls_linear_batched`` for a padded history."""
-
-    features: np.ndarray
-    targets: np.ndarray
-    sigmas: np.ndarray
-    mask: np.ndarray
-    theta0: np.ndarray
 
 
 def sherman_morrison(
@@ -190,13 +181,28 @@ class WeightedRobustOFUL(LinearBanditAgent):
     of Abbasi-Yadkori et al. (2011, section 5): whenever ``det V`` has grown by
     ``refit_ratio`` since the last fit (and every round while
     ``t <= 2 dim``), which costs ``O(d log T)`` refits instead of ``T``.
-    The runs due in a round are refit together, as one padded batch
-    (:func:`~rlsuite.agents.bandits.catoni.irls_linear_batched`).
+    The refit is the M-estimator of the subclass's loss (``_loss``: Catoni's
+    or Huber's) with per-sample scale ``alpha_s`` (:meth:`_irls_scale` times
+    the stored ``aux``), solved by IRLS as
+    :func:`~rlsuite.agents.bandits.catoni.irls_linear_batched` states it,
+    warm-started from the run's previous estimate.
+
+    Compiled: the per-round whitening, store and rank-one update
+    (:func:`~rlsuite.agents.bandits._compiled.whiten_and_store`) and the
+    refits (:func:`~rlsuite.agents.bandits._compiled.refit_histories`, which
+    reads each run's history in place). In NumPy they are a dozen calls on
+    ``(n_runs, d)`` arrays per round and several per IRLS step, mostly call
+    overhead; compiled, CatoniOFUL and HeavyOFUL cost 1.0-1.3x OFUL per
+    round (``benchmarks/robust_linear_cost.py``, record in
+    ``docs/results/robust_linear_cost.txt``). They compute the quantities
+    the docstrings state, as NumPy does, to float tolerance.
 
     The env's stated ``info["reward_range"]`` (running maximum per run) is
     kept in ``stated_range`` for radii that depend on the range; it stays 1
     where the env states none.
     """
+
+    _loss: ClassVar[Literal["catoni", "huber"]]
 
     def __init__(
         self,
@@ -230,79 +236,81 @@ class WeightedRobustOFUL(LinearBanditAgent):
         """Samples stored per run (every run stores one per round)."""
         return np.full(self.n_runs, self._count, dtype=np.int64)
 
-    def _whitening_level(self, uncertainty: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-        """``sigma_bar = max(sigma, sigma_min, gamma ||x||_{V^-1}^{1/2})`` (``gamma = d^-1/4``)."""
-        gamma = self.dim**-0.25 if self.gamma is None else self.gamma
-        return np.maximum(np.maximum(sigma, self.sigma_min), gamma * np.sqrt(uncertainty))
+    @property
+    def _gamma(self) -> float:
+        """Coefficient of the uncertainty floor (``dim^-1/4`` unless given)."""
+        return self.dim**-0.25 if self.gamma is None else self.gamma
 
-    def _levels(
-        self, uncertainty: np.ndarray, sigma: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """``(sigma_bar, aux)`` per run for the new samples (``aux``: per-sample extra).
+    def _new_aux(self, uncertainty: np.ndarray, sigma_bar: np.ndarray) -> np.ndarray | None:
+        """Per-sample extra of the new samples (``None``: none, the stored ``aux`` stays 1).
 
-        ``uncertainty`` is ``||x_t||_{V_{t-1}^-1}`` of each run's new feature vector.
-        ``aux`` is ``None`` for a subclass that uses no per-sample extra (its
-        stored ``aux`` stays 1).
+        ``uncertainty`` is ``||x_t||_{V_{t-1}^-1}`` of each run's new feature
+        vector, ``sigma_bar`` its whitening level.
         """
+        return None
+
+    def _irls_scale(self, runs: np.ndarray) -> np.ndarray:
+        """Per-run factor of the IRLS scale ``alpha_s = factor * aux_s`` for a refit of ``runs``."""
         raise NotImplementedError
 
     def _add_samples(self, x: np.ndarray, rewards: np.ndarray, sigma: np.ndarray) -> None:
         """Whiten each run's new sample, store it and update ``V^-1`` and ``log det V``.
 
-        ``V^-1 x`` is formed once: it gives ``||x||_{V^-1}`` for the level and,
-        scaled by ``1 / sigma_bar``, the Sherman-Morrison update of
-        ``V + x x^T / sigma_bar^2`` (the same update as :func:`sherman_morrison`).
+        With ``u = ||x||_{V^-1}``, the level is ``sigma_bar = max(sigma, sigma_min,
+        gamma u^{1/2})``, the stored sample is ``(x, reward, sigma_bar)`` and
+        ``V`` becomes ``V + x x^T / sigma_bar^2`` (Sherman-Morrison, the update
+        of :func:`sherman_morrison`, with ``V^-1 x`` formed once). Compiled in
+        :func:`~rlsuite.agents.bandits._compiled.whiten_and_store`; every run
+        stores one sample per round, so all runs share one slot.
         """
-        vx = (self.v_inv @ x[..., None])[..., 0]
-        # np.add.reduce is what ndarray.sum calls, without its Python wrapper.
-        quad = np.maximum(np.add.reduce(x * vx, axis=-1), 0.0)
-        sigma_bar, aux = self._levels(np.sqrt(quad), sigma)
-        # Every run stores one sample per round, so all runs share one slot
-        # (basic slicing instead of a fancy-indexed store per array).
         slot = self._count
         if slot >= self._y.shape[1]:
             self._grow()
-        self._x[:, slot] = x
-        self._y[:, slot] = rewards
-        self._sigma_bar[:, slot] = sigma_bar
+        uncertainty = np.empty(self.n_runs)
+        whiten_and_store(
+            np.ascontiguousarray(x, dtype=np.float64),
+            np.ascontiguousarray(rewards, dtype=np.float64),
+            sigma,
+            self.sigma_min,
+            self._gamma,
+            self.v_inv,
+            self.logdet,
+            self._x,
+            self._y,
+            self._sigma_bar,
+            slot,
+            uncertainty,
+        )
+        aux = self._new_aux(uncertainty, self._sigma_bar[:, slot])
         if aux is not None:
             self._aux[:, slot] = aux
         self._count = slot + 1
-        inv_level = 1.0 / sigma_bar
-        vz = vx * inv_level[:, None]
-        quad_z = quad * inv_level * inv_level
-        self.v_inv = self.v_inv - vz[:, :, None] * (vz / (1.0 + quad_z)[:, None])[:, None, :]
-        self.logdet = self.logdet + np.log1p(quad_z)
         self.t += 1
 
-    def _fit_batch(self, runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Robust estimates ``(len(runs), d)`` of the given runs from their samples.
+    def _refit(self, runs: np.ndarray) -> None:
+        """Refit the robust estimates of ``runs`` from their whole histories, in place.
 
-        ``mask`` is ``(len(runs), n)``: which of the first ``n`` stored samples exist.
+        IRLS (tolerance 1e-8, at most 50 steps, as
+        :func:`~rlsuite.agents.bandits.catoni.irls_linear_batched`) warm-started
+        from each run's current estimate, with ``inv_sigma = 1 / sigma_bar``
+        and ``alpha_s = _irls_scale(runs) * aux_s``; compiled in
+        :func:`~rlsuite.agents.bandits._compiled.refit_histories`.
         """
-        raise NotImplementedError
-
-    def _history(self, runs: np.ndarray, mask: np.ndarray) -> _History:
-        """Padded history of ``runs`` up to ``mask``'s length, as IRLS keyword arguments."""
-        n = mask.shape[1]
-        rows = self._run_rows(runs)
-        return {
-            "features": self._x[rows, :n],
-            "targets": self._y[rows, :n],
-            "sigmas": self._sigma_bar[rows, :n],
-            "mask": mask,
-            "theta0": self.theta[runs],
-        }
-
-    @staticmethod
-    def _run_rows(runs: np.ndarray) -> np.ndarray | slice:
-        """Index of ``runs`` (sorted) into the history arrays.
-
-        A slice when the runs are consecutive (one run, or all of them): the
-        history is then read as a view instead of copied by fancy indexing.
-        """
-        first, last = int(runs[0]), int(runs[-1])
-        return slice(first, last + 1) if last - first + 1 == runs.size else runs
+        refit_histories(
+            self._x,
+            self._y,
+            self._sigma_bar,
+            self._aux,
+            self._count,
+            runs,
+            np.ascontiguousarray(self._irls_scale(runs), dtype=np.float64),
+            self._loss == "huber",
+            self.lam,
+            self.theta,
+            1e-8,
+            50,
+        )
+        self._fit_logdet[runs] = self.logdet[runs]
 
     def radius(self) -> np.ndarray:
         """Radius ``beta_t`` of the weighted ellipsoid per run."""
@@ -339,9 +347,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
             grown = self.logdet - self._fit_logdet >= math.log(self.refit_ratio)
             runs = grown.nonzero()[0]
         if runs.size:
-            mask = np.ones((runs.size, self._count), dtype=bool)
-            self.theta[runs] = self._fit_batch(runs, mask)
-            self._fit_logdet[runs] = self.logdet[runs]
+            self._refit(runs)
 
     def _fold_log(self, obs, actions, rewards, infos) -> None:
         """Whiten and store the log round by round, then one robust refit per run.
@@ -362,10 +368,7 @@ class WeightedRobustOFUL(LinearBanditAgent):
 
     def refit_all(self) -> None:
         """Refit every run's robust estimate from its whole history now."""
-        runs = self._rows
-        mask = np.arange(int(self.n_obs.max()))[None, :] < self.n_obs[:, None]
-        self.theta[runs] = self._fit_batch(runs, mask)
-        self._fit_logdet[runs] = self.logdet[runs]
+        self._refit(self._rows)
 
     def _grow(self) -> None:
         """Enlarge the history arrays 4-fold (padding 1).

@@ -1,0 +1,232 @@
+"""Compiled (numba) kernels of the robust linear bandit agents.
+
+The robust agents refit a weighted M-estimator from their whole history by
+iteratively reweighted least squares (IRLS). In NumPy each IRLS step of one
+problem is a handful of array calls on small ``(d, d)`` and ``(n,)`` arrays,
+so at the sizes the agents meet (``d ~ 10``, ``n`` up to ``10^4``) most of
+the time is call overhead, not arithmetic. The kernels here run the same
+iteration in one compiled call per problem.
+
+* :func:`irls_fit` is one problem of
+  :func:`~rlsuite.agents.bandits.catoni.irls_linear_batched`: the same
+  start (the ridge solution, or a warm start), the same weights, the same
+  stopping rule and the same products (BLAS ``X^T (W X)``, then an LU
+  solve; summed over blocks of 1024 samples beyond that length), so it
+  returns the same estimate to float tolerance.
+  ``irls_linear_batched`` is the readable statement of the iteration;
+  ``tests/agents/bandits/test_compiled_irls.py`` checks the two agree.
+* :func:`irls_fit_rows` runs :func:`irls_fit` over several problems stored
+  as rows of padded ``(B, n, d)`` arrays.
+
+Samples whose ``base`` weight is 0 (padding) get IRLS weight 0 and add nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = ["irls_fit", "irls_fit_rows", "refit_histories", "whiten_and_store"]
+
+
+# Samples per block of the Gram accumulation: a block of X and of W X stays in
+# the cache while it is used, so the cost per sample does not rise with n.
+_BLOCK = 1024
+
+
+@numba.njit(cache=True)
+def _weighted_ridge(x, y, inv_sigma, base, alpha, huber, lam, theta, reweight, weighted):
+    """``(X^T W X + lam I)^-1 X^T W y`` for the IRLS weights ``W`` at ``theta``.
+
+    ``W = base * rho'(alpha z) / (alpha z)`` with ``z = (y - X theta)
+    inv_sigma`` when ``reweight``, else ``W = base`` (the ridge start); 0 where
+    ``base`` is 0 (padding). The products are BLAS ``X^T (W X)`` and
+    ``(W X)^T y`` as NumPy forms them, summed over blocks of ``_BLOCK``
+    samples; ``weighted`` is ``(min(n, _BLOCK), d)`` scratch space for ``W X``.
+    """
+    n, d = x.shape
+    gram = np.zeros((d, d))
+    rhs = np.zeros(d)
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        block = x[start:stop]
+        fitted = np.dot(block, theta) if reweight else np.empty(0)
+        for i in range(stop - start):
+            s = start + i
+            w = base[s]
+            if reweight and w != 0.0:
+                a = abs(alpha[s] * ((y[s] - fitted[i]) * inv_sigma[s]))
+                if huber:
+                    w = w * (1.0 / max(a, 1.0))
+                elif a > 1e-8:
+                    w = w * (math.log1p(a + 0.5 * a * a) / a)
+            for j in range(d):
+                weighted[i, j] = block[i, j] * w
+        weighted_block = weighted[: stop - start]
+        gram += np.dot(block.T, weighted_block)
+        rhs += np.dot(weighted_block.T, y[start:stop])
+    for j in range(d):
+        gram[j, j] += lam
+    return np.linalg.solve(gram, rhs)
+
+
+@numba.njit(cache=True)
+def irls_fit(x, y, inv_sigma, base, alpha, huber, lam, theta, warm, tol, max_iter):
+    """IRLS for one weighted robust linear regression, in place on ``theta``.
+
+    Minimises ``sum_s base_s rho(alpha_s z_s) / alpha_s^2 + lam / 2 ||theta||^2``
+    with ``z_s = (y_s - <x_s, theta>) inv_sigma_s``: each step solves the
+    weighted ridge problem with weights ``base_s rho'(alpha_s z_s) / (alpha_s z_s)``
+    at the current ``theta``, until ``||theta_new - theta|| <= tol (1 +
+    ||theta_new||)`` or ``max_iter`` steps.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        ``(n, d)`` features, float64.
+    y : numpy.ndarray
+        ``(n,)`` targets.
+    inv_sigma : numpy.ndarray
+        ``(n,)`` inverse noise levels ``1 / sigma_s``.
+    base : numpy.ndarray
+        ``(n,)`` weights ``inv_sigma_s^2 w_s`` (``w_s``: sample weight); 0 marks
+        padding, which adds nothing.
+    alpha : numpy.ndarray
+        ``(n,)`` per-sample scale of the whitened residuals.
+    huber : bool
+        False: Catoni's loss, weights ``log1p(a + a^2 / 2) / a`` (1 at
+        ``a <= 1e-8``); True: Huber's, ``1 / max(a, 1)`` (``a = |alpha z|``).
+    lam : float
+        Ridge parameter.
+    theta : numpy.ndarray
+        ``(d,)`` warm start (read when ``warm``), overwritten by the estimate.
+    warm : bool
+        Start from ``theta``; else from the ridge solution with weights ``base``.
+    tol : float
+        Relative step tolerance.
+    max_iter : int
+        Iteration cap.
+
+    Returns
+    -------
+    int
+        IRLS steps taken (not counting the ridge start).
+    """
+    n, d = x.shape
+    weighted = np.empty((min(n, _BLOCK), d))
+    if not warm:
+        theta[:] = _weighted_ridge(x, y, inv_sigma, base, alpha, huber, lam, theta, False, weighted)
+    steps = 0
+    for _ in range(max_iter):
+        new = _weighted_ridge(x, y, inv_sigma, base, alpha, huber, lam, theta, True, weighted)
+        steps += 1
+        step = 0.0
+        size = 0.0
+        for j in range(d):
+            step += (new[j] - theta[j]) ** 2
+            size += new[j] * new[j]
+            theta[j] = new[j]
+        if not math.sqrt(step) > tol * (1.0 + math.sqrt(size)):
+            break
+    return steps
+
+
+@numba.njit(cache=True)
+def irls_fit_rows(x, y, inv_sigma, base, alpha, huber, lam, theta, warm, tol, max_iter):
+    """:func:`irls_fit` for each row ``b`` of ``(B, n, d)``, ``(B, n)`` and ``(B, d)`` arrays.
+
+    Returns the ``(B,)`` steps taken per row.
+    """
+    steps = np.empty(x.shape[0], dtype=np.int64)
+    for b in range(x.shape[0]):
+        steps[b] = irls_fit(
+            x[b], y[b], inv_sigma[b], base[b], alpha[b], huber, lam, theta[b], warm, tol, max_iter
+        )
+    return steps
+
+
+@numba.njit(cache=True)
+def whiten_and_store(
+    x,
+    rewards,
+    sigma,
+    sigma_min,
+    gamma,
+    v_inv,
+    logdet,
+    x_hist,
+    y_hist,
+    level_hist,
+    slot,
+    uncertainty,
+):
+    """One round of the variance-weighted OFUL update, per run ``r``, in place.
+
+    With ``u = ||x_r||_{V^-1}``: the whitening level ``sigma_bar = max(sigma_r,
+    sigma_min, gamma sqrt(u))``; the sample ``(x_r, reward_r, sigma_bar)`` stored
+    at ``slot`` of run ``r``'s history; ``V^-1`` and ``log det V`` updated to
+    ``V + x x^T / sigma_bar^2`` by Sherman-Morrison (``V^-1 x`` formed once).
+    ``u`` is written to ``uncertainty[r]``.
+
+    This is ``WeightedRobustOFUL._add_samples``'s update; the method's
+    docstring states it.
+    """
+    n_runs, d = x.shape
+    vx = np.empty(d)
+    for r in range(n_runs):
+        quad = 0.0
+        for i in range(d):
+            acc = 0.0
+            for j in range(d):
+                acc += v_inv[r, i, j] * x[r, j]
+            vx[i] = acc
+            quad += x[r, i] * acc
+        quad = max(quad, 0.0)
+        u = math.sqrt(quad)
+        level = max(max(sigma[r], sigma_min), gamma * math.sqrt(u))
+        uncertainty[r] = u
+        for j in range(d):
+            x_hist[r, slot, j] = x[r, j]
+        y_hist[r, slot] = rewards[r]
+        level_hist[r, slot] = level
+        inv_level = 1.0 / level
+        quad_z = quad * inv_level * inv_level
+        shrink = 1.0 + quad_z
+        for i in range(d):
+            vx[i] *= inv_level
+        for i in range(d):
+            for j in range(d):
+                v_inv[r, i, j] -= vx[i] * (vx[j] / shrink)
+        logdet[r] += math.log1p(quad_z)
+
+
+@numba.njit(cache=True)
+def refit_histories(
+    x_hist, y_hist, level_hist, aux_hist, n, runs, scale, huber, lam, theta, tol, max_iter
+):
+    """Warm-started :func:`irls_fit` of each run in ``runs`` from its first ``n`` samples.
+
+    Run ``runs[i]`` has ``inv_sigma = 1 / level``, ``base = inv_sigma^2`` and
+    ``alpha = scale[i] * aux`` per sample; its row of ``theta`` is refit in
+    place. The histories are read where they are stored (no padded copy).
+    """
+    for i in range(runs.shape[0]):
+        r = runs[i]
+        inv_sigma = 1.0 / level_hist[r, :n]
+        base = inv_sigma * inv_sigma
+        alpha = scale[i] * aux_hist[r, :n]
+        irls_fit(
+            x_hist[r, :n],
+            y_hist[r, :n],
+            inv_sigma,
+            base,
+            alpha,
+            huber,
+            lam,
+            theta[r],
+            True,
+            tol,
+            max_iter,
+        )
