@@ -34,6 +34,22 @@ __all__ = ["irls_fit", "irls_fit_rows", "refit_histories", "whiten_and_store"]
 # Samples per block of the Gram accumulation: a block of X and of W X stays in
 # the cache while it is used, so the cost per sample does not rise with n.
 _BLOCK = 1024
+_LOG_2 = math.log(2.0)
+
+
+@numba.njit(cache=True)
+def _catoni_weight(a):
+    """Catoni's IRLS weight ``psi(a) / a = log1p(a + a^2 / 2) / a`` for ``a = |alpha z|``.
+
+    1 at ``a <= 1e-8`` (and for NaN, as :func:`~rlsuite.agents.bandits.catoni.catoni_irls_weights`);
+    beyond ``a = 1e100``, where ``a^2`` would overflow, the same value from
+    ``(2 log a - log 2) / a`` (relative error below 1e-100); 0 at ``a = inf``.
+    """
+    if not a > 1e-8:
+        return 1.0
+    if a > 1e100:
+        return 0.0 if math.isinf(a) else (2.0 * math.log(a) - _LOG_2) / a
+    return math.log1p(a + 0.5 * a * a) / a
 
 
 @numba.njit(cache=True)
@@ -58,10 +74,7 @@ def _weighted_ridge(x, y, inv_sigma, base, alpha, huber, lam, theta, reweight, w
             w = base[s]
             if reweight and w != 0.0:
                 a = abs(alpha[s] * ((y[s] - fitted[i]) * inv_sigma[s]))
-                if huber:
-                    w = w * (1.0 / max(a, 1.0))
-                elif a > 1e-8:
-                    w = w * (math.log1p(a + 0.5 * a * a) / a)
+                w = w * (1.0 / max(a, 1.0) if huber else _catoni_weight(a))
             for j in range(d):
                 weighted[i, j] = block[i, j] * w
         weighted_block = weighted[: stop - start]
@@ -69,6 +82,10 @@ def _weighted_ridge(x, y, inv_sigma, base, alpha, huber, lam, theta, reweight, w
         rhs += np.dot(weighted_block.T, y[start:stop])
     for j in range(d):
         gram[j, j] += lam
+    if not (np.isfinite(gram).all() and np.isfinite(rhs).all()):
+        # Rewards near the float range can overflow the sums. NumPy's LAPACK solve
+        # then returns NaN, numba's raises: keep NumPy's answer.
+        return np.full(d, np.nan)
     return np.linalg.solve(gram, rhs)
 
 
@@ -97,7 +114,8 @@ def irls_fit(x, y, inv_sigma, base, alpha, huber, lam, theta, warm, tol, max_ite
         ``(n,)`` per-sample scale of the whitened residuals.
     huber : bool
         False: Catoni's loss, weights ``log1p(a + a^2 / 2) / a`` (1 at
-        ``a <= 1e-8``); True: Huber's, ``1 / max(a, 1)`` (``a = |alpha z|``).
+        ``a <= 1e-8``, overflow-safe for huge ``a``: :func:`_catoni_weight`);
+        True: Huber's, ``1 / max(a, 1)`` (``a = |alpha z|``).
     lam : float
         Ridge parameter.
     theta : numpy.ndarray

@@ -23,6 +23,7 @@ IRLS is a majorise-minimise scheme and decreases the objective every step.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -45,17 +46,34 @@ __all__ = [
 def psi(x: np.ndarray) -> np.ndarray:
     """Catoni's influence function ``sign(x) log(1 + |x| + x^2 / 2)``."""
     x = np.asarray(x, dtype=np.float64)
-    a = np.abs(x)
-    # log1p keeps full precision near 0, where psi(x) ~ x.
-    return np.sign(x) * np.log1p(a + 0.5 * a * a)
+    return np.sign(x) * _log_catoni(np.abs(x))
+
+
+def _log_catoni(a: np.ndarray) -> np.ndarray:
+    """``log(1 + a + a^2 / 2)`` for ``a >= 0``, without overflow.
+
+    ``log1p`` keeps full precision near 0, where ``psi(x) ~ x``; beyond
+    ``a = 1e100``, where ``a^2`` overflows, ``2 log a - log 2`` is the same
+    value to a relative error below 1e-100 (``inf`` at ``a = inf``).
+    """
+    large = a > 1e100
+    moderate = np.where(large, 0.0, a)
+    with np.errstate(divide="ignore"):
+        return np.where(
+            large,
+            2.0 * np.log(np.where(large, a, 1.0)) - math.log(2.0),
+            np.log1p(moderate + 0.5 * moderate * moderate),
+        )
 
 
 def catoni_irls_weights(z: np.ndarray) -> np.ndarray:
     """IRLS weights ``psi(z) / z`` (1 at ``z = 0``), in ``(0, 1]``."""
     z = np.asarray(z, dtype=np.float64)
     a = np.abs(z)
+    # 1 at a <= 1e-8 (and NaN); log(a) / a -> 0 at a = inf.
     safe = np.where(a > 1e-8, a, 1.0)
-    return np.where(a > 1e-8, np.log1p(a + 0.5 * a * a) / safe, 1.0)
+    weights = np.where(np.isinf(safe), 0.0, _log_catoni(np.where(np.isinf(safe), 1.0, safe)) / safe)
+    return np.where(a > 1e-8, weights, 1.0)
 
 
 def huber_irls_weights(z: np.ndarray) -> np.ndarray:

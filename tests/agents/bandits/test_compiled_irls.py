@@ -225,3 +225,28 @@ def test_irls_without_samples_is_zero() -> None:
         mask=np.ones((2, 0), dtype=bool),
     )
     np.testing.assert_array_equal(theta, np.zeros((2, 3)))
+
+
+def test_catoni_weights_stay_finite_where_the_square_overflows() -> None:
+    # log1p(a + a^2 / 2) / a overflows in a^2 beyond ~1.3e154; the weight itself is tiny there.
+    a = np.array([1e99, 1e101, 1e200, 1.7e308, np.inf])
+    weights = catoni_irls_weights(a)
+    assert np.all(np.isfinite(weights)) and weights[-1] == 0.0
+    np.testing.assert_allclose(weights[:-1], (2 * np.log(a[:-1]) - np.log(2)) / a[:-1], rtol=1e-12)
+    # Continuous across the switch at 1e100 (both forms agree there to float precision).
+    below, above = catoni_irls_weights(np.array([1e100, np.nextafter(1e100, np.inf)]))
+    assert above == pytest.approx(below, rel=1e-12)
+
+
+@pytest.mark.parametrize("huber", [False, True])
+def test_irls_with_rewards_near_the_float_range_matches_numpy_without_raising(huber: bool) -> None:
+    # One reward near the largest float: the NumPy loop returns a (finite or NaN) estimate,
+    # and the compiled one must return the same instead of raising from its solver.
+    x, y, sigmas, mask, weights, alpha, theta0 = _problems(4, n_problems=3, n=20)
+    y[:, 3] = 1.7e308
+    y[2, 5] = 1.7e308  # two of them: the ridge start's sums overflow
+    kwargs = dict(sigmas=sigmas, mask=mask, lam=1.0, theta0=None)
+    weight = huber_irls_weights if huber else catoni_irls_weights
+    compiled = irls_linear_batched(x, y, alpha, irls_weights=weight, **kwargs)
+    reference = irls_linear_batched_numpy(x, y, alpha, irls_weights=weight, **kwargs)
+    np.testing.assert_allclose(compiled, reference, rtol=1e-9, equal_nan=True)
