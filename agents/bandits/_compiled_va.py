@@ -35,51 +35,46 @@ __all__ = ["peel", "record_and_refit"]
 #: MAD of a standard normal; divides the MAD into a scale comparable to a std.
 MAD_TO_STD = 0.6744897501960817
 
-
-@numba.njit(cache=True)
-def _pair_products(x, products):
-    """``products[e, k] = c x_ki x_kj`` over the pairs ``e = (i <= j)``; ``c = 2`` off the diagonal.
-
-    ``x`` is ``(K, d)``; with the same pairs of a symmetric ``V``, ``x_k^T V x_k
-    = sum_e V_e products[e, k]``: ``d (d + 1) / 2`` terms instead of ``d^2``.
-    """
-    n_arms, d = x.shape
-    e = 0
-    for i in range(d):
-        for j in range(i, d):
-            factor = 1.0 if i == j else 2.0
-            for k in range(n_arms):
-                products[e, k] = factor * x[k, i] * x[k, j]
-            e += 1
+#: Up to this many active arms, widths are formed one arm at a time.
+_FEW_ARMS = 4
 
 
 @numba.njit(cache=True)
-def _widths_and_means(v_inv, theta, products, features, n_active, widths, means):
-    """``||x_c||_{V^-1}`` and ``<theta, x_c>`` for the first ``n_active`` arm columns.
+def _widths_and_means(v_inv, theta, features, active, n_active, widths, means, vx):
+    """``||x_k||_{V^-1}`` and ``<theta, x_k>`` for the arms ``k`` in ``active[:n_active]``.
 
-    ``products`` (:func:`_pair_products`) and ``features`` (``(d, K)``) hold
-    the active arms as their leading columns. The loops run over the arms
-    innermost, so they vectorise; every sum is taken in a fixed order (over
-    the pairs ``e``, then over ``i``), whatever the vector width.
+    ``features`` is ``(d, K)`` (arm ``k``'s vector is column ``k``); the
+    results go to ``widths[k]`` and ``means[k]``; ``vx`` is ``(d, K)`` scratch.
+    With many active arms, ``V^-1 X`` for all arms is one BLAS product (a
+    loop nest over ``d^2`` short loops costs twice as much at ``d = 10``);
+    with a few, one active arm at a time in loops. The two sum in different
+    orders, so they agree to rounding.
     """
-    d = features.shape[0]
-    widths[:n_active] = 0.0
-    means[:n_active] = 0.0
-    e = 0
-    for i in range(d):
-        for j in range(i, d):
-            v = v_inv[i, j]
-            row = products[e]
-            for c in range(n_active):
-                widths[c] += v * row[c]
-            e += 1
+    d, n_arms = features.shape
+    if n_active <= _FEW_ARMS:
+        for c in range(n_active):
+            k = active[c]
+            quad = 0.0
+            mean = 0.0
+            for i in range(d):
+                row = 0.0
+                for j in range(d):
+                    row += v_inv[i, j] * features[j, k]
+                quad += features[i, k] * row
+                mean += theta[i] * features[i, k]
+            widths[k] = math.sqrt(max(quad, 0.0))
+            means[k] = mean
+        return
+    np.dot(v_inv, features, vx)  # V^-1 X by BLAS, as NumPy forms it
+    widths[:] = 0.0
+    means[:] = 0.0
     for i in range(d):
         t = theta[i]
-        row = features[i]
-        for c in range(n_active):
-            means[c] += t * row[c]
-    for c in range(n_active):
-        widths[c] = math.sqrt(max(widths[c], 0.0))
+        for k in range(n_arms):
+            widths[k] += features[i, k] * vx[i, k]
+            means[k] += t * features[i, k]
+    for k in range(n_arms):
+        widths[k] = math.sqrt(max(widths[k], 0.0))
 
 
 @numba.njit(cache=True)
@@ -111,59 +106,56 @@ def peel(obs, v_inv, theta, logdet, scale, levels, consts):
     arm = np.empty(runs, dtype=np.int64)
     layer = np.full(runs, -1, dtype=np.int64)
     width = np.zeros(runs)
-    # The active set as a list of arm indices (ascending) whose vectors and
-    # pair products are the leading columns of ``features`` and ``products``:
-    # layers past the first eliminations cost only their few active arms.
+    # The active set as a list of arm indices, ascending (so that the first
+    # of tied arms wins, as in argmax).
     active = np.empty(n_arms, dtype=np.int64)
     features = np.empty((d, n_arms))
-    products = np.empty((d * (d + 1) // 2, n_arms))
     widths = np.empty(n_arms)
     means = np.empty(n_arms)
     ucb = np.empty(n_arms)
     lcb = np.empty(n_arms)
+    vx = np.empty((d, n_arms))
     for r in range(runs):
         n_active = n_arms
         for k in range(n_arms):
             active[k] = k
-        features[:] = obs[r].T
-        _pair_products(obs[r], products)
+            for j in range(d):
+                features[j, k] = obs[r, k, j]
         for li in range(n_layers):
             noise = math.sqrt(max(logdet[r, li] - log_lam + log_delta, 0.0))
             beta = beta_scale * (scale[r, li] * noise + prior)
             level = levels[li]
             _widths_and_means(
-                v_inv[r, li], theta[r, li], products, features, n_active, widths, means
+                v_inv[r, li], theta[r, li], features, active, n_active, widths, means, vx
             )
             pick = -1
             best_lower = -np.inf
             for c in range(n_active):
-                spread = beta * widths[c]
-                ucb[c], lcb[c] = means[c] + spread, means[c] - spread
-                best_lower = max(best_lower, lcb[c])
+                k = active[c]
+                spread = beta * widths[k]
+                ucb[k], lcb[k] = means[k] + spread, means[k] - spread
+                best_lower = max(best_lower, lcb[k])
                 # Step 1: the most optimistic uncertain arm (first on ties, as argmax).
-                if widths[c] > level and (pick < 0 or ucb[c] > ucb[pick]):
-                    pick = c
+                if widths[k] > level and (pick < 0 or ucb[k] > ucb[pick]):
+                    pick = k
             if pick >= 0:
-                arm[r], layer[r], width[r] = active[pick], li, widths[pick]
+                arm[r], layer[r], width[r] = pick, li, widths[pick]
                 break
             # Step 2: keep the arms whose upper bound reaches the best lower bound
             # (never none: the arm of the best lower bound stays).
             kept = 0
             for c in range(n_active):
-                if ucb[c] >= best_lower:
-                    if kept < c:
-                        active[kept], ucb[kept] = active[c], ucb[c]
-                        features[:, kept] = features[:, c]
-                        products[:, kept] = products[:, c]
+                if ucb[active[c]] >= best_lower:
+                    active[kept] = active[c]
                     kept += 1
             n_active = kept
         if layer[r] < 0:
             # Step 3: the optimistic active arm of the last layer, unrecorded.
-            best = 0
+            best = active[0]
             for c in range(1, n_active):
-                if ucb[c] > ucb[best]:
-                    best = c
-            arm[r] = active[best]
+                if ucb[active[c]] > ucb[best]:
+                    best = active[c]
+            arm[r] = best
     return arm, layer, width
 
 
@@ -185,13 +177,10 @@ def _median(values):
 @numba.njit(cache=True)
 def _mad_scale(x, y, w, theta, floor):
     """``max(MAD(w_s (y_s - <x_s, theta>)) / 0.6745, floor)``."""
-    n, d = x.shape
-    weighted = np.empty(n)
+    n = x.shape[0]
+    weighted = np.dot(x, theta)  # fitted values, by BLAS
     for s in range(n):
-        fitted = 0.0
-        for j in range(d):
-            fitted += x[s, j] * theta[j]
-        weighted[s] = w[s] * (y[s] - fitted)
+        weighted[s] = w[s] * (y[s] - weighted[s])
     centre = _median(weighted)
     for s in range(n):
         weighted[s] = abs(weighted[s] - centre)
@@ -230,6 +219,7 @@ def _refit(x, y, w, theta, scale, robust, lam, log_term, floor):
 @numba.njit(cache=True)
 def record_and_refit(
     obs,
+    peeled_obs,
     actions,
     rewards,
     peeled_arm,
@@ -257,6 +247,7 @@ def record_and_refit(
     samples; a layer uses the MAD scale (``mad_scale``) once it has
     ``2 dim`` samples.
 
+    ``peeled_obs`` is the observation the peeling ``peeled_*`` was made for;
     ``consts`` is ``(log refit_ratio, lam, log(L / delta), 1e-3 scale_prior)``.
     The state arrays (``v_inv`` ``(R, L, d, d)``, ``logdet`` ...) are updated
     in place; the histories ``hist_x``, ``hist_y``, ``hist_w`` are tuples of one
@@ -266,11 +257,19 @@ def record_and_refit(
     Returns
     -------
     int
-        0; or ``l + 1``, with nothing changed, when layer ``l``'s history is
-        full (the caller enlarges it and calls again).
+        0 when done. With nothing changed: -1 when ``obs`` is not
+        ``peeled_obs`` (the caller peels ``obs`` and calls again), ``l + 1``
+        when layer ``l``'s history is full (the caller enlarges it and calls again).
     """
-    runs, _, d = obs.shape
+    runs, n_arms, d = obs.shape
     log_ratio, lam, log_term, floor = consts[0], consts[1], consts[2], consts[3]
+    if peeled_obs.shape != obs.shape:
+        return -1
+    for r in range(runs):
+        for k in range(n_arms):
+            for j in range(d):
+                if obs[r, k, j] != peeled_obs[r, k, j]:
+                    return -1
     for r in range(runs):
         li = peeled_layer[r]
         if li >= 0 and peeled_arm[r] == actions[r] and n_obs[r, li] >= hist_y[li].shape[1]:
