@@ -141,9 +141,9 @@ class VACatoni(LinearBanditAgent):
         self._last_peel: tuple[np.ndarray, int, tuple[np.ndarray, ...]] | None = None
         # Growable history of each layer, one array per layer (a layer's
         # capacity follows its own sample count): features, rewards, weights.
-        self._x = tuple(np.zeros((self.n_runs, 16, self.dim)) for _ in range(self.n_layers))
-        self._y = tuple(np.zeros((self.n_runs, 16)) for _ in range(self.n_layers))
-        self._w = tuple(np.ones((self.n_runs, 16)) for _ in range(self.n_layers))
+        self._hist_x = tuple(np.zeros((self.n_runs, 16, self.dim)) for _ in range(self.n_layers))
+        self._hist_y = tuple(np.zeros((self.n_runs, 16)) for _ in range(self.n_layers))
+        self._hist_w = tuple(np.zeros((self.n_runs, 16)) for _ in range(self.n_layers))
         self._levels = 2.0 ** -np.arange(1, self.n_layers + 1)
         delta = self.delta / self.n_layers
         # The kernels' scalars: radius() and _fit's rules, term by term.
@@ -241,9 +241,9 @@ class VACatoni(LinearBanditAgent):
                 self.logdet,
                 self._fit_logdet,
                 self.n_obs,
-                self._x,
-                self._y,
-                self._w,
+                self._hist_x,
+                self._hist_y,
+                self._hist_w,
                 self.theta,
                 self.scale,
                 self._fit_consts,
@@ -266,10 +266,10 @@ class VACatoni(LinearBanditAgent):
         self._peel(obs)
 
     def _grow(self, layer: int) -> None:
-        """Double ``layer``'s history arrays, copying the filled slots (the rest is never read)."""
-        for name in ("_x", "_y", "_w"):
+        """Double ``layer``'s history arrays (a zero tail: no page is touched until written)."""
+        for name in ("_hist_x", "_hist_y", "_hist_w"):
             arrays = list(getattr(self, name))
             old = arrays[layer]
-            arrays[layer] = np.empty((old.shape[0], 2 * old.shape[1]) + old.shape[2:])
+            arrays[layer] = np.zeros((old.shape[0], 2 * old.shape[1]) + old.shape[2:])
             arrays[layer][:, : old.shape[1]] = old
             setattr(self, name, tuple(arrays))
