@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from rlsuite.agents.bandits.catoni import catoni_alpha, catoni_irls_weights, irls_linear_batched
-from rlsuite.agents.bandits.linear_base import LinearBanditAgent, ofu_radius, sherman_morrison
+from rlsuite.agents.bandits._compiled_va import peel, record_and_refit
+from rlsuite.agents.bandits.linear_base import LinearBanditAgent, ofu_radius
 from rlsuite.envs.validation import check_int, check_real
 
 __all__ = ["VACatoni"]
@@ -78,9 +78,16 @@ class VACatoni(LinearBanditAgent):
       every ``~0.69 * 4^l`` samples (178 at ``l = 4``): a layer's refits grow
       linearly with its sample count, not as ``d log T`` as in OFUL.
 
-    All runs and layers are peeled at once (arrays with a layer axis; the
-    elimination chain is the one loop, over layers), and the (run, layer)
-    pairs due for a refit are refit as one padded batch.
+    The per-round work is compiled (:mod:`~rlsuite.agents.bandits._compiled_va`):
+    the walk is a chain over layers per run and the refits touch one
+    ``(run, layer)`` pair at a time, each a few small array operations, so in
+    NumPy nearly all of VACatoni's time was call overhead.
+    :func:`~rlsuite.agents.bandits._compiled_va.peel` walks
+    each run down its layers as above (widths and bounds only for the active
+    arms of the layers walked);
+    :func:`~rlsuite.agents.bandits._compiled_va.record_and_refit` records each round in
+    its layer (Sherman-Morrison) and refits the layers that are due: the MAD
+    scale, then the Catoni IRLS of :func:`~rlsuite.agents.bandits._compiled.irls_fit`.
 
     Parameters
     ----------
@@ -121,30 +128,36 @@ class VACatoni(LinearBanditAgent):
         self.scale_prior = check_real("scale_prior", scale_prior, 0.0, low_open=True)
         self.refit_ratio = check_real("refit_ratio", refit_ratio, 1.0)
         super().__init__(n_arms, dim, **kwargs)
+        self._load_kernels()
 
     def _reset_state(self) -> None:
         shape = (self.n_runs, self.n_layers)
-        v_inv, self.logdet = self._fresh_gram(*shape)
-        # Every layer's V_l^-1 side by side, (n_runs, d, n_layers, d): one
-        # (n_arms, d) @ (d, n_layers d) product per run gives V_l^-1 x_a for all
-        # layers at once, without rearranging the matrices every round.
-        self._v_inv_side = np.ascontiguousarray(v_inv.transpose(0, 2, 1, 3))
+        self.v_inv, self.logdet = self._fresh_gram(*shape)
         self.theta = np.zeros(shape + (self.dim,))
         prior = self.scale_prior if self.fourth_moment is None else self.fourth_moment**0.25
         self.scale = np.full(shape, prior)
         self.n_obs = np.zeros(shape, dtype=np.int64)
         self._fit_logdet = self.logdet.copy()
         self._last_peel: tuple[np.ndarray, int, tuple[np.ndarray, ...]] | None = None
-        # Per (run, layer) growable history: features, rewards, weights.
-        self._x = np.zeros(shape + (16, self.dim))
-        self._y = np.zeros(shape + (16,))
-        self._w = np.ones(shape + (16,))
+        # Growable history of each layer, one array per layer (a layer's
+        # capacity follows its own sample count): features, rewards, weights.
+        self._hist_x = tuple(np.zeros((self.n_runs, 16, self.dim)) for _ in range(self.n_layers))
+        self._hist_y = tuple(np.zeros((self.n_runs, 16)) for _ in range(self.n_layers))
+        self._hist_w = tuple(np.zeros((self.n_runs, 16)) for _ in range(self.n_layers))
         self._levels = 2.0 ** -np.arange(1, self.n_layers + 1)
-
-    @property
-    def v_inv(self) -> np.ndarray:
-        """``V_l^-1`` of every run and layer, ``(n_runs, n_layers, d, d)`` (a view)."""
-        return self._v_inv_side.transpose(0, 2, 1, 3)
+        delta = self.delta / self.n_layers
+        # The kernels' scalars: radius() and _fit's rules, term by term.
+        self._peel_consts = np.array(
+            [
+                self.dim * math.log(self.lam),
+                2.0 * math.log(1.0 / delta),
+                math.sqrt(self.lam) * self.theta_norm,
+                self.beta_scale,
+            ]
+        )
+        self._fit_consts = np.array(
+            [math.log(self.refit_ratio), self.lam, np.log(1.0 / delta), 1e-3 * self.scale_prior]
+        )
 
     def radius(self) -> np.ndarray:
         """``beta_l`` of every run and layer, ``(n_runs, n_layers)``."""
@@ -156,52 +169,12 @@ class VACatoni(LinearBanditAgent):
     def _peel(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(arm, layer, width)`` per run; ``layer = -1`` where the round is not recorded.
 
-        Widths, bounds and which arms are uncertain are computed for all runs
-        and layers at once (arrays with a layer axis). The only sequential
-        part is the elimination: layer ``l``'s active set is the previous one
-        filtered by layer ``l - 1``'s bounds, three ``(n_runs, n_arms)``
-        operations per layer. The chain stops at the deepest layer it can
-        matter for: a run all of whose arms are uncertain at layer ``m`` pulls
-        at ``m`` or above, because an active set is never empty (the arm with
-        the best lower bound keeps its upper bound above it). A run's active
-        sets below the layer where it pulls are not used, so the result is
-        that of the walk described in the class docstring.
+        The walk of the class docstring, compiled: see
+        :func:`~rlsuite.agents.bandits._compiled_va.peel`.
         """
-        runs, layers, dim = self.n_runs, self.n_layers, self.dim
-        projected = (obs @ self._v_inv_side.reshape(runs, dim, layers * dim)).reshape(
-            runs, self.n_arms, layers, dim
+        return peel(
+            obs, self.v_inv, self.theta, self.logdet, self.scale, self._levels, self._peel_consts
         )
-        quad = np.einsum("rkld,rkd->rlk", projected, obs)
-        widths = np.sqrt(np.maximum(quad, 0.0))  # (n_runs, n_layers, n_arms)
-        means = (obs @ self.theta.transpose(0, 2, 1)).transpose(0, 2, 1)
-        spread = self.radius()[..., None] * widths
-        ucb, lcb = means + spread, means - spread
-        above_level = widths > self._levels[:, None]
-        every_arm = above_level.all(axis=2)
-        depth = layers
-        if every_arm.any(axis=1).all():
-            depth = int(every_arm.argmax(axis=1).max()) + 1
-        active = np.zeros(ucb.shape, dtype=bool)
-        current = np.ones((runs, self.n_arms), dtype=bool)
-        for level_index in range(depth):
-            active[:, level_index] = current
-            best_lower = np.where(current, lcb[:, level_index], -np.inf).max(axis=1)
-            current = current & (ucb[:, level_index] >= best_lower[:, None])
-        # Step 1 at every layer at once; the first layer with an uncertain arm pulls.
-        uncertain = active & above_level
-        pulls = uncertain.any(axis=2)
-        done = pulls.any(axis=1)
-        rows = np.arange(runs)
-        first = np.where(done, pulls.argmax(axis=1), -1)
-        layer_of = np.maximum(first, 0)
-        choice = np.where(uncertain[rows, layer_of], ucb[rows, layer_of], -np.inf).argmax(axis=1)
-        if depth == layers:
-            last = np.where(current, ucb[:, -1], -np.inf).argmax(axis=1)
-            arm = np.where(done, choice, last)
-        else:
-            arm = choice  # every run pulled above the depth the chain went to
-        width = np.where(done, widths[rows, layer_of, arm], 0.0)
-        return arm, first, width
 
     def select_actions(self, obs: np.ndarray) -> np.ndarray:
         """Peel every run's round down the layers."""
@@ -226,88 +199,77 @@ class VACatoni(LinearBanditAgent):
         rewards: np.ndarray,
         infos: dict[str, Any] | None = None,
     ) -> None:
-        """Record each run's round in the layer its peeling put it in, if any."""
+        """Record each run's round in the layer its peeling put it in, if any; refit.
+
+        Compiled: see :func:`~rlsuite.agents.bandits._compiled_va.record_and_refit`.
+        """
         obs = self._check_obs(obs)
         cached = self._last_peel
-        if cached is not None and cached[1] == self.t and np.array_equal(cached[0], obs):
-            arm, layer, width = cached[2]
-        else:
-            arm, layer, width = self._peel(obs)
         self._last_peel = None
+        if cached is None or cached[1] != self.t:
+            cached = (obs, self.t, self._peel(obs))
+        peeled_obs, _, (arm, layer, width) = cached
         self.t += 1
-        runs = np.flatnonzero((layer >= 0) & (arm == np.asarray(actions)))
-        if runs.size == 0:
-            return
-        layers = layer[runs]
-        weight = self._levels[layers] / width[runs]
-        x = obs[runs, arm[runs]]
-        slot = self.n_obs[runs, layers]
-        if slot.max() >= self._y.shape[2]:
-            self._grow()
-        self._x[runs, layers, slot] = x
-        self._y[runs, layers, slot] = np.asarray(rewards, dtype=np.float64)[runs]
-        self._w[runs, layers, slot] = weight
-        self.n_obs[runs, layers] = slot + 1
-        v_inv, logdet = sherman_morrison(
-            self._v_inv_side[runs, :, layers], self.logdet[runs, layers], weight[:, None] * x
-        )
-        self._v_inv_side[runs, :, layers], self.logdet[runs, layers] = v_inv, logdet
-        grew = logdet - self._fit_logdet[runs, layers]
-        due = (grew >= math.log(self.refit_ratio)) | (slot + 1 <= 2 * self.dim)
-        if due.any():
-            self._fit(runs[due], layers[due])
+        while status := self._record(obs, peeled_obs, actions, rewards, arm, layer, width):
+            if status < 0:  # obs is not what select_actions peeled: peel it
+                peeled_obs, (arm, layer, width) = obs, self._peel(obs)
+            else:  # that layer's history was full; nothing was recorded yet
+                self._grow(status - 1)
 
-    def _grow(self) -> None:
-        size = 2 * self._y.shape[2]
-        for name, fill in (("_x", 0.0), ("_y", 0.0), ("_w", 1.0)):
-            old = getattr(self, name)
-            new = np.full(old.shape[:2] + (size,) + old.shape[3:], fill)
-            new[:, :, : old.shape[2]] = old
-            setattr(self, name, new)
-
-    def _fit(self, runs: np.ndarray, layers: np.ndarray) -> None:
-        """Refit the given (run, layer) pairs together.
-
-        Pairs with a MAD scale take two passes: the MAD scale of the current
-        fit, then the fit at that scale, then both again at the new fit. Pairs
-        with a fixed scale (``fourth_moment`` given, or under ``2 dim``
-        samples) are at their fixed point after one IRLS solve, so only the
-        MAD pairs take the second pass.
-        """
-        counts = self.n_obs[runs, layers]
-        n = int(counts.max())
-        mask = np.arange(n)[None, :] < counts[:, None]
-        x, y = self._x[runs, layers, :n], self._y[runs, layers, :n]
-        w = np.where(mask, self._w[runs, layers, :n], 1.0)
-        alpha = catoni_alpha(counts, 1.0, self.delta / self.n_layers)
-        theta, scale = self.theta[runs, layers], self.scale[runs, layers].copy()
-        robust = (counts >= 2 * self.dim) & (self.fourth_moment is None)
-        sub = np.flatnonzero(robust)
-        for first_pass in (True, False):
-            # First pass: every pair (whole arrays, no gather); second: the MAD pairs.
-            rows: slice | np.ndarray = slice(None) if first_pass else sub
-            if sub.size:
-                weighted = np.where(
-                    mask[sub],
-                    w[sub] * (y[sub] - np.einsum("pnd,pd->pn", x[sub], theta[sub])),
-                    np.nan,
-                )
-                centre = _masked_median(weighted, counts[sub])
-                mad = _masked_median(np.abs(weighted - centre[:, None]), counts[sub])
-                scale[sub] = np.maximum(mad / _MAD_TO_STD, 1e-3 * self.scale_prior)
-            # sigmas = 1 / w keeps IRLS's normal equations on V_l's weighting;
-            # the scale enters through Catoni's alpha instead.
-            theta[rows] = irls_linear_batched(
-                x[rows],
-                y[rows],
-                alpha[rows] / scale[rows],
-                sigmas=1.0 / w[rows],
-                mask=mask[rows],
-                lam=self.lam,
-                irls_weights=catoni_irls_weights,
-                theta0=theta[rows],
+    def _record(
+        self,
+        obs: np.ndarray,
+        peeled_obs: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        arm: np.ndarray,
+        layer: np.ndarray,
+        width: np.ndarray,
+    ) -> int:
+        """One call of the compiled record/refit on this agent's state; its status."""
+        return int(
+            record_and_refit(
+                obs,
+                peeled_obs,
+                np.asarray(actions, dtype=np.int64),
+                np.asarray(rewards, dtype=np.float64),
+                arm,
+                layer,
+                width,
+                self._levels,
+                self.v_inv,
+                self.logdet,
+                self._fit_logdet,
+                self.n_obs,
+                self._hist_x,
+                self._hist_y,
+                self._hist_w,
+                self.theta,
+                self.scale,
+                self._fit_consts,
+                self.fourth_moment is None,
             )
-            if sub.size == 0:
-                break
-        self.theta[runs, layers], self.scale[runs, layers] = theta, scale
-        self._fit_logdet[runs, layers] = self.logdet[runs, layers]
+        )
+
+    def _load_kernels(self) -> None:
+        """Compile (or load from numba's cache) the kernels for this agent's types now.
+
+        A dry round: the peeling of zero features, and a record call for which
+        no run has a layer, so nothing changes. Without it the first round
+        would take the one-off load (about 0.3 s), which is no part of the
+        per-round cost.
+        """
+        obs = np.zeros((self.n_runs, self.n_arms, self.dim))
+        nowhere = np.full(self.n_runs, -1, dtype=np.int64)
+        zeros = np.zeros(self.n_runs)
+        self._record(obs, obs, nowhere, zeros, nowhere, nowhere, zeros)
+        self._peel(obs)
+
+    def _grow(self, layer: int) -> None:
+        """Double ``layer``'s history arrays (a zero tail: no page is touched until written)."""
+        for name in ("_hist_x", "_hist_y", "_hist_w"):
+            arrays = list(getattr(self, name))
+            old = arrays[layer]
+            arrays[layer] = np.zeros((old.shape[0], 2 * old.shape[1]) + old.shape[2:])
+            arrays[layer][:, : old.shape[1]] = old
+            setattr(self, name, tuple(arrays))
