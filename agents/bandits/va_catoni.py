@@ -13,12 +13,12 @@ from rlsuite.envs.validation import check_int, check_real
 
 __all__ = ["VACatoni"]
 
-#: MAD of a standard normal; divides the MAD into a scale comparable to a std.
-_MAD_TO_STD = 0.6744897501960817
-
 
 def _masked_median(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Row medians of ``values`` ``(P, n)`` whose first ``counts`` entries are real, rest ``nan``.
+
+    The NumPy statement of the median the refit kernel takes
+    (:func:`~rlsuite.agents.bandits._compiled_va._median`), kept as its reference.
 
     The same values as ``np.nanmedian(values, axis=1)`` (mean of the two
     middle order statistics for an even count), by one sort: ``nan`` sorts
@@ -78,16 +78,18 @@ class VACatoni(LinearBanditAgent):
       every ``~0.69 * 4^l`` samples (178 at ``l = 4``): a layer's refits grow
       linearly with its sample count, not as ``d log T`` as in OFUL.
 
-    The per-round work is compiled (:mod:`~rlsuite.agents.bandits._compiled_va`):
-    the walk is a chain over layers per run and the refits touch one
-    ``(run, layer)`` pair at a time, each a few small array operations, so in
-    NumPy nearly all of VACatoni's time was call overhead.
-    :func:`~rlsuite.agents.bandits._compiled_va.peel` walks
-    each run down its layers as above (widths and bounds only for the active
-    arms of the layers walked);
-    :func:`~rlsuite.agents.bandits._compiled_va.record_and_refit` records each round in
-    its layer (Sherman-Morrison) and refits the layers that are due: the MAD
-    scale, then the Catoni IRLS of :func:`~rlsuite.agents.bandits._compiled.irls_fit`.
+    The per-round work is compiled, in
+    :mod:`~rlsuite.agents.bandits._compiled_va`, because the walk is a chain
+    over layers per run and a refit touches one ``(run, layer)`` pair: each
+    step is a few operations on ``(n_arms,)`` or ``(d, d)`` arrays, so in
+    NumPy nearly all of VACatoni's time was call overhead (about 5x OFUL per
+    round). :func:`~rlsuite.agents.bandits._compiled_va.peel` is the walk
+    above, forming widths and bounds only for the active arms of the layers
+    walked; :func:`~rlsuite.agents.bandits._compiled_va.record_and_refit`
+    adds the round to its layer (Sherman-Morrison on ``V_l^-1``) and refits
+    the layers that are due: the MAD scale, then the Catoni IRLS of
+    :func:`~rlsuite.agents.bandits._compiled.irls_fit`. Most of the time left
+    is that IRLS over each layer's whole history.
 
     Parameters
     ----------

@@ -14,14 +14,14 @@ import math
 import numpy as np
 import pytest
 
-from rlsuite.agents.bandits._compiled_va import _median, peel
+from rlsuite.agents.bandits._compiled_va import MAD_TO_STD, _median, peel
 from rlsuite.agents.bandits.catoni import (
     catoni_alpha,
     catoni_irls_weights,
     irls_linear_batched_numpy,
 )
 from rlsuite.agents.bandits.linear_base import ofu_radius, sherman_morrison
-from rlsuite.agents.bandits.va_catoni import _MAD_TO_STD, VACatoni, _masked_median
+from rlsuite.agents.bandits.va_catoni import VACatoni, _masked_median
 from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
 from rlsuite.envs.noise import Spike
 
@@ -169,7 +169,7 @@ class _NumpyVACatoni:
                 )
                 centre = _masked_median(weighted, counts[sub])
                 mad = _masked_median(np.abs(weighted - centre[:, None]), counts[sub])
-                scale[sub] = np.maximum(mad / _MAD_TO_STD, 1e-3 * a.scale_prior)
+                scale[sub] = np.maximum(mad / MAD_TO_STD, 1e-3 * a.scale_prior)
             theta[rows] = irls_linear_batched_numpy(
                 x[rows],
                 y[rows],
