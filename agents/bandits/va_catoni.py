@@ -14,24 +14,6 @@ from rlsuite.envs.validation import check_int, check_real
 __all__ = ["VACatoni"]
 
 
-def _masked_median(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Row medians of ``values`` ``(P, n)`` whose first ``counts`` entries are real, rest ``nan``.
-
-    The NumPy statement of the median the refit kernel takes
-    (:func:`~rlsuite.agents.bandits._compiled_va._median`), kept as its reference.
-
-    The same values as ``np.nanmedian(values, axis=1)`` (mean of the two
-    middle order statistics for an even count), by one sort: ``nan`` sorts
-    last. ``np.nanmedian`` goes through masked arrays for short rows, which
-    cost most of a refit. Rows with ``counts == 0`` return ``nan``.
-    """
-    ordered = np.sort(values, axis=1)
-    rows = np.arange(len(values))
-    low, high = np.maximum((counts - 1) // 2, 0), np.maximum(counts // 2, 0)
-    median = 0.5 * (ordered[rows, low] + ordered[rows, high])
-    return np.where(counts > 0, median, np.nan)
-
-
 class VACatoni(LinearBanditAgent):
     """Variance-agnostic Catoni bandit (Ye, Jin, Agarwal & Zhang 2025, Alg. 2), linear class.
 

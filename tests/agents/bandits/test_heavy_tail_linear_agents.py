@@ -141,13 +141,3 @@ def test_va_catoni_vectorised_peeling_matches_the_layer_by_layer_walk() -> None:
         agent.update_batch(obs, actions, rewards, info)
         obs = next_obs
     assert len(seen_layers) >= 3  # the walk went below the first layer
-
-
-def test_masked_median_equals_nanmedian() -> None:
-    from rlsuite.agents.bandits.va_catoni import _masked_median
-
-    rng = np.random.default_rng(0)
-    for n in (1, 2, 5, 8, 33):
-        counts = rng.integers(1, n + 1, 7)
-        values = np.where(np.arange(n) < counts[:, None], rng.normal(size=(7, n)), np.nan)
-        np.testing.assert_array_equal(_masked_median(values, counts), np.nanmedian(values, axis=1))

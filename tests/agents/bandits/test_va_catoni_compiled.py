@@ -21,9 +21,33 @@ from rlsuite.agents.bandits.catoni import (
     irls_linear_batched_numpy,
 )
 from rlsuite.agents.bandits.linear_base import ofu_radius, sherman_morrison
-from rlsuite.agents.bandits.va_catoni import VACatoni, _masked_median
+from rlsuite.agents.bandits.va_catoni import VACatoni
 from rlsuite.envs.linear_contextual_bandit import LinearContextualBanditVectorEnv
 from rlsuite.envs.noise import Spike
+
+
+def _masked_median(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Row medians of ``values`` ``(P, n)`` whose first ``counts`` entries are real, rest ``nan``.
+
+    The NumPy median of VACatoni's refit before the kernels, the reference of
+    :func:`~rlsuite.agents.bandits._compiled_va._median`: the same values as
+    ``np.nanmedian(values, axis=1)`` (mean of the two middle order statistics
+    for an even count), by one sort (``nan`` sorts last). Rows with
+    ``counts == 0`` return ``nan``.
+    """
+    ordered = np.sort(values, axis=1)
+    rows = np.arange(len(values))
+    low, high = np.maximum((counts - 1) // 2, 0), np.maximum(counts // 2, 0)
+    median = 0.5 * (ordered[rows, low] + ordered[rows, high])
+    return np.where(counts > 0, median, np.nan)
+
+
+def test_masked_median_equals_nanmedian() -> None:
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 5, 8, 33):
+        counts = rng.integers(1, n + 1, 7)
+        values = np.where(np.arange(n) < counts[:, None], rng.normal(size=(7, n)), np.nan)
+        np.testing.assert_array_equal(_masked_median(values, counts), np.nanmedian(values, axis=1))
 
 
 def _numpy_peel(obs, v_inv, theta, radius, levels):
