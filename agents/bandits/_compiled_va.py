@@ -28,7 +28,7 @@ import math
 import numba
 import numpy as np
 
-from rlsuite.agents.bandits._compiled import irls_fit
+from rlsuite.agents.bandits._compiled import fitted_values, irls_fit
 
 __all__ = ["peel", "record_and_refit"]
 
@@ -175,10 +175,15 @@ def _median(values):
 
 
 @numba.njit(cache=True)
-def _mad_scale(x, y, w, theta, floor):
-    """``max(MAD(w_s (y_s - <x_s, theta>)) / 0.6745, floor)``."""
-    n = x.shape[0]
-    weighted = np.dot(x, theta)  # fitted values, by BLAS
+def _mad_scale(layer, n, theta, floor):
+    """``max(MAD(w_s (y_s - <x_s, theta>)) / 0.6745, floor)`` over the layer's first ``n`` samples.
+
+    ``layer`` is one run's history of the layer, ``(d + 4, cap)``: see :func:`record_and_refit`.
+    """
+    d = theta.shape[0]
+    weighted = np.empty(n)
+    fitted_values(layer, theta, weighted)
+    y, w = layer[d], layer[d + 1]
     for s in range(n):
         weighted[s] = w[s] * (y[s] - weighted[s])
     centre = _median(weighted)
@@ -188,29 +193,38 @@ def _mad_scale(x, y, w, theta, floor):
 
 
 @numba.njit(cache=True)
-def _refit(x, y, w, theta, scale, robust, lam, log_term, floor):
-    """Refit one layer in place on ``theta`` from its ``n`` samples; return its scale.
+def _refit(layer, n, theta, scale, robust, lam, log_term, floor):
+    """Refit one layer in place on ``theta`` from its first ``n`` samples; return its scale.
 
     The IRLS whitens by ``sigma_s = 1 / w_s`` (``V_l``'s weighting) and
     scales by Catoni's ``alpha(n) / s_l``. A ``robust`` layer (MAD scale)
     takes two passes: the MAD scale of the current fit, the fit at that
     scale, then both again; otherwise one fit at the fixed ``scale``.
+    ``layer`` is one run's history of the layer, ``(d + 4, cap)``: see
+    :func:`record_and_refit`.
     """
-    n = y.shape[0]
+    d = theta.shape[0]
     # catoni_alpha(n, 1, delta / L), written out.
     denominator = n - 2 * log_term if n > 2 * log_term else np.inf
     alpha0 = math.sqrt(2 * log_term / (n * (1.0 + 2 * 1.0 * log_term / denominator)))
-    inv_sigma = np.empty(n)
-    base = np.empty(n)
     alpha = np.empty(n)
-    for s in range(n):
-        inv_sigma[s] = 1.0 / (1.0 / w[s])
-        base[s] = inv_sigma[s] * inv_sigma[s]
     for _ in range(2):
         if robust:
-            scale = _mad_scale(x, y, w, theta, floor)
+            scale = _mad_scale(layer, n, theta, floor)
         alpha[:] = alpha0 / scale
-        irls_fit(x, y, inv_sigma, base, alpha, False, lam, theta, True, 1e-8, 50)
+        irls_fit(
+            layer[:d],
+            layer[d, :n],
+            layer[d + 2, :n],
+            layer[d + 3, :n],
+            alpha,
+            False,
+            lam,
+            theta,
+            True,
+            1e-8,
+            50,
+        )
         if not robust:
             break
     return scale
@@ -230,9 +244,7 @@ def record_and_refit(
     logdet,
     fit_logdet,
     n_obs,
-    hist_x,
-    hist_y,
-    hist_w,
+    history,
     theta,
     scale,
     consts,
@@ -250,9 +262,13 @@ def record_and_refit(
     ``peeled_obs`` is the observation the peeling ``peeled_*`` was made for;
     ``consts`` is ``(log refit_ratio, lam, log(L / delta), 1e-3 scale_prior)``.
     The state arrays (``v_inv`` ``(R, L, d, d)``, ``logdet`` ...) are updated
-    in place; the histories ``hist_x``, ``hist_y``, ``hist_w`` are tuples of one
-    array per layer, ``(R, cap_l, d)``, ``(R, cap_l)``, ``(R, cap_l)``, so that
-    each layer's capacity grows with its own sample count.
+    in place. ``history`` is a tuple of one array per layer, ``(R, d + 4,
+    cap_l)``, so that each layer's capacity grows with its own sample count;
+    sample ``s`` of run ``r`` is column ``s`` of ``history[l][r]``: rows
+    ``0..d-1`` its features, then its reward ``y``, its weight ``w``, ``1 /
+    (1 / w)`` (the IRLS's ``1 / sigma`` for ``sigma = 1 / w``) and that
+    squared (its base weight). One row per quantity is the layout in which
+    :func:`~rlsuite.agents.bandits._compiled.irls_fit` vectorises its sums.
 
     Returns
     -------
@@ -272,7 +288,7 @@ def record_and_refit(
                     return -1
     for r in range(runs):
         li = peeled_layer[r]
-        if li >= 0 and peeled_arm[r] == actions[r] and n_obs[r, li] >= hist_y[li].shape[1]:
+        if li >= 0 and peeled_arm[r] == actions[r] and n_obs[r, li] >= history[li].shape[2]:
             return li + 1
     vx = np.empty(d)
     z = np.empty(d)
@@ -283,12 +299,15 @@ def record_and_refit(
             continue
         weight = levels[li] / peeled_width[r]
         slot = n_obs[r, li]
-        layer_x, layer_y, layer_w = hist_x[li], hist_y[li], hist_w[li]
+        layer = history[li][r]
         for j in range(d):
-            layer_x[r, slot, j] = obs[r, a, j]
+            layer[j, slot] = obs[r, a, j]
             z[j] = weight * obs[r, a, j]
-        layer_y[r, slot] = rewards[r]
-        layer_w[r, slot] = weight
+        inv_sigma = 1.0 / (1.0 / weight)
+        layer[d, slot] = rewards[r]
+        layer[d + 1, slot] = weight
+        layer[d + 2, slot] = inv_sigma
+        layer[d + 3, slot] = inv_sigma * inv_sigma
         n_obs[r, li] = slot + 1
         # Sherman-Morrison: V^-1 - (V^-1 z)(V^-1 z)^T / (1 + z^T V^-1 z).
         m = v_inv[r, li]
@@ -307,9 +326,8 @@ def record_and_refit(
         count = slot + 1
         if logdet[r, li] - fit_logdet[r, li] >= log_ratio or count <= 2 * d:
             scale[r, li] = _refit(
-                layer_x[r, :count],
-                layer_y[r, :count],
-                layer_w[r, :count],
+                layer,
+                count,
                 theta[r, li],
                 scale[r, li],
                 mad_scale and count >= 2 * d,

@@ -123,11 +123,12 @@ class VACatoni(LinearBanditAgent):
         self.n_obs = np.zeros(shape, dtype=np.int64)
         self._fit_logdet = self.logdet.copy()
         self._last_peel: tuple[np.ndarray, int, tuple[np.ndarray, ...]] | None = None
-        # Growable history of each layer, one array per layer (a layer's
-        # capacity follows its own sample count): features, rewards, weights.
-        self._hist_x = tuple(np.zeros((self.n_runs, 16, self.dim)) for _ in range(self.n_layers))
-        self._hist_y = tuple(np.zeros((self.n_runs, 16)) for _ in range(self.n_layers))
-        self._hist_w = tuple(np.zeros((self.n_runs, 16)) for _ in range(self.n_layers))
+        # Growable history of each layer, one array per layer (a layer's capacity
+        # follows its own sample count), a sample per column: features, reward,
+        # weight and two IRLS inputs (record_and_refit's docstring).
+        self._history = tuple(
+            np.zeros((self.n_runs, self.dim + 4, 16)) for _ in range(self.n_layers)
+        )
         self._levels = 2.0 ** -np.arange(1, self.n_layers + 1)
         delta = self.delta / self.n_layers
         # The kernels' scalars: radius() and _fit's rules, term by term.
@@ -225,9 +226,7 @@ class VACatoni(LinearBanditAgent):
                 self.logdet,
                 self._fit_logdet,
                 self.n_obs,
-                self._hist_x,
-                self._hist_y,
-                self._hist_w,
+                self._history,
                 self.theta,
                 self.scale,
                 self._fit_consts,
@@ -250,10 +249,9 @@ class VACatoni(LinearBanditAgent):
         self._peel(obs)
 
     def _grow(self, layer: int) -> None:
-        """Double ``layer``'s history arrays (a zero tail: no page is touched until written)."""
-        for name in ("_hist_x", "_hist_y", "_hist_w"):
-            arrays = list(getattr(self, name))
-            old = arrays[layer]
-            arrays[layer] = np.zeros((old.shape[0], 2 * old.shape[1]) + old.shape[2:])
-            arrays[layer][:, : old.shape[1]] = old
-            setattr(self, name, tuple(arrays))
+        """Double ``layer``'s history capacity (a zero tail: no page is touched until written)."""
+        arrays = list(self._history)
+        old = arrays[layer]
+        arrays[layer] = np.zeros(old.shape[:2] + (2 * old.shape[2],))
+        arrays[layer][:, :, : old.shape[2]] = old
+        self._history = tuple(arrays)

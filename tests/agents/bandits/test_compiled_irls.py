@@ -61,8 +61,9 @@ def test_irls_fit_matches_the_numpy_iteration_row_by_row(
     base = inv_sigma**2 * weights
     theta = theta0.copy()
     for b in range(x.shape[0]):
+        xt = np.ascontiguousarray(x[b].T)
         steps = irls_fit(
-            x[b], y[b], inv_sigma[b], base[b], alpha[b], huber, lam, theta[b], warm, 1e-8, 50
+            xt, y[b], inv_sigma[b], base[b], alpha[b], huber, lam, theta[b], warm, 1e-8, 50
         )
         assert 1 <= steps <= 50
     np.testing.assert_allclose(theta, expected, rtol=1e-10, atol=1e-12)
@@ -75,8 +76,9 @@ def test_irls_fit_stops_at_the_iteration_cap_and_counts_steps() -> None:
     x, y, sigmas, mask, _, alpha, _ = _problems(3, n_problems=1)
     inv_sigma = 1.0 / sigmas[0]
     theta = np.zeros(x.shape[2])
+    xt = np.ascontiguousarray(x[0].T)
     assert (
-        irls_fit(x[0], y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, theta, False, 0.0, 3)
+        irls_fit(xt, y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, theta, False, 0.0, 3)
         == 3
     )
     expected = irls_linear_batched_numpy(
@@ -84,10 +86,10 @@ def test_irls_fit_stops_at_the_iteration_cap_and_counts_steps() -> None:
     )
     np.testing.assert_allclose(theta, expected[0], rtol=1e-10, atol=1e-12)
     # Converged, then warm-started at the fixed point: one step, which stays put.
-    irls_fit(x[0], y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, theta, True, 1e-13, 200)
+    irls_fit(xt, y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, theta, True, 1e-13, 200)
     again = theta.copy()
     assert (
-        irls_fit(x[0], y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, again, True, 1e-8, 50)
+        irls_fit(xt, y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, again, True, 1e-8, 50)
         == 1
     )
     np.testing.assert_allclose(again, theta, rtol=0, atol=1e-10)

@@ -238,7 +238,7 @@ def test_record_and_refit_give_the_numpy_update(kwargs) -> None:
         n = agent.n_obs[:, layer].max()
         mask = np.arange(n)[None, :] < agent.n_obs[:, layer, None]
         np.testing.assert_array_equal(
-            np.where(mask, agent._hist_y[layer][:, :n], 0.0),
+            np.where(mask, agent._history[layer][:, agent.dim, :n], 0.0),
             np.where(mask, reference.y[:, layer, :n], 0),
         )
 
