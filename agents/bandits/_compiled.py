@@ -80,7 +80,7 @@ def fitted_values(xt, theta, out):
 
 @numba.njit(cache=True, fastmath=_SUMS)
 def _add_block_sums(xt, y, w, start, stop, gram, rhs):
-    """Add ``sum_s w_s x_s x_s^T`` (lower triangle) and ``sum_s w_s y_s x_s`` over ``start:stop``."""
+    """Add ``sum w_s x_s x_s^T`` (lower triangle) and ``sum w_s y_s x_s`` over ``start:stop``."""
     d = gram.shape[0]
     m = stop - start
     ws = w[start:stop]

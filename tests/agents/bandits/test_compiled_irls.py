@@ -78,8 +78,7 @@ def test_irls_fit_stops_at_the_iteration_cap_and_counts_steps() -> None:
     theta = np.zeros(x.shape[2])
     xt = np.ascontiguousarray(x[0].T)
     assert (
-        irls_fit(xt, y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, theta, False, 0.0, 3)
-        == 3
+        irls_fit(xt, y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, theta, False, 0.0, 3) == 3
     )
     expected = irls_linear_batched_numpy(
         x, y, alpha, sigmas=sigmas, mask=mask, irls_weights=huber_irls_weights, tol=0.0, max_iter=3
@@ -89,8 +88,7 @@ def test_irls_fit_stops_at_the_iteration_cap_and_counts_steps() -> None:
     irls_fit(xt, y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, theta, True, 1e-13, 200)
     again = theta.copy()
     assert (
-        irls_fit(xt, y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, again, True, 1e-8, 50)
-        == 1
+        irls_fit(xt, y[0], inv_sigma, inv_sigma**2, alpha[0], True, 1.0, again, True, 1e-8, 50) == 1
     )
     np.testing.assert_allclose(again, theta, rtol=0, atol=1e-10)
 
