@@ -150,11 +150,15 @@ def _weighted_ridge(xt, y, inv_sigma, base, alpha, huber, lam, theta, reweight, 
     rhs = np.zeros(d)
     for start in range(0, n, _BLOCK):
         _add_block_sums(xt, y, w, start, min(start + _BLOCK, n), gram, rhs, wx)
+    finite = True
     for j in range(d):
         for k in range(j):
             gram[k, j] = gram[j, k]
         gram[j, j] += lam
-    if not (np.isfinite(gram).all() and np.isfinite(rhs).all()):
+        for k in range(j + 1):
+            finite = finite and math.isfinite(gram[j, k])
+        finite = finite and math.isfinite(rhs[j])
+    if not finite:
         # Rewards near the float range can overflow the sums. NumPy's LAPACK solve
         # then returns NaN, numba's raises: keep NumPy's answer.
         return np.full(d, np.nan)
