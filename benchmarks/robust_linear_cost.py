@@ -16,8 +16,10 @@ median, max), and the ratio of its second half's time to its first half's
 
 Usage: ``python benchmarks/robust_linear_cost.py [--rounds 4000] [--copies 10] [--repeats 3]
 [--rlsuite-from DIR]``. ``--rlsuite-from`` times an older version of the
-code: ``DIR/rlsuite`` is a checkout of it (e.g. ``mkdir -p DIR/rlsuite && git
-archive COMMIT | tar -x -C DIR/rlsuite``), imported instead of the installed package.
+code: ``DIR/rlsuite`` is a checkout of it with the root package's ``__init__.py``
+beside the mapped folders (``mkdir -p DIR/rlsuite && git archive COMMIT | tar -x -C
+DIR/rlsuite && cp DIR/rlsuite/rlsuite/__init__.py DIR/rlsuite/``), imported instead of
+the installed package.
 The last line is JSON: ``{agent: {"ratio": {"min", "median", "max"}, "second_half_over_first"}}``.
 """
 

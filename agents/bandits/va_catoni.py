@@ -70,8 +70,9 @@ class VACatoni(LinearBanditAgent):
     walked; :func:`~rlsuite.agents.bandits._compiled_va.record_and_refit`
     adds the round to its layer (Sherman-Morrison on ``V_l^-1``) and refits
     the layers that are due: the MAD scale, then the Catoni IRLS of
-    :func:`~rlsuite.agents.bandits._compiled.irls_fit`. Most of the time left
-    is that IRLS over each layer's whole history.
+    :func:`~rlsuite.agents.bandits._compiled.irls_fit`. About half of the
+    time left is that IRLS over each layer's whole history (a quarter is the
+    peeling): ``docs/results/robust_linear_cost.txt``, section (i).
 
     Parameters
     ----------
