@@ -22,7 +22,7 @@ MAB = {
 LINEAR = {"LinUCB": {}, "OFUL": {}, "CatoniOFUL": {}, "VACatoni": {}, "HeavyOFUL": {}}
 STATE = (
     "t counts sums values logits reward_mean samples v_inv logdet b theta "
-    "n_obs _x _y _sigma_bar _aux scale"
+    "n_obs _x _y _sigma_bar _aux scale _history"
 ).split()
 
 
@@ -49,13 +49,21 @@ def replay(agent, actions, rewards, contexts, noise_std=None):
 def assert_same_state(folded, replayed, rtol):
     for name in STATE:
         if hasattr(replayed, name):
-            np.testing.assert_allclose(
-                np.asarray(getattr(folded, name), dtype=float),
-                np.asarray(getattr(replayed, name), dtype=float),
-                rtol=rtol,
-                atol=1e-10,
-                err_msg=name,
-            )
+            expected = getattr(replayed, name)
+            # A tuple holds one array per part (VACatoni's per-layer histories).
+            parts = expected if isinstance(expected, tuple) else (expected,)
+            folded_parts = getattr(folded, name)
+            if not isinstance(folded_parts, tuple):
+                folded_parts = (folded_parts,)
+            assert len(folded_parts) == len(parts), name
+            for got, want in zip(folded_parts, parts, strict=True):
+                np.testing.assert_allclose(
+                    np.asarray(got, dtype=float),
+                    np.asarray(want, dtype=float),
+                    rtol=rtol,
+                    atol=1e-10,
+                    err_msg=name,
+                )
 
 
 @pytest.mark.parametrize("n_runs", [1, 3])
