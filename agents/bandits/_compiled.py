@@ -32,7 +32,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["irls_fit", "irls_fit_rows", "refit_histories", "whiten_and_store"]
+__all__ = ["fitted_values", "irls_fit", "irls_fit_rows", "refit_histories", "whiten_and_store"]
 
 
 # Samples per block of the sums: the d + 2 rows of a block that the sums read
@@ -41,8 +41,9 @@ _BLOCK = 1024
 _LOG_2 = math.log(2.0)
 
 # Reassociation lets LLVM vectorise the sums over samples (each sum is then taken in
-# SIMD lanes, a different order from a sequential loop: the results agree to rounding).
-# Nothing else is relaxed: NaN and inf keep their IEEE meaning.
+# SIMD lanes, a different order from a sequential loop) and contraction lets it fuse a
+# multiply and an add: the results agree to rounding. Nothing else is relaxed: NaN and
+# inf keep their IEEE meaning.
 _SUMS = {"reassoc", "contract"}
 
 

@@ -49,14 +49,10 @@ def replay(agent, actions, rewards, contexts, noise_std=None):
 def assert_same_state(folded, replayed, rtol):
     for name in STATE:
         if hasattr(replayed, name):
-            expected = getattr(replayed, name)
+            got, want = getattr(folded, name), getattr(replayed, name)
             # A tuple holds one array per part (VACatoni's per-layer histories).
-            parts = expected if isinstance(expected, tuple) else (expected,)
-            folded_parts = getattr(folded, name)
-            if not isinstance(folded_parts, tuple):
-                folded_parts = (folded_parts,)
-            assert len(folded_parts) == len(parts), name
-            for got, want in zip(folded_parts, parts, strict=True):
+            pairs = zip(got, want, strict=True) if isinstance(want, tuple) else [(got, want)]
+            for got, want in pairs:
                 np.testing.assert_allclose(
                     np.asarray(got, dtype=float),
                     np.asarray(want, dtype=float),
